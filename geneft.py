@@ -1,9 +1,30 @@
-"""GenEFT in NumPy: the encoder-decoder of Section II, by hand.
+"""GenEFT in NumPy: the encoder-decoder of Section II, its backprop by hand,
+per-group optimizers, training, and the phases of Table IV.
 
 Paper: Baek, Liu, Tegmark, "GenEFT: Understanding Statics and Dynamics of Model
-Generalization via Physics-Inspired Effective Theory" (2025).
+Generalization via Physics-Inspired Effective Theory" (2025). Conventions the
+paper leaves open are pinned in DESIGN.md ("Model conventions").
+
+Everything carries a leading ensemble axis K: a single model is an ensemble of
+one, so there is one code path. Shapes are written (K, P, w): K members, P pairs,
+w hidden width.
+
+Glossary (paper symbol -> name here)
+    R, R_ij        relation matrix          -> relation_matrix(name, n)  (n, n) int8
+    n              number of elements       -> Config.n
+    d              embedding dimension      -> Config.d
+    E, E_x         embedding table          -> params["E"]              (K, n, d)
+    n_h            decoder hidden layers    -> Config.depth
+    w              decoder width            -> Config.width
+    W_l, b_l       decoder layer l          -> params["W{l}"], params["b{l}"], l = 1..depth+1
+                                               (layer depth+1 is the linear output unit)
+    η_enc, η_dec   learning rates           -> Config.lr_enc, Config.lr_dec
+    wd_enc, wd_dec weight decays            -> Config.wd_enc, Config.wd_dec
+    σ_enc, σ_dec   initialisation scales    -> Config.init_enc, Config.init_dec
 """
+import dataclasses
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -80,3 +101,475 @@ def split_pairs(n, frac, seed):
         raise ValueError(f"frac={frac!r} gives no training pair for n={n}: need frac * n² >= 0.5")
     perm = np.random.default_rng(seed).permutation(n * n)
     return np.sort(perm[:n_train]), np.sort(perm[n_train:])
+
+
+def pair_labels(R, idx):
+    """Rows (i, j) and labels R[i, j] of the flat pair indices idx = i * n + j."""
+    n = R.shape[0]
+    return idx // n, idx % n, R.reshape(-1)[idx]
+
+
+# --- Appendix A, Table III: the configuration ---------------------------------
+
+MODES = ("concat", "diff", "sqdiff")  # Section III's three ways to combine E_x1, E_x2
+OPTIMIZERS = ("adam", "sgd")
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every knob of one run; defaults are Table III (and Table IV's budget)."""
+    relation: str = "mod3"      # R: Table I name, or "mod<k>"
+    n: int = 30                 # number of elements (Section II: n = 30)
+    d: int = 2                  # embedding dimension (Table III)
+    depth: int = 3              # n_h, hidden tanh layers (Table III "Decoder Depth 3")
+    width: int = 50             # w, hidden width (Table III)
+    mode: str = "concat"        # combine: [E_i, E_j] | E_i − E_j | (E_i − E_j)² (Section III)
+    frac: float = 0.75          # training data fraction (Table III)
+    optimizer: str = "adam"     # "adam" (torch.optim.Adam rule) or "sgd"
+    lr_enc: float = 1e-3        # η_enc (Table III learning rate)
+    lr_dec: float = 1e-3        # η_dec
+    wd_enc: float = 0.0         # encoder weight decay (Table III: 0)
+    wd_dec: float = 0.0         # decoder weight decay, wd_dec of Fig. 8
+    init_enc: float = 1.0       # σ_enc: E ~ N(0, σ_enc²)
+    init_dec: float = 1.0       # σ_dec: decoder ~ σ_dec · U(±1/√fan_in)
+    steps: int = 100_000        # budget (Table IV: 1e5 steps)
+    eval_every: int = 100       # steps between evaluations
+    grok_gap: int | None = None # Table IV gap (1e3 at 1e5 steps); None: steps / 100
+    seed: int = 0               # split and initialisation
+    dtype: str = "float64"      # "float64" (oracle) or "float32" (speed)
+    stop_when_decided: bool = False  # leave training once the phase cannot change
+
+    @property
+    def gap(self):
+        """Table IV grokking gap, scaled with the budget when not given."""
+        return self.grok_gap if self.grok_gap is not None else max(1, round(self.steps / 100))
+
+
+def _bad(name, value, allowed):
+    raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
+
+
+def validate(cfg):
+    """Raise ValueError naming the first bad field of cfg and what is allowed."""
+    relation_matrix(cfg.relation, cfg.n)  # checks relation and n
+    if cfg.mode not in MODES:
+        _bad("mode", cfg.mode, f"use one of {MODES}")
+    if cfg.optimizer not in OPTIMIZERS:
+        _bad("optimizer", cfg.optimizer, f"use one of {OPTIMIZERS}")
+    if cfg.dtype not in DTYPES:
+        _bad("dtype", cfg.dtype, f"use one of {DTYPES}")
+    for name in ("d", "width", "steps", "eval_every"):
+        v = getattr(cfg, name)
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            _bad(name, v, "must be an integer >= 1")
+    if not isinstance(cfg.depth, (int, np.integer)) or cfg.depth < 0:
+        _bad("depth", cfg.depth, "must be an integer >= 0 (hidden layers)")
+    if not (isinstance(cfg.frac, (int, float, np.floating)) and 0 < cfg.frac <= 1):
+        _bad("frac", cfg.frac, "the training fraction must lie in (0, 1]")
+    for name in ("lr_enc", "lr_dec", "wd_enc", "wd_dec"):
+        v = getattr(cfg, name)
+        if not (np.isfinite(v) and v >= 0):
+            _bad(name, v, "must be a finite number >= 0")
+    for name in ("init_enc", "init_dec"):
+        v = getattr(cfg, name)
+        if not (np.isfinite(v) and v > 0):
+            _bad(name, v, "must be a finite number > 0")
+    if cfg.grok_gap is not None and (not isinstance(cfg.grok_gap, (int, np.integer)) or cfg.grok_gap < 1):
+        _bad("grok_gap", cfg.grok_gap, "must be None or an integer >= 1")
+    return cfg
+
+
+# --- Section II: the encoder-decoder, forward ---------------------------------
+
+def layer_names(depth):
+    """Parameter names in order: E, then (W1, b1) ... (W{depth+1}, b{depth+1})."""
+    return ["E"] + [f"{p}{l}" for l in range(1, depth + 2) for p in ("W", "b")]
+
+
+def param_shapes(n, d, depth, width, mode):
+    """Shapes of one member's parameters (prepend K for an ensemble)."""
+    d_in = 2 * d if mode == "concat" else d
+    fan = [d_in] + [width] * depth + [1]
+    shapes = {"E": (n, d)}
+    for l in range(1, depth + 2):
+        shapes[f"W{l}"] = (fan[l - 1], fan[l])
+        shapes[f"b{l}"] = (fan[l],)
+    return shapes
+
+
+def init_params(cfg, rng):
+    """DESIGN.md init: E ~ N(0, σ_enc²); W_l, b_l ~ σ_dec · U(±1/√fan_in) (torch.nn.Linear).
+
+    Drawn in float64 and cast, so float32 and float64 runs start from the same point.
+    """
+    shapes = param_shapes(cfg.n, cfg.d, cfg.depth, cfg.width, cfg.mode)
+    params = {"E": cfg.init_enc * rng.standard_normal(shapes["E"])}
+    for l in range(1, cfg.depth + 2):
+        bound = cfg.init_dec / np.sqrt(shapes[f"W{l}"][0])
+        params[f"W{l}"] = rng.uniform(-bound, bound, shapes[f"W{l}"])
+        params[f"b{l}"] = rng.uniform(-bound, bound, shapes[f"b{l}"])
+    return {k: v.astype(cfg.dtype) for k, v in params.items()}
+
+
+def combine(Ei, Ej, mode):
+    """Section III combine modes: 1 [E_i, E_j]; 2 E_i − E_j; 3 (E_i − E_j)² element-wise."""
+    if mode == "concat":
+        return np.concatenate([Ei, Ej], axis=-1)  # (K, P, 2d)
+    if mode == "diff":
+        return Ei - Ej                             # (K, P, d)
+    if mode == "sqdiff":
+        return (Ei - Ej) ** 2                      # (K, P, d)
+    _bad("mode", mode, f"use one of {MODES}")
+
+
+def forward(params, I, J, mode):
+    """Section II: logit z = W_L·tanh(...tanh(W_1 x + b_1)...) + b_L, x = combine(E_i, E_j).
+
+    I, J: (K, P) element indices. Returns z (K, P) and the cache for backward.
+    """
+    E = params["E"]
+    k = np.arange(E.shape[0])[:, None]
+    Ei, Ej = E[k, I], E[k, J]                           # (K, P, d)
+    h = combine(Ei, Ej, mode)                           # (K, P, d_in)
+    hs = [h]
+    L = len(params) // 2                                # layers incl. output
+    for l in range(1, L):
+        h = np.tanh(h @ params[f"W{l}"] + params[f"b{l}"][:, None, :])  # (K, P, w)
+        hs.append(h)
+    z = (h @ params[f"W{L}"])[..., 0] + params[f"b{L}"]  # (K, P)
+    return z, (Ei, Ej, hs)
+
+
+# --- Section II: loss (sigmoid + binary cross-entropy) ------------------------
+
+def bce_with_logits(z, y):
+    """Mean BCE of σ(z) against y: −[y log σ(z) + (1−y) log(1−σ(z))] = softplus(z) − y z.
+
+    logaddexp(0, z) is softplus without overflow, so logits of ±1e4 are exact.
+    """
+    return np.mean(np.logaddexp(0, z) - y * z, axis=-1)   # (K,)
+
+
+def sigmoid(z):
+    """σ(z) = exp(−softplus(−z)): no overflow for any finite z."""
+    return np.exp(-np.logaddexp(0, -z))
+
+
+def bce_grad(z, y):
+    """∂ mean BCE / ∂z = (σ(z) − y) / P."""
+    return (sigmoid(z) - y) / z.shape[-1]
+
+
+# --- Section II: backprop by hand ---------------------------------------------
+
+def combine_backward(dx, Ei, Ej, mode):
+    """Chain rule through combine: returns (∂ℓ/∂E_i, ∂ℓ/∂E_j), each (K, P, d)."""
+    if mode == "concat":
+        d = Ei.shape[-1]
+        return dx[..., :d], dx[..., d:]
+    if mode == "diff":
+        return dx, -dx
+    dEi = 2.0 * (Ei - Ej) * dx                    # d/dE_i (E_i − E_j)² = 2 (E_i − E_j)
+    return dEi, -dEi
+
+
+def scatter_rows(dEi, dEj, I, J, n):
+    """∂ℓ/∂E[k, a] = Σ_p [I_p = a] ∂ℓ/∂E_i,p + [J_p = a] ∂ℓ/∂E_j,p, per member k."""
+    K, P, d = dEi.shape
+    rows = np.concatenate([I, J], axis=1) + n * np.arange(K)[:, None]       # (K, 2P)
+    flat = (rows[..., None] * d + np.arange(d)).ravel()
+    w = np.concatenate([dEi, dEj], axis=1).ravel()
+    return np.bincount(flat, weights=w, minlength=K * n * d).reshape(K, n, d).astype(dEi.dtype)
+
+
+def backward(params, cache, dz, I, J, mode):
+    """Gradients of every parameter from ∂ℓ/∂z, layer by layer (same keys as params).
+
+    Output layer:  ∂W_L = h_{L−1}ᵀ dz,   ∂b_L = Σ_p dz,   dh_{L−1} = dz W_Lᵀ
+    Hidden layer:  da_l = dh_l ⊙ (1 − h_l²)  (tanh' = 1 − tanh²)
+                   ∂W_l = h_{l−1}ᵀ da_l,  ∂b_l = Σ_p da_l,  dh_{l−1} = da_l W_lᵀ
+    Encoder:       dh_0 = ∂ℓ/∂x → combine_backward → scatter onto the rows of E.
+    """
+    Ei, Ej, hs = cache
+    L = len(params) // 2
+    grads = {}
+    da = dz[..., None]                                   # (K, P, 1)
+    for l in range(L, 0, -1):
+        h_in = hs[l - 1]                                 # (K, P, fan_in)
+        grads[f"W{l}"] = h_in.transpose(0, 2, 1) @ da    # (K, fan_in, fan_out)
+        grads[f"b{l}"] = da.sum(axis=1)                  # (K, fan_out)
+        dh = da @ params[f"W{l}"].transpose(0, 2, 1)     # (K, P, fan_in)
+        if l > 1:
+            da = dh * (1.0 - h_in * h_in)
+    dEi, dEj = combine_backward(dh, Ei, Ej, mode)
+    grads["E"] = scatter_rows(dEi, dEj, I, J, params["E"].shape[1])
+    return {name: grads[name] for name in params}
+
+
+def loss_and_grads(params, I, J, y, mode):
+    """Mean BCE (K,) of every member and the gradient dict of every parameter."""
+    z, cache = forward(params, I, J, mode)
+    return bce_with_logits(z, y), backward(params, cache, bce_grad(z, y), I, J, mode)
+
+
+# --- Per-group optimizers (DESIGN.md): encoder = E, decoder = every W_l, b_l ---
+
+def group_of(name):
+    """Parameter group of a parameter name: 'enc' for E, 'dec' for the decoder."""
+    return "enc" if name == "E" else "dec"
+
+
+def _per_member(x, p):
+    """(K,) per-member setting reshaped to broadcast against p (K, ...)."""
+    return x.reshape((-1,) + (1,) * (p.ndim - 1))
+
+
+def sgd_step(params, grads, lr, wd):
+    """SGD with weight decay, in place: p ← p − η (g + λ p), η, λ per group and member.
+
+    lr, wd: {"enc": (K,), "dec": (K,)}.
+    """
+    for name, p in params.items():
+        grp = group_of(name)
+        g = grads[name] + _per_member(wd[grp], p) * p
+        p -= _per_member(lr[grp], p) * g
+
+
+def adam_init(params):
+    """Adam state: step count t and first/second moments m, v (zeros, like params)."""
+    return {"t": 0, "m": {k: np.zeros_like(v) for k, v in params.items()},
+            "v": {k: np.zeros_like(v) for k, v in params.items()}}
+
+
+def adam_step(params, grads, state, lr, wd, betas=(0.9, 0.999), eps=1e-8):
+    """Adam as torch.optim.Adam (coupled weight decay), in place, per group and member.
+
+        g ← g + λ p
+        m ← β1 m + (1 − β1) g,    v ← β2 v + (1 − β2) g²
+        p ← p − (η / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
+    """
+    b1, b2 = betas
+    state["t"] += 1
+    t = state["t"]
+    bc1, bc2 = 1.0 - b1 ** t, 1.0 - b2 ** t
+    for name, p in params.items():
+        grp = group_of(name)
+        g = grads[name] + _per_member(wd[grp], p) * p
+        m, v = state["m"][name], state["v"][name]
+        m *= b1
+        m += (1.0 - b1) * g
+        v *= b2
+        v += (1.0 - b2) * (g * g)
+        denom = np.sqrt(v) / np.sqrt(bc2) + eps
+        p -= _per_member(lr[grp] / bc1, p) * (m / denom)
+
+
+# --- Appendix B, Table IV: phases ----------------------------------------------
+
+GENERALIZATION, GROKKING, MEMORIZATION, CONFUSION = (
+    "generalization", "grokking", "memorization", "confusion")
+PHASES = (GENERALIZATION, GROKKING, MEMORIZATION, CONFUSION)
+ACC_THRESHOLD = 0.9  # Table IV
+
+
+def classify_phase(step_train, step_test, budget, gap, diverged=False):
+    """Table IV. step_train / step_test: first step with train / test acc > 0.9, or None.
+
+    Generalization: both within the budget and step_test − step_train < gap.
+    Grokking:       both within the budget, gap not met (a gap exactly at the
+                    threshold is grokking: the table's inequality is strict).
+    Memorization:   train within the budget, test not.
+    Confusion:      train never > 0.9 within the budget (also when test did: Table
+                    IV has no such row), or the run diverged.
+    """
+    if diverged or step_train is None or step_train > budget:
+        return CONFUSION
+    if step_test is None or step_test > budget:
+        return MEMORIZATION
+    return GENERALIZATION if step_test - step_train < gap else GROKKING
+
+
+@dataclass
+class History:
+    """What one run recorded at its evaluation steps (metric arrays are (T,))."""
+    config: Config
+    steps: np.ndarray            # evaluation steps (number of updates done)
+    train_loss: np.ndarray
+    test_loss: np.ndarray        # NaN when there is no test pair (frac = 1)
+    train_acc: np.ndarray
+    test_acc: np.ndarray
+    all_acc: np.ndarray          # accuracy over all n² pairs (Fig. 3)
+    step_train_90: int | None    # first evaluated step with train acc > 0.9
+    step_test_90: int | None     # first evaluated step with test acc > 0.9
+    diverged_at: int | None      # step whose loss was non-finite; the run froze there
+    stopped_at: int              # last step trained: the budget, or earlier if decided
+    final_E: np.ndarray          # (n, d) embedding when the run stopped
+
+    @property
+    def diverged(self):
+        return self.diverged_at is not None
+
+    @property
+    def phase(self):
+        """Table IV phase with the config's budget and (scaled) grokking gap."""
+        c = self.config
+        return classify_phase(self.step_train_90, self.step_test_90, c.steps, c.gap, self.diverged)
+
+
+# --- Training: the ensemble trainer (a single run is an ensemble of one) -------
+
+MEMBER_FIELDS = ("relation", "seed", "lr_enc", "lr_dec", "wd_enc", "wd_dec",
+                 "init_enc", "init_dec")  # what ensemble members may vary
+
+
+def check_ensemble(configs):
+    """Validate every config and that all share the non-member fields (architecture)."""
+    if len(configs) == 0:
+        raise ValueError("configs=[] is not allowed: an ensemble needs at least one Config")
+    for c in configs:
+        validate(c)
+    shared = [f.name for f in dataclasses.fields(Config) if f.name not in MEMBER_FIELDS]
+    c0 = configs[0]
+    for i, c in enumerate(configs[1:], 1):
+        for f in shared:
+            if getattr(c, f) != getattr(c0, f):
+                raise ValueError(
+                    f"configs[{i}].{f}={getattr(c, f)!r} differs from configs[0].{f}="
+                    f"{getattr(c0, f)!r}: ensemble members must share {shared}; "
+                    f"they may differ only in {MEMBER_FIELDS}")
+
+
+def eval_steps(steps, eval_every):
+    """Evaluation steps 0, e, 2e, ... and always the final step."""
+    s = list(range(0, steps + 1, eval_every))
+    return np.array(s if s[-1] == steps else s + [steps])
+
+
+def _take(tree, rows):
+    """Keep the given ensemble rows of every array in a nested dict."""
+    if isinstance(tree, dict):
+        return {k: _take(v, rows) for k, v in tree.items()}
+    return tree[rows] if isinstance(tree, np.ndarray) else tree
+
+
+def _ensemble_data(configs, dt):
+    """Training pairs (K, P), all-pairs labels (K, n²) and the train mask (K, n²)."""
+    n = configs[0].n
+    I, J, y, y_all, mask = [], [], [], [], []
+    for c in configs:
+        R = relation_matrix(c.relation, n)
+        train_idx, _ = split_pairs(n, c.frac, c.seed)
+        i, j, lab = pair_labels(R, train_idx)
+        I.append(i), J.append(j), y.append(lab)
+        y_all.append(R.reshape(-1))
+        m = np.zeros(n * n, dtype=bool)
+        m[train_idx] = True
+        mask.append(m)
+    return {"I": np.array(I), "J": np.array(J), "y": np.array(y, dtype=dt),
+            "y_all": np.array(y_all, dtype=dt), "mask": np.array(mask)}
+
+
+def evaluate(params, data, mode):
+    """Train/test loss and accuracy, and accuracy over all n² pairs, per member (K,)."""
+    K, n = params["E"].shape[:2]
+    idx = np.arange(n * n)
+    I_all = np.broadcast_to(idx // n, (K, n * n))
+    J_all = np.broadcast_to(idx % n, (K, n * n))
+    z, _ = forward(params, I_all, J_all, mode)                # (K, n²)
+    y, mask = data["y_all"], data["mask"]
+    loss = np.logaddexp(0, z) - y * z
+    correct = (z > 0) == (y > 0.5)
+    n_tr = mask.sum(axis=1)
+    n_te = n * n - n_tr
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"train_loss": (loss * mask).sum(1) / n_tr,
+                "test_loss": (loss * ~mask).sum(1) / n_te,
+                "train_acc": (correct & mask).sum(1) / n_tr,
+                "test_acc": (correct & ~mask).sum(1) / n_te,
+                "all_acc": correct.mean(1)}
+
+
+def train_ensemble(configs):
+    """Full-batch training of K configs sharing an architecture, as one computation.
+
+    Members differ only in MEMBER_FIELDS. A member whose loss turns non-finite is
+    frozen and leaves the batch (diverged → confusion); with stop_when_decided a
+    member leaves once both accuracies have passed 0.9, when Table IV can no
+    longer change. Neither touches the other members' arithmetic.
+    Returns one History per config, in order.
+    """
+    configs = list(configs)
+    check_ensemble(configs)
+    c0, K = configs[0], len(configs)
+    dt = np.dtype(c0.dtype)
+    ev = eval_steps(c0.steps, c0.eval_every)
+    members = [init_params(c, np.random.default_rng((c.seed, 1))) for c in configs]
+    params = {k: np.stack([m[k] for m in members]) for k in members[0]}
+    st = {"params": params,
+          "opt": adam_init(params) if c0.optimizer == "adam" else None,
+          "data": _ensemble_data(configs, dt),
+          "lr": {"enc": np.array([c.lr_enc for c in configs], dt),
+                 "dec": np.array([c.lr_dec for c in configs], dt)},
+          "wd": {"enc": np.array([c.wd_enc for c in configs], dt),
+                 "dec": np.array([c.wd_dec for c in configs], dt)},
+          "ids": np.arange(K)}
+    rec = {k: np.full((K, len(ev)), np.nan) for k in
+           ("train_loss", "test_loss", "train_acc", "test_acc", "all_acc")}
+    first = {"train_acc": [None] * K, "test_acc": [None] * K}
+    done = {}  # member id -> (stopped_at, diverged_at, final_E)
+
+    def finish(rows, step, diverged):
+        for r in rows:
+            done[st["ids"][r]] = (step, step if diverged else None, st["params"]["E"][r].copy())
+        keep = np.setdiff1d(np.arange(len(st["ids"])), rows)
+        for k in ("params", "data", "lr", "wd", "ids"):
+            st[k] = _take(st[k], keep)
+        if st["opt"] is not None:
+            st["opt"] = {"t": st["opt"]["t"], "m": _take(st["opt"]["m"], keep),
+                         "v": _take(st["opt"]["v"], keep)}
+
+    e = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(c0.steps + 1):
+            if step == ev[e]:
+                for k, val in evaluate(st["params"], st["data"], c0.mode).items():
+                    rec[k][st["ids"], e] = val
+                for k in first:
+                    for r, i in enumerate(st["ids"]):
+                        if first[k][i] is None and rec[k][i, e] > ACC_THRESHOLD:
+                            first[k][i] = step
+                e += 1
+                if c0.stop_when_decided:
+                    decided = [r for r, i in enumerate(st["ids"])
+                               if first["train_acc"][i] is not None and first["test_acc"][i] is not None]
+                    if decided:
+                        finish(decided, step, diverged=False)
+            if step == c0.steps or len(st["ids"]) == 0:
+                break
+            loss, grads = loss_and_grads(st["params"], st["data"]["I"], st["data"]["J"],
+                                         st["data"]["y"], c0.mode)
+            bad = np.flatnonzero(~np.isfinite(loss))
+            if bad.size:
+                finish(bad, step, diverged=True)
+                if len(st["ids"]) == 0:
+                    break
+                grads = _take(grads, np.flatnonzero(np.isfinite(loss)))
+            if st["opt"] is None:
+                sgd_step(st["params"], grads, st["lr"], st["wd"])
+            else:
+                adam_step(st["params"], grads, st["opt"], st["lr"], st["wd"])
+    finish(np.arange(len(st["ids"])), c0.steps, diverged=False)
+
+    out = []
+    for i, c in enumerate(configs):
+        stopped, div, E = done[i]
+        out.append(History(c, ev, *(rec[k][i] for k in
+                                    ("train_loss", "test_loss", "train_acc", "test_acc", "all_acc")),
+                           first["train_acc"][i], first["test_acc"][i], div, stopped, E))
+    return out
+
+
+def train(cfg):
+    """Train one model: the ensemble of one."""
+    return train_ensemble([cfg])[0]
