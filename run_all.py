@@ -1,0 +1,792 @@
+"""Every figure of the paper from one command, and a report of what we measured.
+
+    python run_all.py                      # quick preset: Figs. 2-8 + figures/REPORT.md
+    python run_all.py --preset paper       # the paper's scale; resumable
+    python run_all.py --only fig5,fig6     # some figures
+    python run_all.py --replot             # redraw from saved data, no training
+    python run_all.py --bench              # speed of one training step
+
+One function per figure computes its data (saved as figures/<fig>.json) and one
+draws it (figures/<fig>.png). Network runs go through geneft.train_ensemble in
+parallel workers, cached per ensemble under .cache/ so an interrupted run resumes.
+"""
+import argparse
+import dataclasses
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+import geneft as g
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+FIG_DIR = os.path.join(ROOT, "figures")
+CACHE_DIR = os.path.join(ROOT, ".cache")
+PHASE_COLORS = {g.GENERALIZATION: "#4caf50", g.GROKKING: "#ffd54f",
+                g.MEMORIZATION: "#7e57c2", g.CONFUSION: "#bdbdbd"}  # Fig. 5's colours
+FIG3_VARIANTS = (  # Fig. 3 legend: (label, mode, n_h, w)
+    ("concat, n_h=3, w=50", "concat", 3, 50),
+    ("diff, n_h=0", "diff", 0, 50),
+    ("diff, n_h=1, w=10", "diff", 1, 10),
+    ("sqdiff, n_h=0", "sqdiff", 0, 50),
+    ("sqdiff, n_h=1, w=10", "sqdiff", 1, 10),
+)
+
+
+# --- Presets -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Preset:
+    """Sizes of every experiment. The network settings are Table III unless named."""
+    name: str
+    n: int                      # elements (paper: 30)
+    steps: int                  # budget per run (paper: 1e5)
+    eval_every: int             # at most a fifth of the scaled grokking gap
+    dtype: str
+    fig2_fracs: tuple
+    fig2_seeds: int
+    fig2_orders: int            # linear extensions per greater-than sampling
+    fig3_fracs: tuple
+    fig3_seeds: int
+    lr_grid: tuple              # (log10 lo, log10 hi, points) for Figs. 5 and 8
+    fig5_seeds: int
+    fig6_init: tuple            # σ_enc values
+    fig6_ratios: tuple          # η_dec / η_enc
+    fig6_seeds: int
+    fig7_depths: tuple
+    fig7_seeds: int
+    wd_grid: tuple              # (log10 lo, log10 hi, points) for Fig. 8
+    relations: tuple = ("mod3", "greater", "bipartite")
+
+
+PRESETS = {
+    "smoke": Preset("smoke", n=6, steps=60, eval_every=2, dtype="float64",
+                    fig2_fracs=(0.2, 0.6), fig2_seeds=2, fig2_orders=20,
+                    fig3_fracs=(0.3, 0.8), fig3_seeds=1, lr_grid=(-3, -1, 2), fig5_seeds=1,
+                    fig6_init=(1.0,), fig6_ratios=(0.1, 10.0), fig6_seeds=2,
+                    fig7_depths=(0, 2), fig7_seeds=1, wd_grid=(-3, -1, 2)),
+    "quick": Preset("quick", n=30, steps=3000, eval_every=6, dtype="float32",
+                    fig2_fracs=(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), fig2_seeds=5,
+                    fig2_orders=200,
+                    fig3_fracs=(0.1, 0.2, 0.3, 0.5, 0.7, 0.9), fig3_seeds=2,
+                    lr_grid=(-4, -1, 6), fig5_seeds=1,
+                    fig6_init=(0.3, 1.0, 3.0), fig6_ratios=(0.1, 1.0, 10.0, 100.0), fig6_seeds=8,
+                    fig7_depths=(0, 1, 2, 3, 5, 8), fig7_seeds=3, wd_grid=(-4, -1, 4)),
+    "paper": Preset("paper", n=30, steps=100_000, eval_every=100, dtype="float32",
+                    fig2_fracs=tuple(np.round(np.arange(0.05, 1.0, 0.05), 2)), fig2_seeds=20,
+                    fig2_orders=1000,
+                    fig3_fracs=tuple(np.round(np.arange(0.1, 1.0, 0.1), 1)), fig3_seeds=3,
+                    lr_grid=(-5, -1, 9), fig5_seeds=1,
+                    fig6_init=(0.3, 1.0, 3.0), fig6_ratios=(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0),
+                    fig6_seeds=32, fig7_depths=tuple(range(0, 11)), fig7_seeds=5,
+                    wd_grid=(-5, -1, 9)),
+}
+
+
+def base_config(p, **kw):
+    """Table III config at the preset's size; kw overrides fields."""
+    return dataclasses.replace(g.Config(n=p.n, steps=p.steps, eval_every=p.eval_every,
+                                        dtype=p.dtype), **kw)
+
+
+def log_grid(spec):
+    lo, hi, num = spec
+    return np.logspace(lo, hi, num)
+
+
+# --- Running many configs: cache, workers, progress ----------------------------
+
+def summarize(h):
+    """The JSON-able record of one run that the figures need."""
+    return {"phase": h.phase, "step_train_90": h.step_train_90, "step_test_90": h.step_test_90,
+            "diverged_at": h.diverged_at, "stopped_at": h.stopped_at,
+            "train_acc": float(h.train_acc[~np.isnan(h.train_acc)][-1]),
+            "test_acc": float(np.nan_to_num(h.test_acc[~np.isnan(h.train_acc)][-1], nan=-1)),
+            "all_acc": float(h.all_acc[~np.isnan(h.all_acc)][-1]),
+            "final_E": np.asarray(h.final_E, dtype=float).round(6).tolist()}
+
+
+def _run_chunk(configs):
+    return [summarize(h) for h in g.train_ensemble(configs)]
+
+
+def _chunk_key(configs):
+    blob = json.dumps([dataclasses.asdict(c) for c in configs], sort_keys=True)
+    return hashlib.sha1(blob.encode()).hexdigest()[:20]
+
+
+def _read_cache(path):
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as err:
+        warnings.warn(f"cache file {path} is unreadable ({err}); recomputing it")
+        return None
+
+
+def write_json(path, obj):
+    """Write atomically: a crash leaves the old file or the new one, never half."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+    os.replace(tmp, path)
+
+
+def _chunks(configs, size):
+    """Group configs by shared architecture, then cut each group into ensembles."""
+    groups = {}
+    for i, c in enumerate(configs):
+        key = tuple(getattr(c, f.name) for f in dataclasses.fields(c) if f.name not in g.MEMBER_FIELDS)
+        groups.setdefault(key, []).append(i)
+    return [idx[k:k + size] for idx in groups.values() for k in range(0, len(idx), size)]
+
+
+class Runner:
+    """Runs configs as cached ensembles on `jobs` worker processes (BLAS pinned to 1 thread)."""
+
+    def __init__(self, jobs, cache_dir, force=False, chunk=32):
+        self.jobs, self.cache_dir, self.force, self.chunk = jobs, cache_dir, force, chunk
+        self.pool = None
+
+    def __enter__(self):
+        if self.jobs > 1:
+            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[var] = "1"  # read by each spawned worker's numpy
+            self.pool = multiprocessing.get_context("spawn").Pool(self.jobs)
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.terminate() if exc[0] else self.pool.close()
+            self.pool.join()
+
+    def run(self, label, configs):
+        """Summaries of every config, in order; each finished ensemble is cached at once."""
+        configs = list(configs)
+        out = [None] * len(configs)
+        todo = []
+        for idx in _chunks(configs, self.chunk):
+            part = [configs[i] for i in idx]
+            path = os.path.join(self.cache_dir, label, _chunk_key(part) + ".json")
+            cached = None if self.force else _read_cache(path)
+            if cached is not None and len(cached) == len(idx):
+                for i, s in zip(idx, cached):
+                    out[i] = s
+            else:
+                todo.append((idx, part, path))
+        done_runs, total, t0 = len(configs) - sum(len(t[0]) for t in todo), len(configs), time.time()
+        self._progress(label, done_runs, total, t0, done_runs)
+        started = done_runs
+        results = (self.pool.imap_unordered(_run_indexed, todo) if self.pool
+                   else map(_run_indexed, todo))
+        for idx, path, summaries in results:
+            write_json(path, summaries)
+            for i, s in zip(idx, summaries):
+                out[i] = s
+            done_runs += len(idx)
+            self._progress(label, done_runs, total, t0, started)
+        return out
+
+    @staticmethod
+    def _progress(label, done, total, t0, started):
+        el = time.time() - t0
+        rate = (done - started) / el if el > 0 and done > started else 0
+        left = f"~{(total - done) / rate:.0f} s left" if rate else ("cached" if done == total else "")
+        print(f"  [{label}] {done}/{total} runs, {el:.0f} s elapsed {left}", flush=True)
+
+
+def _run_indexed(item):
+    idx, part, path = item
+    return idx, path, _run_chunk(part)
+
+
+# --- Fig. 5 and Fig. 8: phase diagrams ------------------------------------------
+
+def phase_grid(runner, label, configs, shape):
+    """Run a grid of configs and return their phases as a nested list of `shape`."""
+    res = runner.run(label, configs)
+    return np.array([r["phase"] for r in res], dtype=object).reshape(shape).tolist()
+
+
+def boundary_points(x, y, phases):
+    """Generalization/memorization boundary of a (len(x), len(y)) phase grid, one per x.
+
+    For each x, walking up in y, the boundary is the geometric mean of the largest
+    generalizing y (generalization or grokking) and the next y, if that one memorizes.
+    Returns [(x, y_boundary), ...] for the columns that have such a transition.
+    """
+    good = (g.GENERALIZATION, g.GROKKING)
+    pts = []
+    for a, col in zip(x, phases):
+        for b in range(len(y) - 1):
+            if col[b] in good and col[b + 1] == g.MEMORIZATION:
+                pts.append((float(a), float(np.sqrt(y[b] * y[b + 1]))))
+                break
+    return pts
+
+
+def fit_loglog_line(pts):
+    """Least-squares line log10 y = slope · log10 x + intercept; None with < 2 points."""
+    if len(pts) < 2:
+        return None
+    lx, ly = np.log10(np.array(pts)).T
+    if np.ptp(lx) == 0:
+        return None
+    slope, intercept = np.polyfit(lx, ly, 1)
+    return {"slope": float(slope), "intercept": float(intercept), "points": len(pts)}
+
+
+def fig5_data(p, runner):
+    """Fig. 5: phases over (η_enc, η_dec) for mod3, greater, bipartite; boundary fit."""
+    lrs = log_grid(p.lr_grid)
+    out = {"eta": lrs.tolist(), "budget": p.steps, "gap": base_config(p).gap, "relations": {}}
+    for rel in p.relations:
+        cfgs = [base_config(p, relation=rel, lr_enc=float(le), lr_dec=float(ld), seed=s,
+                            stop_when_decided=True)
+                for le in lrs for ld in lrs for s in range(p.fig5_seeds)]
+        grid = phase_grid(runner, f"fig5-{rel}", cfgs, (len(lrs), len(lrs), p.fig5_seeds))
+        phases = [[cell[0] for cell in row] for row in grid]  # seed 0 colours the cell
+        pts = boundary_points(lrs, lrs, phases)
+        out["relations"][rel] = {"phases": phases, "boundary": pts, "fit": fit_loglog_line(pts)}
+    return out
+
+
+def fig8_data(p, runner):
+    """Fig. 8: phases over (wd_dec, η_dec), η_enc = 1e-5; does the boundary move with wd?"""
+    lrs, wds = log_grid(p.lr_grid), log_grid(p.wd_grid)
+    out = {"eta": lrs.tolist(), "wd": wds.tolist(), "eta_enc": 1e-5, "budget": p.steps,
+           "relations": {}}
+    for rel in p.relations:
+        cfgs = [base_config(p, relation=rel, lr_enc=1e-5, lr_dec=float(ld), wd_dec=float(wd),
+                            stop_when_decided=True) for wd in wds for ld in lrs]
+        phases = [[c[0] for c in row] for row in
+                  phase_grid(runner, f"fig8-{rel}", cfgs, (len(wds), len(lrs), 1))]
+        pts = boundary_points(wds, lrs, phases)
+        out["relations"][rel] = {"phases": phases, "boundary": pts, "fit": fit_loglog_line(pts)}
+    return out
+
+
+def plot_phase_grids(data, xkey, xlabel, title, path):
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    rels = list(data["relations"])
+    fig, axes = plt.subplots(1, len(rels), figsize=(4.2 * len(rels), 4), squeeze=False)
+    cmap = ListedColormap([PHASE_COLORS[ph] for ph in g.PHASES])
+    x, y = np.log10(data[xkey]), np.log10(data["eta"])
+    for ax, rel in zip(axes[0], rels):
+        r = data["relations"][rel]
+        codes = np.array([[g.PHASES.index(ph) for ph in col] for col in r["phases"]]).T
+        ax.pcolormesh(_edges(x), _edges(y), codes, cmap=cmap, vmin=-0.5, vmax=3.5)
+        if r["boundary"]:
+            bx, by = np.log10(np.array(r["boundary"])).T
+            ax.plot(bx, by, "k.", ms=8)
+        if r["fit"]:
+            f = r["fit"]
+            ax.plot(x, f["slope"] * x + f["intercept"], "k--", lw=1)
+            ax.text(0.03, 0.97, f"slope {f['slope']:+.2f}\nintercept {f['intercept']:+.2f}",
+                    transform=ax.transAxes, va="top", fontsize=9,
+                    bbox=dict(facecolor="white", alpha=0.8))
+        ax.set(title=rel, xlabel=xlabel, ylabel="log10 η_dec", xlim=_lims(x), ylim=_lims(y))
+    handles = [plt.Rectangle((0, 0), 1, 1, color=PHASE_COLORS[ph]) for ph in g.PHASES]
+    fig.legend(handles, g.PHASES, loc="lower center", ncol=4, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _edges(v):
+    step = v[1] - v[0] if len(v) > 1 else 1.0
+    return np.concatenate([v - step / 2, [v[-1] + step / 2]])
+
+
+def _lims(v):
+    e = _edges(v)
+    return e[0], e[-1]
+
+
+def fig5_plot(data, path):
+    plot_phase_grids(data, "eta", "log10 η_enc",
+                     f"Fig. 5: phases vs learning rates ({data['budget']} steps, gap {data['gap']})", path)
+
+
+def fig8_plot(data, path):
+    plot_phase_grids(data, "wd", "log10 wd_dec",
+                     f"Fig. 8: phases vs decoder weight decay, η_enc = 1e-5 ({data['budget']} steps)", path)
+
+
+# --- Fig. 6: probability of generalization vs learning-rate ratio --------------
+
+def sigma_a_of_network(cfg, samples=256):
+    """σ_a of Eq. (12) read off the network at initialisation.
+
+    The repon theory linearises the decoder around an embedding: z ≈ A x + b.
+    A = ∂z/∂E_i is the decoder's Jacobian with respect to the first embedding of a
+    pair; a2 is its component along the repon separation, so σ_a is the standard
+    deviation of one Jacobian entry over random initialisations and pairs.
+    """
+    cfgs = [dataclasses.replace(cfg, seed=s) for s in range(samples)]
+    params = [g.init_params(c, np.random.default_rng((c.seed, 1))) for c in cfgs]
+    params = {k: np.stack([q[k] for q in params]).astype(float) for k in params[0]}
+    rng = np.random.default_rng(12345)
+    I = rng.integers(0, cfg.n, (samples, 1))
+    J = (I + rng.integers(1, cfg.n, (samples, 1))) % cfg.n     # j ≠ i
+    z, cache = g.forward(params, I, J, cfg.mode)
+    grads = g.backward(params, cache, np.ones_like(z), I, J, cfg.mode)  # dz = 1: ∂z/∂E
+    A = grads["E"][np.arange(samples), I[:, 0]]                         # (samples, d), i ≠ j
+    return float(np.sqrt(np.mean(A ** 2)))
+
+
+def binomial_se(k, m):
+    p = k / m
+    return float(np.sqrt(max(p * (1 - p), 1.0 / m) / m))  # floor: no zero-width bar at 0 or 1
+
+
+def fig6_data(p, runner):
+    """Fig. 6: P(generalization) vs η_dec/η_enc for several initialisation scales.
+
+    The paper draws every initialisation from a standard normal times one factor,
+    so both init scales (σ_enc and σ_dec) are multiplied by the factor here.
+    η_enc is Table III's 1e-3 and η_dec = ratio · η_enc. Generalization counts
+    Table IV's generalization and grokking (both end generalized; Fig. 8's caption).
+    Eq. (12) is evaluated two ways: with σ_a = σ_c (one curve, as the paper's
+    single black line implies) and with σ_a, σ_c read off the network.
+    """
+    import repons
+    out = {"ratios": list(p.fig6_ratios), "eta_enc": 1e-3, "seeds": p.fig6_seeds,
+           "budget": p.steps, "curves": [],
+           "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
+                                  for r in p.fig6_ratios]}
+    for scale in p.fig6_init:
+        cfgs = [base_config(p, relation="mod3", init_enc=scale, init_dec=scale, lr_enc=1e-3,
+                            lr_dec=1e-3 * r, seed=s, stop_when_decided=True)
+                for r in p.fig6_ratios for s in range(p.fig6_seeds)]
+        res = runner.run(f"fig6-init{scale:g}", cfgs)
+        sig_a = sigma_a_of_network(cfgs[0])
+        sig_c = scale / np.sqrt(2)  # r = (E_i − E_j)/2 has N(0, σ_enc²/2) components
+        curve = {"init": scale, "sigma_a": sig_a, "sigma_c": sig_c, "p_gen": [], "se": [],
+                 "bound": []}
+        for k, r in enumerate(p.fig6_ratios):
+            chunk = res[k * p.fig6_seeds:(k + 1) * p.fig6_seeds]
+            wins = sum(c["phase"] in (g.GENERALIZATION, g.GROKKING) for c in chunk)
+            curve["p_gen"].append(wins / p.fig6_seeds)
+            curve["se"].append(binomial_se(wins, p.fig6_seeds))
+            curve["bound"].append(float(repons.p_collision(sig_a, sig_c, eta_A=r, eta_x=1.0)))
+        out["curves"].append(curve)
+    return out
+
+
+def fig6_plot(data, path):
+    import matplotlib.pyplot as plt
+    import repons
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fine = np.logspace(np.log10(min(data["ratios"])) - 0.5, np.log10(max(data["ratios"])) + 0.5, 200)
+    for k, c in enumerate(data["curves"]):
+        col = f"C{k}"
+        ax.errorbar(data["ratios"], c["p_gen"], yerr=c["se"], fmt="o-", color=col, capsize=3,
+                    label=f"init × {c['init']:g}: measured")
+        ax.plot(fine, [repons.p_collision(c["sigma_a"], c["sigma_c"], eta_A=r, eta_x=1.0) for r in fine],
+                color=col, lw=1, ls="--", label=f"Eq. (12), network σ_a/σ_c = {c['sigma_a'] / c['sigma_c']:.3f}")
+    ax.plot(fine, [repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0) for r in fine], "k-", lw=2,
+            label="Eq. (12), σ_a = σ_c")
+    ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalization)", ylim=(-0.05, 1.05),
+           title=f"Fig. 6: mod3, {data['seeds']} seeds per point, {data['budget']} steps")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- Fig. 7: Goldilocks zone of decoder depth ------------------------------------
+
+def fig7_data(p, runner):
+    """Fig. 7 (Appendix E): test accuracy vs decoder depth, mod3, w = 10, frac 0.3."""
+    out = {"depths": list(p.fig7_depths), "seeds": p.fig7_seeds, "budget": p.steps,
+           "train": [], "test": [], "test_sd": [], "train_sd": [], "phases": []}
+    cfgs = [base_config(p, relation="mod3", width=10, frac=0.3, depth=dep, seed=s)
+            for dep in p.fig7_depths for s in range(p.fig7_seeds)]
+    res = runner.run("fig7", cfgs)
+    for k in range(len(p.fig7_depths)):
+        chunk = res[k * p.fig7_seeds:(k + 1) * p.fig7_seeds]
+        for key in ("train", "test"):
+            acc = [c[f"{key}_acc"] for c in chunk]
+            out[key].append(float(np.mean(acc)))
+            out[f"{key}_sd"].append(float(np.std(acc)))
+        out["phases"].append([c["phase"] for c in chunk])
+    return out
+
+
+def fig7_plot(data, path):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.errorbar(data["depths"], data["test"], yerr=data["test_sd"], fmt="o-", capsize=3, label="test")
+    ax.errorbar(data["depths"], data["train"], yerr=data["train_sd"], fmt="s--", capsize=3, label="train")
+    ax.set(xlabel="decoder depth n_h", ylabel="accuracy", ylim=(0, 1.05),
+           title=f"Fig. 7: mod3, w=10, frac 0.3 ({data['seeds']} seeds, {data['budget']} steps)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- Fig. 3: network accuracy vs training fraction --------------------------------
+
+def crossing(x, y, level=0.9):
+    """First x where y reaches level, linearly interpolated; None if it never does."""
+    for k in range(len(x)):
+        if y[k] >= level:
+            if k == 0:
+                return float(x[0])
+            t = (level - y[k - 1]) / (y[k] - y[k - 1])
+            return float(x[k - 1] + t * (x[k] - x[k - 1]))
+    return None
+
+
+def fig3_data(p, runner):
+    """Fig. 3: accuracy over all n² pairs vs training fraction, mod3 and greater.
+
+    Variants as the paper's legend: concat with Table III's decoder; diff and
+    sqdiff with no hidden layer and with one of width 10. The theory is the
+    Appendix D Monte Carlo bound; the vertical line is b/n² with b exact.
+    """
+    import statics
+    fr = list(p.fig3_fracs)
+    out = {"fracs": fr, "seeds": p.fig3_seeds, "budget": p.steps, "n": p.n,
+           "variants": [v[0] for v in FIG3_VARIANTS], "relations": {}}
+    for rel in ("mod3", "greater"):
+        cfgs = [base_config(p, relation=rel, mode=mode, depth=nh, width=w, frac=f, seed=s)
+                for _, mode, nh, w in FIG3_VARIANTS for f in fr for s in range(p.fig3_seeds)]
+        res = runner.run(f"fig3-{rel}", cfgs)
+        acc = np.array([r["all_acc"] for r in res]).reshape(len(FIG3_VARIANTS), len(fr), p.fig3_seeds)
+        bound = [statics.mc_accuracy_bound_stats(rel, p.n, f, seeds=range(p.fig2_seeds),
+                                                 n_orders=p.fig2_orders)["mean"] for f in fr]
+        b = statics.description_length(g.relation_matrix(rel, p.n))
+        f_theory = crossing(fr, bound)
+        gaps = [None if (f_nn := crossing(fr, a)) is None or f_theory is None else f_nn - f_theory
+                for a in acc.mean(axis=2)]
+        out["relations"][rel] = {"mean": acc.mean(2).tolist(), "sd": acc.std(2).tolist(),
+                                 "bound": bound, "b": b, "b_over_n2": b / p.n ** 2,
+                                 "f90_theory": f_theory, "inductive_gap": gaps}
+    return out
+
+
+def fig3_plot(data, path):
+    import matplotlib.pyplot as plt
+    rels = list(data["relations"])
+    fig, axes = plt.subplots(1, len(rels), figsize=(5.5 * len(rels), 4.2), squeeze=False)
+    for ax, rel in zip(axes[0], rels):
+        r = data["relations"][rel]
+        for k, lab in enumerate(data["variants"]):
+            ax.errorbar(data["fracs"], r["mean"][k], yerr=r["sd"][k], fmt="o-", ms=4, capsize=2,
+                        label=lab)
+        ax.plot(data["fracs"], r["bound"], "k-", lw=2, label="Monte Carlo bound")
+        ax.axvline(r["b_over_n2"], color="k", ls=":", label="b / n²")
+        ax.set(title=f"({'ab'[rels.index(rel)]}) {rel}", xlabel="training fraction",
+               ylabel="accuracy (all n² pairs)", ylim=(0.3, 1.02))
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Fig. 3: n = {data['n']}, {data['seeds']} seeds, {data['budget']} steps, d = 2")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- Benchmark: one training step ------------------------------------------------
+
+def _median_ms(fn, reps, warm=5):
+    for _ in range(warm):
+        fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(ts))
+
+
+def bench_step_ms(K, dtype, reps=40):
+    """Median ms per model-step (forward + backward + Adam update), Table III on n = 30."""
+    cfgs = [g.Config(dtype=dtype, seed=s) for s in range(K)]
+    data = g._ensemble_data(cfgs, np.dtype(dtype))
+    members = [g.init_params(c, np.random.default_rng(c.seed)) for c in cfgs]
+    params = {k: np.stack([m[k] for m in members]) for k in members[0]}
+    state = g.adam_init(params)
+    lr = {grp: np.full(K, 1e-3, dtype) for grp in ("enc", "dec")}
+    wd = {grp: np.zeros(K, dtype) for grp in ("enc", "dec")}
+
+    def step():
+        _, grads = g.loss_and_grads(params, data["I"], data["J"], data["y"], "concat")
+        g.adam_step(params, grads, state, lr, wd)
+    return _median_ms(step, reps) / K
+
+
+def step_flops(cfg=g.Config()):
+    """Matmul FLOPs of one model-step: forward 2·P·Σ fan_in·fan_out, backward twice that."""
+    P = round(cfg.frac * cfg.n ** 2)
+    shapes = g.param_shapes(cfg.n, cfg.d, cfg.depth, cfg.width, cfg.mode)
+    macs = sum(np.prod(s) for k, s in shapes.items() if k.startswith("W"))
+    return 3 * 2 * P * macs
+
+
+def machine_rates(reps=30):
+    """This machine's own rates: GFLOP/s of a (675×50)·(50×50) matmul, M tanh/s."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for dt in ("float32", "float64"):
+        a, b = rng.random((675, 50)).astype(dt), rng.random((50, 50)).astype(dt)
+        x = rng.standard_normal(675 * 50 * 3).astype(dt)
+        out[f"matmul GFLOP/s {dt}"] = 2 * 675 * 50 * 50 / _median_ms(lambda: a @ b, reps) / 1e6
+        out[f"tanh M/s {dt}"] = x.size / _median_ms(lambda: np.tanh(x), reps) / 1e3
+    return out
+
+
+def _bench_worker(args):
+    K, dtype = args
+    return bench_step_ms(K, dtype)
+
+
+def bench_throughput(jobs, K=64, dtype="float32"):
+    """ms per model-step with one worker per core running K-member ensembles at once."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        per_worker = pool.map(_bench_worker, [(K, dtype)] * jobs)
+    return 1.0 / sum(1.0 / ms for ms in per_worker)
+
+
+def bench(jobs):
+    """`python run_all.py --bench`: the table of issue 2 (medians)."""
+    flops = step_flops()
+    print(f"Table III model, n = 30, 675 training pairs, Adam; {flops / 1e6:.1f} MFLOP per model-step "
+          f"(matmuls); numpy {np.__version__}, {os.cpu_count()} cores")
+    print(f"{'setting':36s} {'ms/model-step':>14s} {'GFLOP/s':>9s}")
+    rows = [(f"{dt}, K = {K}", bench_step_ms(K, dt)) for dt in ("float32", "float64") for K in (1, 16, 64)]
+    rows.append((f"float32, K = 64, {jobs} workers (1 BLAS thread)", bench_throughput(jobs)))
+    for label, ms in rows:
+        print(f"{label:36s} {ms:14.3f} {flops / ms / 1e6:9.1f}")
+    print("machine:", ", ".join(f"{k} {v:.0f}" for k, v in machine_rates().items()))
+
+
+# --- figures/REPORT.md: the paper's claims against our numbers ------------------
+
+def _verdict(ok, partly=False):
+    return "holds" if ok else ("partly" if partly else "does not hold")
+
+
+def _fmt(x, spec=".3f"):
+    return "n/a" if x is None else format(x, spec)
+
+
+def rows_fig3(d):
+    rows = []
+    expect = {"mod3": "sqdiff, n_h=0", "greater": "diff, n_h=0"}
+    for rel, r in d["relations"].items():
+        gaps = {v: gp for v, gp in zip(d["variants"], r["inductive_gap"]) if gp is not None}
+        best = min(gaps, key=gaps.get) if gaps else None
+        listed = "; ".join(f"{v}: {gp:+.2f}" for v, gp in gaps.items()) or "no variant reached 0.9"
+        rows.append((f"Fig. 3 {rel}: the inductive gap (NN 0.9-crossing minus theory's) is smallest "
+                     f"for {expect[rel]}", expect[rel],
+                     f"smallest: {best}; gaps: {listed} (theory crosses 0.9 at "
+                     f"{_fmt(r['f90_theory'], '.2f')}; {d['seeds']} seeds, {d['budget']} steps)",
+                     _verdict(best == expect[rel])))
+        above = sum(m > bnd + 0.01 for row in r["mean"] for m, bnd in zip(row, r["bound"]))
+        total = len(r["mean"]) * len(r["bound"])
+        rows.append((f"Fig. 3 {rel}: network accuracy tracks the theory bound with a delayed rise "
+                     "(stays under it)", "NN curves under the bound",
+                     f"{above}/{total} (variant, fraction) means exceed the bound by > 0.01; "
+                     f"b/n² = {r['b_over_n2']:.3f}", _verdict(above == 0, above <= total // 4)))
+    return rows
+
+
+def _grid_step(d):
+    e = np.log10(d["eta"])
+    return float(e[1] - e[0]) if len(e) > 1 else float("nan")
+
+
+def rows_fig5(d):
+    rows, intercepts = [], []
+    for rel, r in d["relations"].items():
+        f = r["fit"]
+        if f is None:
+            rows.append((f"Fig. 5 {rel}: generalization/memorization boundary has slope −1",
+                         "slope −1", f"no boundary: {len(r['boundary'])} column(s) with a transition",
+                         "not measurable"))
+            continue
+        intercepts.append(f["intercept"])
+        near = "−1" if abs(f["slope"] + 1) < abs(f["slope"] - 1) else "+1 (Eq. (12)'s ratio)"
+        rows.append((f"Fig. 5 {rel}: generalization/memorization boundary has slope −1 "
+                     "(Eq. (12) implies +1)", "slope −1",
+                     f"slope {f['slope']:+.2f}, intercept {f['intercept']:+.2f} from {f['points']} "
+                     f"columns; nearer {near}", _verdict(abs(f["slope"] + 1) <= 0.3)))
+    if len(intercepts) > 1:
+        spread = float(np.ptp(intercepts))
+        rows.append(("Fig. 5: the boundary sits at about the same intercept for every relation",
+                     "task-independent", f"intercepts spread over {spread:.2f} decades "
+                     f"(grid step {_grid_step(d):.2f})", _verdict(spread <= _grid_step(d))))
+    eta = np.array(d["eta"])
+    gen_ratio, over, n_over = [], 0, 0
+    for r in d["relations"].values():
+        for a, col in enumerate(r["phases"]):
+            for b, ph in enumerate(col):
+                ratio = eta[b] / eta[a]
+                good = ph in (g.GENERALIZATION, g.GROKKING)
+                if good:
+                    gen_ratio.append(ratio)
+                if ratio > 10 * 1.0001:
+                    n_over += 1
+                    over += good
+    if gen_ratio:
+        top = max(gen_ratio)
+        rows.append(("Fig. 5: generalization requires η_dec/η_enc ≲ 10", "ratio ≲ 10",
+                     f"largest generalizing ratio {top:.3g}; {over}/{n_over} cells with ratio > 10 "
+                     "generalize", _verdict(over == 0, over <= n_over // 4)))
+    return rows
+
+
+def rows_fig6(d):
+    rows = []
+    pts = [(p, se) for c in d["curves"] for p, se in zip(c["p_gen"], c["se"])]
+    eq = [b for _ in d["curves"] for b in d["bound_equal_sigmas"]]
+    under = sum(p - 2 * se <= b for (p, se), b in zip(pts, eq))
+    rows.append(("Fig. 6: P(generalization) is bounded above by Eq. (12) with σ_a = σ_c (the "
+                 "paper's single curve)", "all points under the bound",
+                 f"{under}/{len(pts)} points under (within 2 binomial SE; {d['seeds']} seeds each, "
+                 f"{d['budget']} steps)", _verdict(under == len(pts), under >= 0.75 * len(pts))))
+    net = [b for c in d["curves"] for b in c["bound"]]
+    under = sum(p - 2 * se <= b for (p, se), b in zip(pts, net))
+    how = "; ".join(f"init × {c['init']:g}: σ_a {c['sigma_a']:.3f}, σ_c {c['sigma_c']:.3f}"
+                    for c in d["curves"])
+    rows.append(("Fig. 6: ... and with σ_a, σ_c read off the network (σ_c = σ_enc/√2 for "
+                 "r = (E_i − E_j)/2; σ_a = RMS of the decoder Jacobian ∂z/∂E_i at init)",
+                 "all points under the bound", f"{under}/{len(pts)} points under; {how}",
+                 _verdict(under == len(pts), under >= 0.75 * len(pts))))
+    return rows
+
+
+def rows_fig7(d):
+    test, train, deps = np.array(d["test"]), np.array(d["train"]), d["depths"]
+    k = int(np.argmax(test))
+    interior = 0 < k < len(deps) - 1
+    ends = (f"depth {deps[0]}: train {train[0]:.2f} / test {test[0]:.2f}; depth {deps[k]}: "
+            f"{train[k]:.2f} / {test[k]:.2f}; depth {deps[-1]}: {train[-1]:.2f} / {test[-1]:.2f}")
+    shape = train[0] < 0.9 and train[-1] >= 0.9 and test[-1] < test[k]
+    return [("Fig. 7: test accuracy peaks at an intermediate depth (Goldilocks zone): confusion "
+             "when too shallow, memorization when too deep", "interior peak",
+             f"peak at depth {deps[k]} ({d['seeds']} seeds, {d['budget']} steps); {ends}",
+             _verdict(interior and shape, interior or shape))]
+
+
+def rows_fig8(d):
+    rows = []
+    step = _grid_step(d)
+    for rel, r in d["relations"].items():
+        pts = r["boundary"]
+        if len(pts) < 2:
+            rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
+                         "independent of wd", f"boundary found at {len(pts)} wd value(s): "
+                         f"phases seen {sorted({ph for col in r['phases'] for ph in col})}",
+                         "not measurable"))
+            continue
+        spread = float(np.ptp(np.log10([y for _, y in pts])))
+        rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
+                     "independent of wd", f"boundary log10 η_dec spreads {spread:.2f} decades over "
+                     f"{len(pts)} wd values (grid step {step:.2f})", _verdict(spread <= step)))
+    return rows
+
+
+REPORT_ROWS = {"fig3": rows_fig3, "fig5": rows_fig5, "fig6": rows_fig6, "fig7": rows_fig7,
+               "fig8": rows_fig8}
+
+
+def write_report(out_dir):
+    """figures/REPORT.md from the saved figure data: one row per claim, never by hand."""
+    lines = ["# What this code measured, claim by claim", "",
+             "Generated by `python run_all.py` from the data files beside it; do not edit.", "",
+             "| figure | preset | budget (steps) | compute time (s) |", "|---|---|---|---|"]
+    rows = []
+    for name, rows_fn in REPORT_ROWS.items():
+        path = os.path.join(out_dir, f"{name}.json")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            d = json.load(f)
+        lines.append(f"| {name} | {d.get('preset')} | {d.get('budget', '-')} | {d.get('seconds')} |")
+        rows += rows_fn(d)
+    lines += ["", "| claim | paper | this code | verdict |", "|---|---|---|---|"]
+    lines += [f"| {c} | {p} | {o} | {v} |" for c, p, o, v in rows]
+    with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# --- Main --------------------------------------------------------------------------
+
+FIGURES = {  # name -> (data function, plot function); filled in below as figures land
+    "fig3": (fig3_data, fig3_plot),
+    "fig5": (fig5_data, fig5_plot),
+    "fig6": (fig6_data, fig6_plot),
+    "fig7": (fig7_data, fig7_plot),
+    "fig8": (fig8_data, fig8_plot),
+}
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--preset", choices=list(PRESETS), default="quick")
+    ap.add_argument("--only", default="", help="comma-separated figures, e.g. fig5,fig6")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    ap.add_argument("--force", action="store_true", help="recompute, ignoring the cache")
+    ap.add_argument("--replot", action="store_true", help="redraw from saved data, no training")
+    ap.add_argument("--bench", action="store_true", help="time one training step and exit")
+    ap.add_argument("--out", default=FIG_DIR, help="where figures and REPORT.md go")
+    ap.add_argument("--cache", default=CACHE_DIR, help="where finished runs are cached")
+    args = ap.parse_args(argv)
+    names = [s for s in args.only.split(",") if s] or list(FIGURES)
+    bad = [s for s in names if s not in FIGURES]
+    if bad:
+        ap.error(f"--only {','.join(bad)}: unknown figure; choose from {','.join(FIGURES)}")
+    if args.jobs < 1:
+        ap.error(f"--jobs {args.jobs}: must be >= 1")
+    args.names = names
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.bench:
+        bench(args.jobs)
+        return 0
+    import matplotlib
+    matplotlib.use("Agg")
+    preset = PRESETS[args.preset]
+    os.makedirs(args.out, exist_ok=True)
+    t_all = time.time()
+    with Runner(args.jobs, os.path.join(args.cache, preset.name), force=args.force) as runner:
+        for name in args.names:
+            compute, plot = FIGURES[name]
+            data_path = os.path.join(args.out, f"{name}.json")
+            t0 = time.time()
+            if args.replot:
+                with open(data_path) as f:
+                    data = json.load(f)
+            else:
+                print(f"{name}: computing ({preset.name} preset)", flush=True)
+                data = compute(preset, runner)
+                data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
+                write_json(data_path, data)
+            plot(data, os.path.join(args.out, f"{name}.png"))
+            print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
+    write_report(args.out)
+    print(f"all done in {time.time() - t_all:.1f} s; report: {os.path.join(args.out, 'REPORT.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
