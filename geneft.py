@@ -573,3 +573,28 @@ def train_ensemble(configs):
 def train(cfg):
     """Train one model: the ensemble of one."""
     return train_ensemble([cfg])[0]
+
+
+# --- Section IV, Theorem 1: same-class embeddings coincide ----------------------
+
+def class_labels(R):
+    """Class of every element of an equivalence relation: equal rows of R, same class."""
+    return np.unique(np.asarray(R), axis=0, return_inverse=True)[1].ravel()
+
+
+def cluster_ratio(E, labels):
+    """Theorem 1, measured: mean distance between same-class embeddings divided by
+    the mean distance between different-class ones.
+
+    A zero-loss injective decoder forces same-class points together (ratio → 0);
+    an unstructured embedding (at initialisation, or memorized) gives ratio ≈ 1.
+    """
+    E, labels = np.asarray(E, dtype=float), np.asarray(labels)
+    if E.ndim != 2 or labels.shape != (E.shape[0],):
+        raise ValueError(f"E.shape={E.shape}, labels.shape={labels.shape}: need (n, d) and (n,)")
+    dist = np.linalg.norm(E[:, None, :] - E[None, :, :], axis=-1)    # (n, n)
+    same = labels[:, None] == labels[None, :]
+    off_diag = ~np.eye(len(labels), dtype=bool)
+    if not (same & off_diag).any() or same.all():
+        raise ValueError("labels need at least one class with two members and two classes")
+    return float(dist[same & off_diag].mean() / dist[~same].mean())

@@ -28,18 +28,9 @@ import geneft as g
 ROOT = os.path.dirname(os.path.abspath(__file__))
 FIG_DIR = os.path.join(ROOT, "figures")
 CACHE_DIR = os.path.join(ROOT, ".cache")
-PHASE_COLORS = {g.GENERALIZATION: "#4caf50", g.GROKKING: "#ffd54f",
-                g.MEMORIZATION: "#7e57c2", g.CONFUSION: "#bdbdbd"}  # Fig. 5's colours
-FIG3_VARIANTS = (  # Fig. 3 legend: (label, mode, n_h, w)
-    ("concat, n_h=3, w=50", "concat", 3, 50),
-    ("diff, n_h=0", "diff", 0, 50),
-    ("diff, n_h=1, w=10", "diff", 1, 10),
-    ("sqdiff, n_h=0", "sqdiff", 0, 50),
-    ("sqdiff, n_h=1, w=10", "sqdiff", 1, 10),
-)
 
 
-# --- Presets -------------------------------------------------------------------
+# --- Presets ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Preset:
@@ -63,6 +54,9 @@ class Preset:
     fig7_seeds: int
     wd_grid: tuple              # (log10 lo, log10 hi, points) for Fig. 8
     fig8_eta_enc: float         # paper: 1e-5 at 1e5 steps
+    q1_dims: tuple              # Open Question 1: embedding dimensions d
+    q1_ratios: tuple
+    q1_seeds: int
     chunk: int                  # runs per cached ensemble: what an interrupt can lose
     relations: tuple = ("mod3", "greater", "bipartite")
 
@@ -73,7 +67,7 @@ PRESETS = {
                     fig3_fracs=(0.3, 0.8), fig3_seeds=1, lr_grid=(-3, -1, 2), fig5_seeds=1,
                     fig6_init=(1.0,), fig6_ratios=(0.1, 10.0), fig6_seeds=2,
                     fig7_depths=(0, 2), fig7_seeds=1, wd_grid=(-3, -1, 2),
-                    fig8_eta_enc=1e-3, chunk=4),
+                    fig8_eta_enc=1e-3, q1_dims=(1, 3), q1_ratios=(0.1, 10.0), q1_seeds=1, chunk=4),
     "quick": Preset("quick", n=30, steps=3000, eval_every=6, dtype="float32",
                     fig2_fracs=(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), fig2_seeds=5,
                     fig2_orders=200,
@@ -81,7 +75,8 @@ PRESETS = {
                     lr_grid=(-4, -1, 6), fig5_seeds=1,
                     fig6_init=(0.3, 1.0, 3.0), fig6_ratios=(0.1, 1.0, 10.0, 100.0), fig6_seeds=8,
                     fig7_depths=(0, 1, 2, 3, 5, 8), fig7_seeds=3, wd_grid=(-4, -1, 4),
-                    fig8_eta_enc=1e-5 * 100_000 / 3000, chunk=16),
+                    fig8_eta_enc=1e-5 * 100_000 / 3000, q1_dims=(1, 2, 3, 5, 8),
+                    q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, chunk=16),
     "paper": Preset("paper", n=30, steps=100_000, eval_every=100, dtype="float32",
                     fig2_fracs=tuple(np.round(np.arange(0.05, 1.0, 0.05), 2)), fig2_seeds=20,
                     fig2_orders=1000,
@@ -89,7 +84,8 @@ PRESETS = {
                     lr_grid=(-5, -1, 9), fig5_seeds=1,
                     fig6_init=(0.3, 1.0, 3.0), fig6_ratios=(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0),
                     fig6_seeds=32, fig7_depths=tuple(range(0, 11)), fig7_seeds=5,
-                    wd_grid=(-5, -1, 9), fig8_eta_enc=1e-5, chunk=8),
+                    wd_grid=(-5, -1, 9), fig8_eta_enc=1e-5, q1_dims=(1, 2, 3, 5, 8),
+                    q1_ratios=(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0), q1_seeds=32, chunk=8),
 }
 
 
@@ -104,7 +100,7 @@ def log_grid(spec):
     return np.logspace(lo, hi, num)
 
 
-# --- Running many configs: cache, workers, progress ----------------------------
+# --- Running many configs: cache, workers, progress ---------------------------------
 
 def summarize(h):
     """The JSON-able record of one run that the figures need."""
@@ -214,244 +210,11 @@ def _run_indexed(item):
     return idx, path, _run_chunk(part)
 
 
-# --- Fig. 5 and Fig. 8: phase diagrams ------------------------------------------
-
-def phase_grid(runner, label, configs, shape):
-    """Run a grid of configs and return their phases as a nested list of `shape`."""
-    res = runner.run(label, configs)
-    return np.array([r["phase"] for r in res], dtype=object).reshape(shape).tolist()
-
-
-def boundary_points(x, y, phases):
-    """Generalization/memorization boundary of a (len(x), len(y)) phase grid, one per x.
-
-    For each x, walking up in y, the boundary is the geometric mean of the largest
-    generalizing y (generalization or grokking) and the next y, if that one memorizes.
-    Returns [(x, y_boundary), ...] for the columns that have such a transition.
-    """
-    good = (g.GENERALIZATION, g.GROKKING)
-    pts = []
-    for a, col in zip(x, phases):
-        for b in range(len(y) - 1):
-            if col[b] in good and col[b + 1] == g.MEMORIZATION:
-                pts.append((float(a), float(np.sqrt(y[b] * y[b + 1]))))
-                break
-    return pts
-
-
-def fit_loglog_line(pts):
-    """Least-squares line log10 y = slope · log10 x + intercept; None with < 2 points."""
-    if len(pts) < 2:
-        return None
-    lx, ly = np.log10(np.array(pts)).T
-    if np.ptp(lx) == 0:
-        return None
-    slope, intercept = np.polyfit(lx, ly, 1)
-    return {"slope": float(slope), "intercept": float(intercept), "points": len(pts)}
-
-
-def fig5_data(p, runner):
-    """Fig. 5: phases over (η_enc, η_dec) for mod3, greater, bipartite; boundary fit."""
-    lrs = log_grid(p.lr_grid)
-    out = {"eta": lrs.tolist(), "budget": p.steps, "gap": base_config(p).gap, "relations": {}}
-    for rel in p.relations:
-        cfgs = [base_config(p, relation=rel, lr_enc=float(le), lr_dec=float(ld), seed=s,
-                            stop_when_decided=True)
-                for le in lrs for ld in lrs for s in range(p.fig5_seeds)]
-        grid = phase_grid(runner, f"fig5-{rel}", cfgs, (len(lrs), len(lrs), p.fig5_seeds))
-        phases = [[cell[0] for cell in row] for row in grid]  # seed 0 colours the cell
-        pts = boundary_points(lrs, lrs, phases)
-        out["relations"][rel] = {"phases": phases, "boundary": pts, "fit": fit_loglog_line(pts)}
-    return out
-
-
-def fig8_data(p, runner):
-    """Fig. 8 (Appendix F): phases over (wd_dec, η_dec) at fixed η_enc; does the boundary move?
-
-    The paper fixes η_enc = 1e-5 for 1e5 steps. Under Adam a parameter moves at
-    most about η per step, so a preset with a shorter budget scales η_enc up by
-    1e5 / budget (same largest encoder displacement) and says so.
-    """
-    lrs, wds = log_grid(p.lr_grid), log_grid(p.wd_grid)
-    out = {"eta": lrs.tolist(), "wd": wds.tolist(), "eta_enc": p.fig8_eta_enc, "budget": p.steps,
-           "relations": {}}
-    for rel in p.relations:
-        cfgs = [base_config(p, relation=rel, lr_enc=p.fig8_eta_enc, lr_dec=float(ld), wd_dec=float(wd),
-                            stop_when_decided=True) for wd in wds for ld in lrs]
-        phases = [[c[0] for c in row] for row in
-                  phase_grid(runner, f"fig8-{rel}", cfgs, (len(wds), len(lrs), 1))]
-        pts = boundary_points(wds, lrs, phases)
-        out["relations"][rel] = {"phases": phases, "boundary": pts, "fit": fit_loglog_line(pts)}
-    return out
-
-
-def plot_phase_grids(data, xkey, xlabel, title, path):
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-    rels = list(data["relations"])
-    fig, axes = plt.subplots(1, len(rels), figsize=(4.2 * len(rels), 4), squeeze=False)
-    cmap = ListedColormap([PHASE_COLORS[ph] for ph in g.PHASES])
-    x, y = np.log10(data[xkey]), np.log10(data["eta"])
-    for ax, rel in zip(axes[0], rels):
-        r = data["relations"][rel]
-        codes = np.array([[g.PHASES.index(ph) for ph in col] for col in r["phases"]]).T
-        ax.pcolormesh(_edges(x), _edges(y), codes, cmap=cmap, vmin=-0.5, vmax=3.5)
-        if r["boundary"]:
-            bx, by = np.log10(np.array(r["boundary"])).T
-            ax.plot(bx, by, "k.", ms=8)
-        if r["fit"]:
-            f = r["fit"]
-            ax.plot(x, f["slope"] * x + f["intercept"], "k--", lw=1)
-            ax.text(0.03, 0.97, f"slope {f['slope']:+.2f}\nintercept {f['intercept']:+.2f}",
-                    transform=ax.transAxes, va="top", fontsize=9,
-                    bbox=dict(facecolor="white", alpha=0.8))
-        ax.set(title=rel, xlabel=xlabel, ylabel="log10 η_dec", xlim=_lims(x), ylim=_lims(y))
-    handles = [plt.Rectangle((0, 0), 1, 1, color=PHASE_COLORS[ph]) for ph in g.PHASES]
-    fig.legend(handles, g.PHASES, loc="lower center", ncol=4, frameon=False)
-    fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _edges(v):
-    step = v[1] - v[0] if len(v) > 1 else 1.0
-    return np.concatenate([v - step / 2, [v[-1] + step / 2]])
-
-
-def _lims(v):
-    e = _edges(v)
-    return e[0], e[-1]
-
-
-def fig5_plot(data, path):
-    plot_phase_grids(data, "eta", "log10 η_enc",
-                     f"Fig. 5: phases vs learning rates ({data['budget']} steps, gap {data['gap']})", path)
-
-
-def fig8_plot(data, path):
-    plot_phase_grids(data, "wd", "log10 wd_dec",
-                     f"Fig. 8: phases vs decoder weight decay, η_enc = {data['eta_enc']:.2g} "
-                     f"({data['budget']} steps)", path)
-
-
-# --- Fig. 6: probability of generalization vs learning-rate ratio --------------
-
-def sigma_a_of_network(cfg, samples=256):
-    """σ_a of Eq. (12) read off the network at initialisation.
-
-    The repon theory linearises the decoder around an embedding: z ≈ A x + b.
-    A = ∂z/∂E_i is the decoder's Jacobian with respect to the first embedding of a
-    pair; a2 is its component along the repon separation, so σ_a is the standard
-    deviation of one Jacobian entry over random initialisations and pairs.
-    """
-    cfgs = [dataclasses.replace(cfg, seed=s) for s in range(samples)]
-    params = [g.init_params(c, np.random.default_rng((c.seed, 1))) for c in cfgs]
-    params = {k: np.stack([q[k] for q in params]).astype(float) for k in params[0]}
-    rng = np.random.default_rng(12345)
-    I = rng.integers(0, cfg.n, (samples, 1))
-    J = (I + rng.integers(1, cfg.n, (samples, 1))) % cfg.n     # j ≠ i
-    z, cache = g.forward(params, I, J, cfg.mode)
-    grads = g.backward(params, cache, np.ones_like(z), I, J, cfg.mode)  # dz = 1: ∂z/∂E
-    A = grads["E"][np.arange(samples), I[:, 0]]                         # (samples, d), i ≠ j
-    return float(np.sqrt(np.mean(A ** 2)))
-
-
-def binomial_se(k, m):
-    p = k / m
-    return float(np.sqrt(max(p * (1 - p), 1.0 / m) / m))  # floor: no zero-width bar at 0 or 1
-
-
-def fig6_data(p, runner):
-    """Fig. 6: P(generalization) vs η_dec/η_enc for several initialisation scales.
-
-    The paper draws every initialisation from a standard normal times one factor,
-    so both init scales (σ_enc and σ_dec) are multiplied by the factor here.
-    η_enc is Table III's 1e-3 and η_dec = ratio · η_enc. Generalization counts
-    Table IV's generalization and grokking (both end generalized; Fig. 8's caption).
-    Eq. (12) is evaluated two ways: with σ_a = σ_c (one curve, as the paper's
-    single black line implies) and with σ_a, σ_c read off the network.
-    """
-    import repons
-    out = {"ratios": list(p.fig6_ratios), "eta_enc": 1e-3, "seeds": p.fig6_seeds,
-           "budget": p.steps, "curves": [],
-           "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
-                                  for r in p.fig6_ratios]}
-    for scale in p.fig6_init:
-        cfgs = [base_config(p, relation="mod3", init_enc=scale, init_dec=scale, lr_enc=1e-3,
-                            lr_dec=1e-3 * r, seed=s, stop_when_decided=True)
-                for r in p.fig6_ratios for s in range(p.fig6_seeds)]
-        res = runner.run(f"fig6-init{scale:g}", cfgs)
-        sig_a = sigma_a_of_network(cfgs[0])
-        sig_c = scale / np.sqrt(2)  # r = (E_i − E_j)/2 has N(0, σ_enc²/2) components
-        curve = {"init": scale, "sigma_a": sig_a, "sigma_c": sig_c, "p_gen": [], "se": [],
-                 "bound": []}
-        for k, r in enumerate(p.fig6_ratios):
-            chunk = res[k * p.fig6_seeds:(k + 1) * p.fig6_seeds]
-            wins = sum(c["phase"] in (g.GENERALIZATION, g.GROKKING) for c in chunk)
-            curve["p_gen"].append(wins / p.fig6_seeds)
-            curve["se"].append(binomial_se(wins, p.fig6_seeds))
-            curve["bound"].append(float(repons.p_collision(sig_a, sig_c, eta_A=r, eta_x=1.0)))
-        out["curves"].append(curve)
-    return out
-
-
-def fig6_plot(data, path):
-    import matplotlib.pyplot as plt
-    import repons
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    fine = np.logspace(np.log10(min(data["ratios"])) - 0.5, np.log10(max(data["ratios"])) + 0.5, 200)
-    for k, c in enumerate(data["curves"]):
-        col = f"C{k}"
-        ax.errorbar(data["ratios"], c["p_gen"], yerr=c["se"], fmt="o-", color=col, capsize=3,
-                    label=f"init × {c['init']:g}: measured")
-        ax.plot(fine, [repons.p_collision(c["sigma_a"], c["sigma_c"], eta_A=r, eta_x=1.0) for r in fine],
-                color=col, lw=1, ls="--", label=f"Eq. (12), network σ_a/σ_c = {c['sigma_a'] / c['sigma_c']:.3f}")
-    ax.plot(fine, [repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0) for r in fine], "k-", lw=2,
-            label="Eq. (12), σ_a = σ_c")
-    ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalization)", ylim=(-0.05, 1.05),
-           title=f"Fig. 6: mod3, {data['seeds']} seeds per point, {data['budget']} steps")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-# --- Fig. 7: Goldilocks zone of decoder depth ------------------------------------
-
-def fig7_data(p, runner):
-    """Fig. 7 (Appendix E): test accuracy vs decoder depth, mod3, w = 10, frac 0.3."""
-    out = {"depths": list(p.fig7_depths), "seeds": p.fig7_seeds, "budget": p.steps,
-           "train": [], "test": [], "test_sd": [], "train_sd": [], "phases": []}
-    cfgs = [base_config(p, relation="mod3", width=10, frac=0.3, depth=dep, seed=s)
-            for dep in p.fig7_depths for s in range(p.fig7_seeds)]
-    res = runner.run("fig7", cfgs)
-    for k in range(len(p.fig7_depths)):
-        chunk = res[k * p.fig7_seeds:(k + 1) * p.fig7_seeds]
-        for key in ("train", "test"):
-            acc = [c[f"{key}_acc"] for c in chunk]
-            out[key].append(float(np.mean(acc)))
-            out[f"{key}_sd"].append(float(np.std(acc)))
-        out["phases"].append([c["phase"] for c in chunk])
-    return out
-
-
-def fig7_plot(data, path):
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    ax.errorbar(data["depths"], data["test"], yerr=data["test_sd"], fmt="o-", capsize=3, label="test")
-    ax.errorbar(data["depths"], data["train"], yerr=data["train_sd"], fmt="s--", capsize=3, label="train")
-    ax.set(xlabel="decoder depth n_h", ylabel="accuracy", ylim=(0, 1.05),
-           title=f"Fig. 7: mod3, w=10, frac 0.3 ({data['seeds']} seeds, {data['budget']} steps)")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-# --- Fig. 2: the statics bound ----------------------------------------------------
+# --- Fig. 2: the statics bound ------------------------------------------------------
 
 FIG2_RELATIONS = ("mod3", "mod5", "greater", "bipartite")
+
+
 ALPHA = 0.9  # the accuracy level of Eq. (4)
 
 
@@ -497,53 +260,6 @@ def fig2_plot(data, path):
     plt.close(fig)
 
 
-# --- Fig. 4: the repon phase portrait, and Eq. (12) against Monte Carlo -------------
-
-FIG4_MC_CASES = ((1.0, 1.0), (1.0, 0.1), (1.0, 10.0), (2.0, 1.0), (0.5, 4.0))  # (σ_a/σ_c, η_x/η_A)
-
-
-def fig4_data(p, runner):
-    """Fig. 4: the (a2, c) flow of Eq. (10) at η_A = η_x = 1, regions by the sign of C
-    (Eq. 11), the separatrix, trajectories and their fates; plus Eq. (12) vs Monte Carlo."""
-    import repons
-    pp = repons.phase_portrait_data(eta_A=1.0, eta_x=1.0)
-    out = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
-           for k, v in dataclasses.asdict(pp).items()}
-    samples = 2000 if p.name == "smoke" else 20000
-    out["eq12_mc"] = []
-    for ratio_sigma, ratio_eta in FIG4_MC_CASES:
-        mc = repons.mc_collision_probability(ratio_sigma, 1.0, eta_A=1.0, eta_x=ratio_eta,
-                                             n_samples=samples, seed=0)
-        out["eq12_mc"].append({"sigma_ratio": ratio_sigma, "eta_ratio": ratio_eta,
-                               "formula": float(repons.p_collision(ratio_sigma, 1.0, 1.0, ratio_eta)),
-                               **dataclasses.asdict(mc)})
-    return out
-
-
-def fig4_plot(data, path):
-    import matplotlib.pyplot as plt
-    a2, c = np.array(data["a2_grid"]), np.array(data["c_grid"])
-    fig, ax = plt.subplots(figsize=(5.2, 5))
-    lim, k = a2.max(), data["slope"]
-    ax.set_facecolor("#ef9a9a")                    # C < 0: memorization
-    for sgn in (1, -1):                            # C > 0 wedges |c| < k |a2|: collision
-        ax.fill([0, sgn * lim, sgn * lim], [0, k * lim, -k * lim], color="#a5d6a7", lw=0)
-    ax.streamplot(a2, c, np.array(data["da2"]), np.array(data["dc"]), color="0.35", density=0.9,
-                  linewidth=0.6)
-    xs = np.array([-lim, lim])
-    for sgn in (1, -1):
-        ax.plot(xs, sgn * k * xs, "k--", lw=1.2)
-    traj = np.array(data["trajectories"])
-    for k, fate in enumerate(data["fate"]):
-        ax.plot(traj[:, k, 0], traj[:, k, 1], color="#1b5e20" if fate == "collision" else "#b71c1c", lw=1.5)
-        ax.plot(*traj[0, k], "ko", ms=3)
-    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="a2 (decoder)", ylabel="c (repon separation)",
-           title="Fig. 4: repon flow, η_A = η_x; green: C > 0 (collision)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def rows_fig2(d):
     rows = []
     for rel, r in d["relations"].items():
@@ -560,23 +276,16 @@ def rows_fig2(d):
     return rows
 
 
-def rows_fig4(d):
-    agree = sum(a == b for a, b in zip(d["fate"], d["fate_from_C"]))
-    rows = [("Theorem 2 / Fig. 4: the fate of a start is set by the sign of C (Eq. 11)",
-             "C > 0 collision, C < 0 memorization",
-             f"{agree}/{len(d['fate'])} portrait trajectories integrated to their end agree", 
-             _verdict(agree == len(d["fate"])))]
-    for m in d["eq12_mc"]:
-        z = abs(m["p_sign"] - m["formula"]) / max(m["se_sign"], 1e-12)
-        rows.append((f"Eq. (12) at σ_a/σ_c = {m['sigma_ratio']:g}, η_x/η_A = {m['eta_ratio']:g}",
-                     f"p_r = {m['formula']:.4f}",
-                     f"MC sign of C {m['p_sign']:.4f} ± {m['se_sign']:.4f}; integrated "
-                     f"{m['p_integrated']:.4f} ± {m['se_integrated']:.4f} ({m['n_sign']} draws)",
-                     _verdict(z <= 3)))
-    return rows
+# --- Fig. 3: network accuracy vs training fraction ----------------------------------
 
+FIG3_VARIANTS = (  # Fig. 3 legend: (label, mode, n_h, w)
+    ("concat, n_h=3, w=50", "concat", 3, 50),
+    ("diff, n_h=0", "diff", 0, 50),
+    ("diff, n_h=1, w=10", "diff", 1, 10),
+    ("sqdiff, n_h=0", "sqdiff", 0, 50),
+    ("sqdiff, n_h=1, w=10", "sqdiff", 1, 10),
+)
 
-# --- Fig. 3: network accuracy vs training fraction --------------------------------
 
 def crossing(x, y, level=0.9):
     """First x where y reaches level, linearly interpolated; None if it never does."""
@@ -637,7 +346,586 @@ def fig3_plot(data, path):
     plt.close(fig)
 
 
-# --- Benchmark: one training step ------------------------------------------------
+def rows_fig3(d):
+    rows = []
+    expect = {"mod3": "sqdiff, n_h=0", "greater": "diff, n_h=0"}
+    for rel, r in d["relations"].items():
+        gaps = {v: gp for v, gp in zip(d["variants"], r["inductive_gap"]) if gp is not None}
+        best = min(gaps, key=gaps.get) if gaps else None
+        listed = "; ".join(f"{v}: {gp:+.2f}" for v, gp in gaps.items()) or "no variant reached 0.9"
+        rows.append((f"Fig. 3 {rel}: the inductive gap (NN 0.9-crossing minus theory's) is smallest "
+                     f"for {expect[rel]}", expect[rel],
+                     f"smallest: {best}; gaps: {listed} (theory crosses 0.9 at "
+                     f"{_fmt(r['f90_theory'], '.2f')}; {d['seeds']} seeds, {d['budget']} steps)",
+                     "not measurable" if best is None else _verdict(best == expect[rel])))
+        above = sum(m > bnd + 0.01 for row in r["mean"] for m, bnd in zip(row, r["bound"]))
+        total = len(r["mean"]) * len(r["bound"])
+        rows.append((f"Fig. 3 {rel}: network accuracy tracks the theory bound with a delayed rise "
+                     "(stays under it)", "NN curves under the bound",
+                     f"{above}/{total} (variant, fraction) means exceed the bound by > 0.01; "
+                     f"b/n² = {r['b_over_n2']:.3f}", _verdict(above == 0, above <= total // 4)))
+    return rows
+
+
+# --- Fig. 4: the repon phase portrait, and Eq. (12) against Monte Carlo -------------
+
+FIG4_MC_CASES = ((1.0, 1.0), (1.0, 0.1), (1.0, 10.0), (2.0, 1.0), (0.5, 4.0))  # (σ_a/σ_c, η_x/η_A)
+
+
+def fig4_data(p, runner):
+    """Fig. 4: the (a2, c) flow of Eq. (10) at η_A = η_x = 1, regions by the sign of C
+    (Eq. 11), the separatrix, trajectories and their fates; plus Eq. (12) vs Monte Carlo."""
+    import repons
+    pp = repons.phase_portrait_data(eta_A=1.0, eta_x=1.0)
+    out = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
+           for k, v in dataclasses.asdict(pp).items()}
+    samples = 2000 if p.name == "smoke" else 20000
+    out["eq12_mc"] = []
+    for ratio_sigma, ratio_eta in FIG4_MC_CASES:
+        mc = repons.mc_collision_probability(ratio_sigma, 1.0, eta_A=1.0, eta_x=ratio_eta,
+                                             n_samples=samples, seed=0)
+        out["eq12_mc"].append({"sigma_ratio": ratio_sigma, "eta_ratio": ratio_eta,
+                               "formula": float(repons.p_collision(ratio_sigma, 1.0, 1.0, ratio_eta)),
+                               **dataclasses.asdict(mc)})
+    return out
+
+
+def fig4_plot(data, path):
+    import matplotlib.pyplot as plt
+    a2, c = np.array(data["a2_grid"]), np.array(data["c_grid"])
+    fig, ax = plt.subplots(figsize=(5.2, 5))
+    lim, k = a2.max(), data["slope"]
+    ax.set_facecolor("#ef9a9a")                    # C < 0: memorization
+    for sgn in (1, -1):                            # C > 0 wedges |c| < k |a2|: collision
+        ax.fill([0, sgn * lim, sgn * lim], [0, k * lim, -k * lim], color="#a5d6a7", lw=0)
+    ax.streamplot(a2, c, np.array(data["da2"]), np.array(data["dc"]), color="0.35", density=0.9,
+                  linewidth=0.6)
+    xs = np.array([-lim, lim])
+    for sgn in (1, -1):
+        ax.plot(xs, sgn * k * xs, "k--", lw=1.2)
+    traj = np.array(data["trajectories"])
+    for k, fate in enumerate(data["fate"]):
+        ax.plot(traj[:, k, 0], traj[:, k, 1], color="#1b5e20" if fate == "collision" else "#b71c1c", lw=1.5)
+        ax.plot(*traj[0, k], "ko", ms=3)
+    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="a2 (decoder)", ylabel="c (repon separation)",
+           title="Fig. 4: repon flow, η_A = η_x; green: C > 0 (collision)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def rows_fig4(d):
+    agree = sum(a == b for a, b in zip(d["fate"], d["fate_from_C"]))
+    rows = [("Theorem 2 / Fig. 4: the fate of a start is set by the sign of C (Eq. 11)",
+             "C > 0 collision, C < 0 memorization",
+             f"{agree}/{len(d['fate'])} portrait trajectories integrated to their end agree", 
+             _verdict(agree == len(d["fate"])))]
+    for m in d["eq12_mc"]:
+        z = abs(m["p_sign"] - m["formula"]) / max(m["se_sign"], 1e-12)
+        rows.append((f"Eq. (12) at σ_a/σ_c = {m['sigma_ratio']:g}, η_x/η_A = {m['eta_ratio']:g}",
+                     f"p_r = {m['formula']:.4f}",
+                     f"MC sign of C {m['p_sign']:.4f} ± {m['se_sign']:.4f}; integrated "
+                     f"{m['p_integrated']:.4f} ± {m['se_integrated']:.4f} ({m['n_sign']} draws)",
+                     _verdict(z <= 3)))
+    return rows
+
+
+# --- Figs. 5 and 8: phase diagrams --------------------------------------------------
+
+PHASE_COLORS = {g.GENERALIZATION: "#4caf50", g.GROKKING: "#ffd54f",
+                g.MEMORIZATION: "#7e57c2", g.CONFUSION: "#bdbdbd"}  # Fig. 5's colours
+
+
+def phase_grid(runner, label, configs, shape):
+    """Run a grid of configs and return their phases as a nested list of `shape`."""
+    res = runner.run(label, configs)
+    return np.array([r["phase"] for r in res], dtype=object).reshape(shape).tolist()
+
+
+def boundary_points(x, y, phases):
+    """Generalization/memorization boundary of a (len(x), len(y)) phase grid, one per x.
+
+    For each x, walking up in y, the boundary is the geometric mean of the largest
+    generalizing y (generalization or grokking) and the next y, if that one memorizes.
+    Returns [(x, y_boundary), ...] for the columns that have such a transition.
+    """
+    good = (g.GENERALIZATION, g.GROKKING)
+    pts = []
+    for a, col in zip(x, phases):
+        for b in range(len(y) - 1):
+            if col[b] in good and col[b + 1] == g.MEMORIZATION:
+                pts.append((float(a), float(np.sqrt(y[b] * y[b + 1]))))
+                break
+    return pts
+
+
+def fit_loglog_line(pts):
+    """Least-squares line log10 y = slope · log10 x + intercept; None with < 2 points."""
+    if len(pts) < 2:
+        return None
+    lx, ly = np.log10(np.array(pts)).T
+    if np.ptp(lx) == 0:
+        return None
+    slope, intercept = np.polyfit(lx, ly, 1)
+    return {"slope": float(slope), "intercept": float(intercept), "points": len(pts)}
+
+
+def plot_phase_grids(data, xkey, xlabel, title, path):
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    rels = list(data["relations"])
+    fig, axes = plt.subplots(1, len(rels), figsize=(4.2 * len(rels), 4), squeeze=False)
+    cmap = ListedColormap([PHASE_COLORS[ph] for ph in g.PHASES])
+    x, y = np.log10(data[xkey]), np.log10(data["eta"])
+    for ax, rel in zip(axes[0], rels):
+        r = data["relations"][rel]
+        codes = np.array([[g.PHASES.index(ph) for ph in col] for col in r["phases"]]).T
+        ax.pcolormesh(_edges(x), _edges(y), codes, cmap=cmap, vmin=-0.5, vmax=3.5)
+        if r["boundary"]:
+            bx, by = np.log10(np.array(r["boundary"])).T
+            ax.plot(bx, by, "k.", ms=8)
+        if r["fit"]:
+            f = r["fit"]
+            ax.plot(x, f["slope"] * x + f["intercept"], "k--", lw=1)
+            ax.text(0.03, 0.97, f"slope {f['slope']:+.2f}\nintercept {f['intercept']:+.2f}",
+                    transform=ax.transAxes, va="top", fontsize=9,
+                    bbox=dict(facecolor="white", alpha=0.8))
+        ax.set(title=rel, xlabel=xlabel, ylabel="log10 η_dec", xlim=_lims(x), ylim=_lims(y))
+    handles = [plt.Rectangle((0, 0), 1, 1, color=PHASE_COLORS[ph]) for ph in g.PHASES]
+    fig.legend(handles, g.PHASES, loc="lower center", ncol=4, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _edges(v):
+    step = v[1] - v[0] if len(v) > 1 else 1.0
+    return np.concatenate([v - step / 2, [v[-1] + step / 2]])
+
+
+def _lims(v):
+    e = _edges(v)
+    return e[0], e[-1]
+
+
+def _grid_step(d):
+    e = np.log10(d["eta"])
+    return float(e[1] - e[0]) if len(e) > 1 else float("nan")
+
+
+def fig5_data(p, runner):
+    """Fig. 5: phases over (η_enc, η_dec) for mod3, greater, bipartite; boundary fit."""
+    lrs = log_grid(p.lr_grid)
+    out = {"eta": lrs.tolist(), "budget": p.steps, "gap": base_config(p).gap, "relations": {}}
+    for rel in p.relations:
+        cfgs = [base_config(p, relation=rel, lr_enc=float(le), lr_dec=float(ld), seed=s,
+                            stop_when_decided=True)
+                for le in lrs for ld in lrs for s in range(p.fig5_seeds)]
+        grid = phase_grid(runner, f"fig5-{rel}", cfgs, (len(lrs), len(lrs), p.fig5_seeds))
+        phases = [[cell[0] for cell in row] for row in grid]  # seed 0 colours the cell
+        pts = boundary_points(lrs, lrs, phases)
+        out["relations"][rel] = {"phases": phases, "boundary": pts, "fit": fit_loglog_line(pts)}
+    return out
+
+
+def fig5_plot(data, path):
+    plot_phase_grids(data, "eta", "log10 η_enc",
+                     f"Fig. 5: phases vs learning rates ({data['budget']} steps, gap {data['gap']})", path)
+
+
+def rows_fig5(d):
+    rows, intercepts = [], []
+    for rel, r in d["relations"].items():
+        f = r["fit"]
+        if f is None:
+            rows.append((f"Fig. 5 {rel}: generalization/memorization boundary has slope −1",
+                         "slope −1", f"no boundary: {len(r['boundary'])} column(s) with a transition",
+                         "not measurable"))
+            continue
+        intercepts.append(f["intercept"])
+        near = "−1" if abs(f["slope"] + 1) < abs(f["slope"] - 1) else "+1 (Eq. (12)'s ratio)"
+        rows.append((f"Fig. 5 {rel}: generalization/memorization boundary has slope −1 "
+                     "(Eq. (12) implies +1)", "slope −1",
+                     f"slope {f['slope']:+.2f}, intercept {f['intercept']:+.2f} from {f['points']} "
+                     f"columns; nearer {near}", _verdict(abs(f["slope"] + 1) <= 0.3)))
+    if len(intercepts) > 1:
+        spread = float(np.ptp(intercepts))
+        rows.append(("Fig. 5: the boundary sits at about the same intercept for every relation",
+                     "task-independent", f"intercepts spread over {spread:.2f} decades "
+                     f"(grid step {_grid_step(d):.2f})", _verdict(spread <= _grid_step(d))))
+    eta = np.array(d["eta"])
+    gen_ratio, over, n_over = [], 0, 0
+    for r in d["relations"].values():
+        for a, col in enumerate(r["phases"]):
+            for b, ph in enumerate(col):
+                ratio = eta[b] / eta[a]
+                good = ph in (g.GENERALIZATION, g.GROKKING)
+                if good:
+                    gen_ratio.append(ratio)
+                if ratio > 10 * 1.0001:
+                    n_over += 1
+                    over += good
+    if gen_ratio:
+        top = max(gen_ratio)
+        rows.append(("Fig. 5: generalization requires η_dec/η_enc ≲ 10", "ratio ≲ 10",
+                     f"largest generalizing ratio {top:.3g}; {over}/{n_over} cells with ratio > 10 "
+                     "generalize", _verdict(over == 0, over <= n_over // 4)))
+    return rows
+
+
+def fig8_data(p, runner):
+    """Fig. 8 (Appendix F): phases over (wd_dec, η_dec) at fixed η_enc; does the boundary move?
+
+    The paper fixes η_enc = 1e-5 for 1e5 steps. Under Adam a parameter moves at
+    most about η per step, so a preset with a shorter budget scales η_enc up by
+    1e5 / budget (same largest encoder displacement) and says so.
+    """
+    lrs, wds = log_grid(p.lr_grid), log_grid(p.wd_grid)
+    out = {"eta": lrs.tolist(), "wd": wds.tolist(), "eta_enc": p.fig8_eta_enc, "budget": p.steps,
+           "relations": {}}
+    for rel in p.relations:
+        cfgs = [base_config(p, relation=rel, lr_enc=p.fig8_eta_enc, lr_dec=float(ld), wd_dec=float(wd),
+                            stop_when_decided=True) for wd in wds for ld in lrs]
+        phases = [[c[0] for c in row] for row in
+                  phase_grid(runner, f"fig8-{rel}", cfgs, (len(wds), len(lrs), 1))]
+        pts = boundary_points(wds, lrs, phases)
+        out["relations"][rel] = {"phases": phases, "boundary": pts, "fit": fit_loglog_line(pts)}
+    return out
+
+
+def fig8_plot(data, path):
+    plot_phase_grids(data, "wd", "log10 wd_dec",
+                     f"Fig. 8: phases vs decoder weight decay, η_enc = {data['eta_enc']:.2g} "
+                     f"({data['budget']} steps)", path)
+
+
+def rows_fig8(d):
+    rows = []
+    step = _grid_step(d)
+    for rel, r in d["relations"].items():
+        pts = r["boundary"]
+        if len(pts) < 2:
+            rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
+                         "independent of wd", f"boundary found at {len(pts)} wd value(s): "
+                         f"phases seen {sorted({ph for col in r['phases'] for ph in col})}",
+                         "not measurable"))
+            continue
+        spread = float(np.ptp(np.log10([y for _, y in pts])))
+        rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
+                     "independent of wd", f"boundary log10 η_dec spreads {spread:.2f} decades over "
+                     f"{len(pts)} wd values (grid step {step:.2f})", _verdict(spread <= step)))
+    return rows
+
+
+# --- Fig. 6: probability of generalization vs learning-rate ratio -------------------
+
+def sigma_a_of_network(cfg, samples=256):
+    """σ_a of Eq. (12) read off the network at initialisation.
+
+    The repon theory linearises the decoder around an embedding: z ≈ A x + b.
+    A = ∂z/∂E_i is the decoder's Jacobian with respect to the first embedding of a
+    pair; a2 is its component along the repon separation, so σ_a is the standard
+    deviation of one Jacobian entry over random initialisations and pairs.
+    """
+    cfgs = [dataclasses.replace(cfg, seed=s) for s in range(samples)]
+    params = [g.init_params(c, np.random.default_rng((c.seed, 1))) for c in cfgs]
+    params = {k: np.stack([q[k] for q in params]).astype(float) for k in params[0]}
+    rng = np.random.default_rng(12345)
+    I = rng.integers(0, cfg.n, (samples, 1))
+    J = (I + rng.integers(1, cfg.n, (samples, 1))) % cfg.n     # j ≠ i
+    z, cache = g.forward(params, I, J, cfg.mode)
+    grads = g.backward(params, cache, np.ones_like(z), I, J, cfg.mode)  # dz = 1: ∂z/∂E
+    A = grads["E"][np.arange(samples), I[:, 0]]                         # (samples, d), i ≠ j
+    return float(np.sqrt(np.mean(A ** 2)))
+
+
+def binomial_se(k, m):
+    p = k / m
+    return float(np.sqrt(max(p * (1 - p), 1.0 / m) / m))  # floor: no zero-width bar at 0 or 1
+
+
+def p_gen_curve(p, runner, label, ratios, seeds, **overrides):
+    """P(generalization) ± binomial SE at each η_dec/η_enc ratio (η_enc = 1e-3), with the
+    σ_a, σ_c of Eq. (12) read off the network and the bound they give.
+
+    Generalization counts Table IV's generalization and grokking (both end
+    generalized; Fig. 8's caption calls grokking delayed generalization).
+    """
+    import repons
+    cfgs = [base_config(p, lr_enc=1e-3, lr_dec=1e-3 * r, seed=s, stop_when_decided=True, **overrides)
+            for r in ratios for s in range(seeds)]
+    res = runner.run(label, cfgs)
+    sig_a = sigma_a_of_network(cfgs[0])
+    sig_c = cfgs[0].init_enc / np.sqrt(2)  # r = (E_i − E_j)/2 has N(0, σ_enc²/2) components
+    curve = {"sigma_a": sig_a, "sigma_c": sig_c, "p_gen": [], "se": [], "bound": []}
+    for k, r in enumerate(ratios):
+        wins = sum(c["phase"] in (g.GENERALIZATION, g.GROKKING) for c in res[k * seeds:(k + 1) * seeds])
+        curve["p_gen"].append(wins / seeds)
+        curve["se"].append(binomial_se(wins, seeds))
+        curve["bound"].append(float(repons.p_collision(sig_a, sig_c, eta_A=r, eta_x=1.0)))
+    return curve
+
+
+def fig6_data(p, runner):
+    """Fig. 6: P(generalization) vs η_dec/η_enc for several initialisation scales, mod3.
+
+    The paper draws every initialisation from a standard normal times one factor,
+    so both init scales (σ_enc and σ_dec) are multiplied by the factor here.
+    Eq. (12) is evaluated two ways: with σ_a = σ_c (one curve, as the paper's
+    single black line implies) and with σ_a, σ_c read off the network.
+    """
+    import repons
+    out = {"ratios": list(p.fig6_ratios), "eta_enc": 1e-3, "seeds": p.fig6_seeds,
+           "budget": p.steps, "curves": [],
+           "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
+                                  for r in p.fig6_ratios]}
+    for scale in p.fig6_init:
+        curve = p_gen_curve(p, runner, f"fig6-init{scale:g}", p.fig6_ratios, p.fig6_seeds,
+                            relation="mod3", init_enc=scale, init_dec=scale)
+        out["curves"].append({"init": scale, **curve})
+    return out
+
+
+def fig6_plot(data, path):
+    import matplotlib.pyplot as plt
+    import repons
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fine = np.logspace(np.log10(min(data["ratios"])) - 0.5, np.log10(max(data["ratios"])) + 0.5, 200)
+    for k, c in enumerate(data["curves"]):
+        col = f"C{k}"
+        ax.errorbar(data["ratios"], c["p_gen"], yerr=c["se"], fmt="o-", color=col, capsize=3,
+                    label=f"init × {c['init']:g}: measured")
+        ax.plot(fine, [repons.p_collision(c["sigma_a"], c["sigma_c"], eta_A=r, eta_x=1.0) for r in fine],
+                color=col, lw=1, ls="--", label=f"Eq. (12), network σ_a/σ_c = {c['sigma_a'] / c['sigma_c']:.3f}")
+    ax.plot(fine, [repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0) for r in fine], "k-", lw=2,
+            label="Eq. (12), σ_a = σ_c")
+    ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalization)", ylim=(-0.05, 1.05),
+           title=f"Fig. 6: mod3, {data['seeds']} seeds per point, {data['budget']} steps")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def rows_fig6(d):
+    rows = []
+    pts = [(p, se) for c in d["curves"] for p, se in zip(c["p_gen"], c["se"])]
+    eq = [b for _ in d["curves"] for b in d["bound_equal_sigmas"]]
+    under = sum(p - 2 * se <= b for (p, se), b in zip(pts, eq))
+    rows.append(("Fig. 6: P(generalization) is bounded above by Eq. (12) with σ_a = σ_c (the "
+                 "paper's single curve)", "all points under the bound",
+                 f"{under}/{len(pts)} points under (within 2 binomial SE; {d['seeds']} seeds each, "
+                 f"{d['budget']} steps)", _verdict(under == len(pts), under >= 0.75 * len(pts))))
+    net = [b for c in d["curves"] for b in c["bound"]]
+    under = sum(p - 2 * se <= b for (p, se), b in zip(pts, net))
+    how = "; ".join(f"init × {c['init']:g}: σ_a {c['sigma_a']:.3f}, σ_c {c['sigma_c']:.3f}"
+                    for c in d["curves"])
+    rows.append(("Fig. 6: ... and with σ_a, σ_c read off the network (σ_c = σ_enc/√2 for "
+                 "r = (E_i − E_j)/2; σ_a = RMS of the decoder Jacobian ∂z/∂E_i at init)",
+                 "all points under the bound", f"{under}/{len(pts)} points under; {how}",
+                 _verdict(under == len(pts), under >= 0.75 * len(pts))))
+    return rows
+
+
+# --- Fig. 7: the Goldilocks zone of decoder depth (Appendix E) ----------------------
+
+def fig7_data(p, runner):
+    """Fig. 7 (Appendix E): test accuracy vs decoder depth, mod3, w = 10, frac 0.3."""
+    out = {"depths": list(p.fig7_depths), "seeds": p.fig7_seeds, "budget": p.steps,
+           "train": [], "test": [], "test_sd": [], "train_sd": [], "phases": []}
+    cfgs = [base_config(p, relation="mod3", width=10, frac=0.3, depth=dep, seed=s)
+            for dep in p.fig7_depths for s in range(p.fig7_seeds)]
+    res = runner.run("fig7", cfgs)
+    for k in range(len(p.fig7_depths)):
+        chunk = res[k * p.fig7_seeds:(k + 1) * p.fig7_seeds]
+        for key in ("train", "test"):
+            acc = [c[f"{key}_acc"] for c in chunk]
+            out[key].append(float(np.mean(acc)))
+            out[f"{key}_sd"].append(float(np.std(acc)))
+        out["phases"].append([c["phase"] for c in chunk])
+    return out
+
+
+def fig7_plot(data, path):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.errorbar(data["depths"], data["test"], yerr=data["test_sd"], fmt="o-", capsize=3, label="test")
+    ax.errorbar(data["depths"], data["train"], yerr=data["train_sd"], fmt="s--", capsize=3, label="train")
+    ax.set(xlabel="decoder depth n_h", ylabel="accuracy", ylim=(0, 1.05),
+           title=f"Fig. 7: mod3, w=10, frac 0.3 ({data['seeds']} seeds, {data['budget']} steps)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def rows_fig7(d):
+    test, train, deps = np.array(d["test"]), np.array(d["train"]), d["depths"]
+    k = int(np.argmax(test))
+    interior = 0 < k < len(deps) - 1
+    ends = (f"depth {deps[0]}: train {train[0]:.2f} / test {test[0]:.2f}; depth {deps[k]}: "
+            f"{train[k]:.2f} / {test[k]:.2f}; depth {deps[-1]}: {train[-1]:.2f} / {test[-1]:.2f}")
+    shape = train[0] < 0.9 and train[-1] >= 0.9 and test[-1] < test[k]
+    return [("Fig. 7: test accuracy peaks at an intermediate depth (Goldilocks zone): confusion "
+             "when too shallow, memorization when too deep", "interior peak",
+             f"peak at depth {deps[k]} ({d['seeds']} seeds, {d['budget']} steps); {ends}",
+             _verdict(interior and shape, interior or shape))]
+
+
+# --- Beyond the paper: Theorem 1 shown, Open Question 1 answered --------------------
+
+THM1_RUNS = (("generalizing", 1e-3, 1e-3), ("memorizing", 1e-4, 1e-2))  # (label, η_enc, η_dec)
+
+
+def theorem1_data(p, runner):
+    """Theorem 1 on trained mod3 networks (Table III): embeddings of a run with equal
+    learning rates and of one with η_dec = 100 η_enc, and their cluster ratios."""
+    cfgs = [base_config(p, relation="mod3", lr_enc=le, lr_dec=ld, seed=s)
+            for _, le, ld in THM1_RUNS for s in range(p.fig7_seeds)]
+    res = runner.run("theorem1", cfgs)
+    labels = g.class_labels(g.relation_matrix("mod3", p.n)).tolist()
+    out = {"budget": p.steps, "labels": labels, "runs": []}
+    for k, (name, le, ld) in enumerate(THM1_RUNS):
+        chunk = res[k * p.fig7_seeds:(k + 1) * p.fig7_seeds]
+        out["runs"].append({"name": name, "eta_enc": le, "eta_dec": ld,
+                            "phases": [c["phase"] for c in chunk],
+                            "test_acc": [c["test_acc"] for c in chunk],
+                            "ratios": [g.cluster_ratio(c["final_E"], labels) for c in chunk],
+                            "E": chunk[0]["final_E"]})
+    return out
+
+
+def theorem1_plot(data, path):
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(data["runs"]), figsize=(5 * len(data["runs"]), 4.4))
+    for ax, r in zip(axes, data["runs"]):
+        E = np.array(r["E"])
+        for cls in sorted(set(data["labels"])):
+            m = np.array(data["labels"]) == cls
+            ax.scatter(E[m, 0], E[m, 1], s=25, label=f"class {cls}")
+        ax.set(title=f"{r['name']} (η_enc {r['eta_enc']:g}, η_dec {r['eta_dec']:g}): {r['phases'][0]},\n"
+                     f"test acc {r['test_acc'][0]:.2f}, cluster ratio {r['ratios'][0]:.2f}",
+               xlabel="E[:, 0]", ylabel="E[:, 1]")
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Theorem 1: mod3 embeddings after {data['budget']} steps (seed 0)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def rows_theorem1(d):
+    parts = [f"{r['name']}: phases {', '.join(r['phases'])}; cluster ratio "
+             f"{np.mean(r['ratios']):.2f} ± {np.std(r['ratios']):.2f}" for r in d["runs"]]
+    gen, mem = (np.mean(r["ratios"]) for r in d["runs"])
+    return [("Theorem 1: same-class embeddings coincide after generalization, not after "
+             "memorization (cluster ratio = within / between class distance)",
+             "ratio → 0 (zero loss, injective decoder)", "; ".join(parts),
+             _verdict(gen < 0.2 and mem > 0.5, gen < mem))]
+
+
+def crossing_down(x, y, level=0.5):
+    """First x (log-interpolated) where y falls below level; None if it never does."""
+    lx = np.log10(x)
+    for k in range(1, len(x)):
+        if y[k - 1] >= level > y[k]:
+            return float(10 ** (lx[k - 1] + (level - y[k - 1]) / (y[k] - y[k - 1]) * (lx[k] - lx[k - 1])))
+    return None
+
+
+def open_q1_data(p, runner):
+    """Open Question 1: the Fig. 6 experiment (Table III init) for several embedding
+    dimensions d, mod3 and greater, against Eq. (12)."""
+    import repons
+    out = {"ratios": list(p.q1_ratios), "seeds": p.q1_seeds, "budget": p.steps,
+           "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
+                                  for r in p.q1_ratios], "relations": {}}
+    for rel in ("mod3", "greater"):
+        out["relations"][rel] = []
+        for d in p.q1_dims:
+            curve = p_gen_curve(p, runner, f"openq1-{rel}-d{d}", p.q1_ratios, p.q1_seeds,
+                                relation=rel, d=d)
+            curve["crossover"] = crossing_down(p.q1_ratios, curve["p_gen"])
+            out["relations"][rel].append({"d": d, **curve})
+    return out
+
+
+def open_q1_plot(data, path):
+    import matplotlib.pyplot as plt
+    import repons
+    rels = list(data["relations"])
+    fig, axes = plt.subplots(1, len(rels), figsize=(5.8 * len(rels), 4.4), squeeze=False)
+    fine = np.logspace(np.log10(min(data["ratios"])) - 0.5, np.log10(max(data["ratios"])) + 0.5, 200)
+    for ax, rel in zip(axes[0], rels):
+        for k, c in enumerate(data["relations"][rel]):
+            ax.errorbar(data["ratios"], c["p_gen"], yerr=c["se"], fmt="o-", color=f"C{k}", capsize=3,
+                        label=f"d = {c['d']}")
+            ax.plot(fine, [repons.p_collision(c["sigma_a"], c["sigma_c"], eta_A=r, eta_x=1.0)
+                           for r in fine], color=f"C{k}", lw=1, ls="--")
+        ax.plot(fine, [repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0) for r in fine], "k-", lw=2,
+                label="Eq. (12), σ_a = σ_c")
+        ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalization)", ylim=(-0.05, 1.05),
+               title=f"Open Question 1: {rel}, {data['seeds']} seeds per point (dashed: network σ's)")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def rows_open_q1(d):
+    rows = []
+    for rel, curves in d["relations"].items():
+        pts, under_eq, under_net = 0, 0, 0
+        parts = []
+        for c in curves:
+            for pg, se, bn, be in zip(c["p_gen"], c["se"], c["bound"], d["bound_equal_sigmas"]):
+                pts += 1
+                under_eq += pg - 2 * se <= be
+                under_net += pg - 2 * se <= bn
+            parts.append(f"d={c['d']}: {_fmt(c['crossover'], '.3g')}")
+        rows.append((f"Open Question 1, {rel}: Eq. (12) still bounds P(generalization) for d ≠ 2; "
+                     "where P crosses 0.5 (η_dec/η_enc)", "(open question)",
+                     f"points under the σ_a = σ_c bound: {under_eq}/{pts}; under the network-σ bound: "
+                     f"{under_net}/{pts}; crossover ratio {'; '.join(parts)} ({d['seeds']} seeds, "
+                     f"{d['budget']} steps)", _verdict(under_eq == pts, under_eq >= 0.75 * pts)))
+    return rows
+
+
+# --- figures/REPORT.md: the paper's claims against our numbers ----------------------
+
+def _verdict(ok, partly=False):
+    return "holds" if ok else ("partly" if partly else "does not hold")
+
+
+def _fmt(x, spec=".3f"):
+    return "n/a" if x is None else format(x, spec)
+
+
+REPORT_ROWS = {"fig2": rows_fig2, "fig3": rows_fig3, "fig4": rows_fig4, "fig5": rows_fig5, "fig6": rows_fig6, "fig7": rows_fig7,
+               "fig8": rows_fig8, "theorem1": rows_theorem1, "open_q1": rows_open_q1}
+
+
+def write_report(out_dir):
+    """figures/REPORT.md from the saved figure data: one row per claim, never by hand."""
+    lines = ["# What this code measured, claim by claim", "",
+             "Generated by `python run_all.py` from the data files beside it; do not edit.", "",
+             "| figure | preset | budget (steps) | compute time (s) |", "|---|---|---|---|"]
+    rows = []
+    for name, rows_fn in REPORT_ROWS.items():
+        path = os.path.join(out_dir, f"{name}.json")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            d = json.load(f)
+        lines.append(f"| {name} | {d.get('preset')} | {d.get('budget', '-')} | {d.get('seconds')} |")
+        rows += rows_fn(d)
+    lines += ["", "| claim | paper | this code | verdict |", "|---|---|---|---|"]
+    lines += [f"| {c} | {p} | {o} | {v} |" for c, p, o, v in rows]
+    with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# --- Benchmark: one training step ---------------------------------------------------
 
 def _median_ms(fn, reps, warm=5):
     for _ in range(warm):
@@ -713,158 +1001,7 @@ def bench(jobs):
     print("machine:", ", ".join(f"{k} {v:.0f}" for k, v in machine_rates().items()))
 
 
-# --- figures/REPORT.md: the paper's claims against our numbers ------------------
-
-def _verdict(ok, partly=False):
-    return "holds" if ok else ("partly" if partly else "does not hold")
-
-
-def _fmt(x, spec=".3f"):
-    return "n/a" if x is None else format(x, spec)
-
-
-def rows_fig3(d):
-    rows = []
-    expect = {"mod3": "sqdiff, n_h=0", "greater": "diff, n_h=0"}
-    for rel, r in d["relations"].items():
-        gaps = {v: gp for v, gp in zip(d["variants"], r["inductive_gap"]) if gp is not None}
-        best = min(gaps, key=gaps.get) if gaps else None
-        listed = "; ".join(f"{v}: {gp:+.2f}" for v, gp in gaps.items()) or "no variant reached 0.9"
-        rows.append((f"Fig. 3 {rel}: the inductive gap (NN 0.9-crossing minus theory's) is smallest "
-                     f"for {expect[rel]}", expect[rel],
-                     f"smallest: {best}; gaps: {listed} (theory crosses 0.9 at "
-                     f"{_fmt(r['f90_theory'], '.2f')}; {d['seeds']} seeds, {d['budget']} steps)",
-                     "not measurable" if best is None else _verdict(best == expect[rel])))
-        above = sum(m > bnd + 0.01 for row in r["mean"] for m, bnd in zip(row, r["bound"]))
-        total = len(r["mean"]) * len(r["bound"])
-        rows.append((f"Fig. 3 {rel}: network accuracy tracks the theory bound with a delayed rise "
-                     "(stays under it)", "NN curves under the bound",
-                     f"{above}/{total} (variant, fraction) means exceed the bound by > 0.01; "
-                     f"b/n² = {r['b_over_n2']:.3f}", _verdict(above == 0, above <= total // 4)))
-    return rows
-
-
-def _grid_step(d):
-    e = np.log10(d["eta"])
-    return float(e[1] - e[0]) if len(e) > 1 else float("nan")
-
-
-def rows_fig5(d):
-    rows, intercepts = [], []
-    for rel, r in d["relations"].items():
-        f = r["fit"]
-        if f is None:
-            rows.append((f"Fig. 5 {rel}: generalization/memorization boundary has slope −1",
-                         "slope −1", f"no boundary: {len(r['boundary'])} column(s) with a transition",
-                         "not measurable"))
-            continue
-        intercepts.append(f["intercept"])
-        near = "−1" if abs(f["slope"] + 1) < abs(f["slope"] - 1) else "+1 (Eq. (12)'s ratio)"
-        rows.append((f"Fig. 5 {rel}: generalization/memorization boundary has slope −1 "
-                     "(Eq. (12) implies +1)", "slope −1",
-                     f"slope {f['slope']:+.2f}, intercept {f['intercept']:+.2f} from {f['points']} "
-                     f"columns; nearer {near}", _verdict(abs(f["slope"] + 1) <= 0.3)))
-    if len(intercepts) > 1:
-        spread = float(np.ptp(intercepts))
-        rows.append(("Fig. 5: the boundary sits at about the same intercept for every relation",
-                     "task-independent", f"intercepts spread over {spread:.2f} decades "
-                     f"(grid step {_grid_step(d):.2f})", _verdict(spread <= _grid_step(d))))
-    eta = np.array(d["eta"])
-    gen_ratio, over, n_over = [], 0, 0
-    for r in d["relations"].values():
-        for a, col in enumerate(r["phases"]):
-            for b, ph in enumerate(col):
-                ratio = eta[b] / eta[a]
-                good = ph in (g.GENERALIZATION, g.GROKKING)
-                if good:
-                    gen_ratio.append(ratio)
-                if ratio > 10 * 1.0001:
-                    n_over += 1
-                    over += good
-    if gen_ratio:
-        top = max(gen_ratio)
-        rows.append(("Fig. 5: generalization requires η_dec/η_enc ≲ 10", "ratio ≲ 10",
-                     f"largest generalizing ratio {top:.3g}; {over}/{n_over} cells with ratio > 10 "
-                     "generalize", _verdict(over == 0, over <= n_over // 4)))
-    return rows
-
-
-def rows_fig6(d):
-    rows = []
-    pts = [(p, se) for c in d["curves"] for p, se in zip(c["p_gen"], c["se"])]
-    eq = [b for _ in d["curves"] for b in d["bound_equal_sigmas"]]
-    under = sum(p - 2 * se <= b for (p, se), b in zip(pts, eq))
-    rows.append(("Fig. 6: P(generalization) is bounded above by Eq. (12) with σ_a = σ_c (the "
-                 "paper's single curve)", "all points under the bound",
-                 f"{under}/{len(pts)} points under (within 2 binomial SE; {d['seeds']} seeds each, "
-                 f"{d['budget']} steps)", _verdict(under == len(pts), under >= 0.75 * len(pts))))
-    net = [b for c in d["curves"] for b in c["bound"]]
-    under = sum(p - 2 * se <= b for (p, se), b in zip(pts, net))
-    how = "; ".join(f"init × {c['init']:g}: σ_a {c['sigma_a']:.3f}, σ_c {c['sigma_c']:.3f}"
-                    for c in d["curves"])
-    rows.append(("Fig. 6: ... and with σ_a, σ_c read off the network (σ_c = σ_enc/√2 for "
-                 "r = (E_i − E_j)/2; σ_a = RMS of the decoder Jacobian ∂z/∂E_i at init)",
-                 "all points under the bound", f"{under}/{len(pts)} points under; {how}",
-                 _verdict(under == len(pts), under >= 0.75 * len(pts))))
-    return rows
-
-
-def rows_fig7(d):
-    test, train, deps = np.array(d["test"]), np.array(d["train"]), d["depths"]
-    k = int(np.argmax(test))
-    interior = 0 < k < len(deps) - 1
-    ends = (f"depth {deps[0]}: train {train[0]:.2f} / test {test[0]:.2f}; depth {deps[k]}: "
-            f"{train[k]:.2f} / {test[k]:.2f}; depth {deps[-1]}: {train[-1]:.2f} / {test[-1]:.2f}")
-    shape = train[0] < 0.9 and train[-1] >= 0.9 and test[-1] < test[k]
-    return [("Fig. 7: test accuracy peaks at an intermediate depth (Goldilocks zone): confusion "
-             "when too shallow, memorization when too deep", "interior peak",
-             f"peak at depth {deps[k]} ({d['seeds']} seeds, {d['budget']} steps); {ends}",
-             _verdict(interior and shape, interior or shape))]
-
-
-def rows_fig8(d):
-    rows = []
-    step = _grid_step(d)
-    for rel, r in d["relations"].items():
-        pts = r["boundary"]
-        if len(pts) < 2:
-            rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
-                         "independent of wd", f"boundary found at {len(pts)} wd value(s): "
-                         f"phases seen {sorted({ph for col in r['phases'] for ph in col})}",
-                         "not measurable"))
-            continue
-        spread = float(np.ptp(np.log10([y for _, y in pts])))
-        rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
-                     "independent of wd", f"boundary log10 η_dec spreads {spread:.2f} decades over "
-                     f"{len(pts)} wd values (grid step {step:.2f})", _verdict(spread <= step)))
-    return rows
-
-
-REPORT_ROWS = {"fig2": rows_fig2, "fig3": rows_fig3, "fig4": rows_fig4, "fig5": rows_fig5, "fig6": rows_fig6, "fig7": rows_fig7,
-               "fig8": rows_fig8}
-
-
-def write_report(out_dir):
-    """figures/REPORT.md from the saved figure data: one row per claim, never by hand."""
-    lines = ["# What this code measured, claim by claim", "",
-             "Generated by `python run_all.py` from the data files beside it; do not edit.", "",
-             "| figure | preset | budget (steps) | compute time (s) |", "|---|---|---|---|"]
-    rows = []
-    for name, rows_fn in REPORT_ROWS.items():
-        path = os.path.join(out_dir, f"{name}.json")
-        if not os.path.exists(path):
-            continue
-        with open(path) as f:
-            d = json.load(f)
-        lines.append(f"| {name} | {d.get('preset')} | {d.get('budget', '-')} | {d.get('seconds')} |")
-        rows += rows_fn(d)
-    lines += ["", "| claim | paper | this code | verdict |", "|---|---|---|---|"]
-    lines += [f"| {c} | {p} | {o} | {v} |" for c, p, o, v in rows]
-    with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-
-
-# --- Main --------------------------------------------------------------------------
+# --- Main ---------------------------------------------------------------------------
 
 FIGURES = {  # name -> (data function, plot function)
     "fig2": (fig2_data, fig2_plot),
@@ -874,6 +1011,8 @@ FIGURES = {  # name -> (data function, plot function)
     "fig6": (fig6_data, fig6_plot),
     "fig7": (fig7_data, fig7_plot),
     "fig8": (fig8_data, fig8_plot),
+    "theorem1": (theorem1_data, theorem1_plot),
+    "open_q1": (open_q1_data, open_q1_plot),
 }
 
 
