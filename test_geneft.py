@@ -2,6 +2,7 @@
 form, or an exact count. Run: python -m pytest -q
 """
 import dataclasses
+import json
 import warnings
 
 import numpy as np
@@ -305,3 +306,97 @@ def test_split_is_seeded_partition():
     assert np.array_equal(np.sort(np.concatenate([tr, te])), np.arange(100))
     assert np.array_equal(tr, g.split_pairs(10, 0.3, seed=4)[0])
     assert not np.array_equal(tr, g.split_pairs(10, 0.3, seed=5)[0])
+
+
+# === Theorem 1: clustering of same-class embeddings ==========================
+
+def test_cluster_ratio_by_hand():
+    E = np.array([[0.0, 0.0], [0.0, 0.0], [3.0, 4.0], [3.0, 4.0]])
+    assert g.cluster_ratio(E, np.array([0, 0, 1, 1])) == 0.0
+    # classes {0, 2}, {1, 3}: within distances 5, 5; between: 0, 5, 5, 0 (each twice)
+    assert g.cluster_ratio(E, np.array([0, 1, 0, 1])) == pytest.approx(5 / 2.5)
+    np.testing.assert_array_equal(g.class_labels(g.relation_matrix("mod3", 6)) % 3,
+                                  g.class_labels(g.relation_matrix("mod3", 6)))
+    with pytest.raises(ValueError, match="labels"):
+        g.cluster_ratio(E, np.arange(4))
+
+
+def test_theorem1_generalized_injective_decoder_clusters_classes():
+    """d = 1, sqdiff, no hidden layer: the logit is monotone in |E_i − E_j|, an injective
+    decoder of the distance, so zero loss forces same-class embeddings together."""
+    cfg = g.Config(n=12, d=1, depth=0, mode="sqdiff", frac=0.5, steps=1500, eval_every=50,
+                   lr_enc=1e-2, lr_dec=1e-2, seed=1)
+    labels = g.class_labels(g.relation_matrix("mod3", cfg.n))
+    E0 = g.init_params(cfg, np.random.default_rng((cfg.seed, 1)))["E"]
+    h = g.train(cfg)
+    assert h.phase == g.GENERALIZATION and h.test_acc[-1] == 1.0
+    assert g.cluster_ratio(E0, labels) > 0.5
+    assert g.cluster_ratio(h.final_E, labels) < 0.05
+
+
+# === run_all: sweeps, cache, report ===========================================
+
+import run_all as ra  # noqa: E402
+
+
+def test_boundary_fit_recovers_a_known_line():
+    eta = np.logspace(-4, -1, 7)
+    # generalization below η_dec = 5 η_enc, memorization above; on this half-decade grid the
+    # boundary is the geometric mean of 10^0.5 and 10^1 times η_enc: slope +1, intercept 0.75
+    phases = [[g.GENERALIZATION if yd < 5 * xe else g.MEMORIZATION for yd in eta] for xe in eta]
+    pts = ra.boundary_points(eta, eta, phases)
+    fit = ra.fit_loglog_line(pts)
+    assert fit["points"] == 5
+    assert fit["slope"] == pytest.approx(1.0, abs=1e-12)
+    assert fit["intercept"] == pytest.approx(0.75, abs=1e-12)
+    assert ra.fit_loglog_line(pts[:1]) is None
+
+
+def test_crossings_interpolate():
+    assert ra.crossing([0.1, 0.2, 0.3], [0.5, 0.8, 1.0]) == pytest.approx(0.25)
+    assert ra.crossing([0.1, 0.2], [0.5, 0.6]) is None
+    assert ra.crossing_down([1.0, 100.0], [1.0, 0.0]) == pytest.approx(10.0)
+    assert ra.crossing_down([1.0, 100.0], [1.0, 0.9]) is None
+
+
+def test_sigma_a_of_a_linear_decoder_is_its_init_scale():
+    """diff mode, no hidden layer: ∂z/∂E_i = W1 ~ σ_dec · U(±1/√d), RMS σ_dec / √(3d)."""
+    cfg = g.Config(n=10, d=4, depth=0, mode="diff", init_dec=2.0)
+    assert ra.sigma_a_of_network(cfg, samples=4000) == pytest.approx(2.0 / np.sqrt(12), rel=0.03)
+
+
+def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, capsys):
+    out, cache = tmp_path / "fig", tmp_path / "cache"
+    args = ["--preset", "smoke", "--out", str(out), "--cache", str(cache), "--jobs", "1"]
+    assert ra.main(args) == 0
+    for name in ra.FIGURES:
+        assert (out / f"{name}.png").stat().st_size > 0
+        assert json.loads((out / f"{name}.json").read_text())["preset"] == "smoke"
+    report = (out / "REPORT.md").read_text()
+    for claim in ("Fig. 2 mod3", "Fig. 3 greater", "Eq. (12) at", "Fig. 5 bipartite", "Fig. 6",
+                  "Fig. 7", "Fig. 8 mod3", "Theorem 1", "Open Question 1, greater"):
+        assert claim in report
+    # A second run trains nothing: every ensemble comes from the cache.
+    monkeypatch.setattr(ra, "_run_chunk", lambda configs: pytest.fail("retrained a cached run"))
+    assert ra.main(args + ["--only", "fig5,fig7"]) == 0
+    assert ra.main(args + ["--replot"]) == 0
+
+
+def test_corrupt_cache_file_is_recomputed_with_a_warning(tmp_path):
+    cfgs = [dataclasses.replace(SMALL, seed=s) for s in range(2)]
+    with ra.Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+        first = runner.run("t", cfgs)
+        files = list((tmp_path / "t").glob("*.json"))
+        assert len(files) == 1
+        files[0].write_text('[{"phase": "gen')              # a run killed mid-write
+        with pytest.warns(UserWarning, match="unreadable"):
+            again = runner.run("t", cfgs)
+    assert again == first
+
+
+def test_bad_command_line_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        ra.parse_args(["--only", "fig9"])
+    assert "fig9" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        ra.parse_args(["--preset", "huge"])
