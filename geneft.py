@@ -453,7 +453,7 @@ def _take(tree, rows):
     return tree[rows] if isinstance(tree, np.ndarray) else tree
 
 
-def _ensemble_data(configs, dt):
+def ensemble_data(configs, dt):
     """Training pairs (K, P), all-pairs labels (K, n²) and the train mask (K, n²)."""
     n = configs[0].n
     I, J, y, y_all, mask = [], [], [], [], []
@@ -508,7 +508,7 @@ def train_ensemble(configs):
     params = {k: np.stack([m[k] for m in members]) for k in members[0]}
     st = {"params": params,
           "opt": adam_init(params) if c0.optimizer == "adam" else None,
-          "data": _ensemble_data(configs, dt),
+          "data": ensemble_data(configs, dt),
           "lr": {"enc": np.array([c.lr_enc for c in configs], dt),
                  "dec": np.array([c.lr_dec for c in configs], dt)},
           "wd": {"enc": np.array([c.wd_enc for c in configs], dt),

@@ -102,13 +102,18 @@ def log_grid(spec):
 
 # --- Running many configs: cache, workers, progress ---------------------------------
 
+def _last(values):
+    """Last recorded value of a metric (NaN marks steps after a run left its batch)."""
+    v = values[~np.isnan(values)]
+    return float(v[-1]) if v.size else None
+
+
 def summarize(h):
     """The JSON-able record of one run that the figures need."""
     return {"phase": h.phase, "step_train_90": h.step_train_90, "step_test_90": h.step_test_90,
             "diverged_at": h.diverged_at, "stopped_at": h.stopped_at,
-            "train_acc": float(h.train_acc[~np.isnan(h.train_acc)][-1]),
-            "test_acc": float(np.nan_to_num(h.test_acc[~np.isnan(h.train_acc)][-1], nan=-1)),
-            "all_acc": float(h.all_acc[~np.isnan(h.all_acc)][-1]),
+            "train_acc": _last(h.train_acc), "test_acc": _last(h.test_acc),
+            "all_acc": _last(h.all_acc),
             "final_E": np.asarray(h.final_E, dtype=float).round(6).tolist()}
 
 
@@ -941,7 +946,7 @@ def _median_ms(fn, reps, warm=5):
 def bench_step_ms(K, dtype, reps=40):
     """Median ms per model-step (forward + backward + Adam update), Table III on n = 30."""
     cfgs = [g.Config(dtype=dtype, seed=s) for s in range(K)]
-    data = g._ensemble_data(cfgs, np.dtype(dtype))
+    data = g.ensemble_data(cfgs, np.dtype(dtype))
     members = [g.init_params(c, np.random.default_rng(c.seed)) for c in cfgs]
     params = {k: np.stack([m[k] for m in members]) for k in members[0]}
     state = g.adam_init(params)
