@@ -1,0 +1,736 @@
+"""GenEFT statics in NumPy: Section III (Table II, Eqs. (1)-(5)) and Appendix D.
+
+Paper: Baek, Liu, Tegmark, "GenEFT: Understanding Statics and Dynamics of Model
+Generalization via Physics-Inspired Effective Theory" (2025).  Nothing here trains
+a network: description lengths, the balls-in-buckets estimate of how much data
+generalization needs, and the Monte Carlo upper bound on the attainable accuracy.
+
+Glossary (paper symbol -> name here)
+    n             n              number of elements x_1 ... x_n
+    R_ij          R              the (n, n) 0/1 relation matrix, R[i, j] = R(x_i, x_j)
+    |Aut G|       aut            size of the automorphism group of the digraph of R
+    b             b              description length in bits, Section III / Table II
+    k, ⟨k⟩, ⟨d⟩   k, k_avg, d_avg  classes; mean transitive chain length; mean tree depth
+    m             m              number of training samples
+    N = n²        N              number of ordered pairs
+    f(m)          f_inferable    Eq. (3), inferable fraction
+    α             alpha          target accuracy, Eq. (4)
+    p_c           p_critical     critical training fraction, Eq. (4)
+    p_*           p_star         P(R_ij = 1) for a non-inferable entry, Eq. (5)
+    f_UB          f_upper_bound  Eq. (5)
+    pos[i]        pos            candidate classes of element i, Appendix D
+    p_u           p1             P(R_ij = 1) for an undetermined entry, Appendix D
+    (frac)        frac           training fraction, m = round(frac * n²)
+    (1000 orders) n_orders       linear extensions sampled per split, Appendix D
+    ε, τ(ε)       eps, bubley_dyer_steps  total-variation target and chain length
+    known         known          (n, n) int8: 0/1 where known, -1 where not
+
+Convention (as the paper's Fig. 2): accuracies count all n² ordered pairs; a
+training pair or an inferred pair counts 1, an undetermined one max(p_u, 1 - p_u).
+"""
+import argparse
+import itertools
+import math
+import re
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+import geneft
+
+LN2 = math.log(2.0)
+
+
+def _check_pos_int(name, value, low=1):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name}={value!r} is not allowed: {name} must be an integer >= {low}")
+
+
+# --- Section III, Table II: bits required to describe a relation -------------
+
+def b_generic(n):
+    """Table II, row 'Generic': b = n²."""
+    _check_pos_int("n", n)
+    return float(n * n)
+
+
+def b_symmetric(n):
+    """Table II, row 'Symmetric': b = n(n+1)/2."""
+    _check_pos_int("n", n)
+    return n * (n + 1) / 2
+
+
+def b_antisymmetric(n):
+    """Table II, row 'Antisymmetric': b = n(n-1)/2.
+
+    Table II's count: one bit per unordered pair i != j (which direction holds).
+    Counting every antisymmetric relation would give n + log2(3) n(n-1)/2.
+    """
+    _check_pos_int("n", n)
+    return n * (n - 1) / 2
+
+
+def b_reflexive(n):
+    """Table II, row 'Reflexive': b = n(n-1) (the diagonal is fixed)."""
+    _check_pos_int("n", n)
+    return float(n * (n - 1))
+
+
+def b_transitive(n, k_avg):
+    """Table II, row 'Transitive': b ≈ n² / (⟨k⟩-1)!, ⟨k⟩ = mean transitive chain length.
+
+    (⟨k⟩-1)! = Γ(⟨k⟩), so a non-integer mean length is allowed; ⟨k⟩ >= 1.
+    """
+    _check_pos_int("n", n)
+    if not (isinstance(k_avg, (int, float, np.number)) and k_avg >= 1):
+        raise ValueError(f"k_avg={k_avg!r} is not allowed: the mean chain length must be >= 1")
+    return n * n / math.gamma(k_avg)
+
+
+def b_equivalence(n, k):
+    """Table II, row 'Equivalence Relation with k Classes': b ≈ n log2 k."""
+    _check_pos_int("n", n)
+    _check_pos_int("k", k)
+    return n * math.log2(k)
+
+
+def b_total_order(n):
+    """Table II, row 'Total Ordering', exact form: b = log2 n!."""
+    _check_pos_int("n", n)
+    return math.lgamma(n + 1) / LN2
+
+
+def b_total_order_stirling(n, c=math.e):
+    """Table II, row 'Total Ordering', Stirling form: b ≈ n log2(n / c).
+
+    Table II leaves c open; Stirling's leading terms give c = e (the default).
+    Section III's text writes n log2(n/2), i.e. c = 2.
+    """
+    _check_pos_int("n", n)
+    if not c > 0:
+        raise ValueError(f"c={c!r} is not allowed: c must be > 0")
+    return n * math.log2(n / c)
+
+
+def b_complete_bipartite(n):
+    """Table II, row 'Complete Bipartite Graph': b = n (one side bit per element)."""
+    _check_pos_int("n", n)
+    return float(n)
+
+
+def b_incomplete_bipartite(s1, s2):
+    """Table II, row 'Incomplete Bipartite Graph G = (S1, S2)': b = |S1| |S2|."""
+    _check_pos_int("s1", s1)
+    _check_pos_int("s2", s2)
+    return float(s1 * s2)
+
+
+def b_tree(n, d_avg):
+    """Table II, row 'Tree Graph': b ≈ n log2 ⟨d⟩, ⟨d⟩ = mean node depth (>= 1)."""
+    _check_pos_int("n", n)
+    if not (isinstance(d_avg, (int, float, np.number)) and d_avg >= 1):
+        raise ValueError(f"d_avg={d_avg!r} is not allowed: the mean depth must be >= 1")
+    return n * math.log2(d_avg)
+
+
+# --- Section III: b = log2(n! / |Aut G|) for any relation ---------------------
+
+def _as_relation(R):
+    A = np.asarray(R)
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
+        raise ValueError(f"R of shape {A.shape} is not allowed: R must be a square (n, n) matrix, n >= 1")
+    if not np.isin(A, (0, 1)).all():
+        raise ValueError("R has entries other than 0 and 1: R must be a 0/1 matrix")
+    return A.astype(np.int64)
+
+
+def _refine(A, colors):
+    """Equitable refinement of an ordered vertex colouring of the digraph A.
+
+    A vertex's signature is (its colour, #out-neighbours per colour, #in-neighbours
+    per colour); cells split by signature and new cells are ordered by sorted
+    signature, so the result depends only on the graph, not on vertex labels.
+    """
+    k = colors.max() + 1
+    while True:
+        onehot = np.eye(k, dtype=np.int64)[colors]                          # (n, k)
+        sig = np.concatenate([colors[:, None], A @ onehot, A.T @ onehot], axis=1)
+        colors = np.unique(sig, axis=0, return_inverse=True)[1].ravel()
+        if colors.max() + 1 == k:
+            return colors
+        k = colors.max() + 1
+
+
+def _individualize(A, colors, v):
+    c = 2 * colors + 1
+    c[v] -= 1  # v becomes a singleton cell just before the rest of its cell
+    return _refine(A, np.unique(c, return_inverse=True)[1].ravel())
+
+
+def _invariant(A, colors):
+    """Cell sizes and quotient matrix of an equitable colouring (label-free)."""
+    k = colors.max() + 1
+    reps = np.unique(colors, return_index=True)[1]
+    quotient = (A @ np.eye(k, dtype=np.int64)[colors])[reps]                # (k, k)
+    return np.bincount(colors).tobytes() + quotient.tobytes()
+
+
+def _target_cell(colors):
+    sizes = np.bincount(colors)
+    big = np.flatnonzero(sizes > 1)
+    return None if big.size == 0 else np.flatnonzero(colors == big[0])
+
+
+def automorphism_count(R):
+    """Section III: |Aut G| of the digraph with adjacency R (loops allowed), exactly.
+
+    Individualisation-refinement (the method of nauty/saucy) with orbit pruning:
+    follow one path of the search tree, individualising the first vertex v of the
+    first non-singleton cell until the colouring is discrete; then, level by level
+    from the bottom, |Aut_π| = |orbit of v in Aut_π| · |Aut_{π,v}| (orbit-stabiliser).
+    A vertex w of v's cell joins the orbit if the generators found so far reach it,
+    or if a search below (π, w) finds a leaf that maps the first leaf by an
+    automorphism (a new generator). Returns a Python int (it can exceed 2^64).
+    """
+    A = _as_relation(R)
+    n = A.shape[0]
+    colors = _refine(A, np.unique(np.diag(A), return_inverse=True)[1].ravel())
+    path, invs = [], [_invariant(A, colors)]
+    while (cell := _target_cell(colors)) is not None:
+        path.append((colors, cell))
+        colors = _individualize(A, colors, cell[0])
+        invs.append(_invariant(A, colors))
+    first_leaf = np.argsort(colors)                  # vertex at each position
+
+    def search(colors, depth):                       # leaf of this subtree ≅ first leaf?
+        if _invariant(A, colors) != invs[depth]:
+            return None
+        cell = _target_cell(colors)
+        if cell is None:
+            g = np.empty(n, dtype=np.int64)
+            g[first_leaf] = np.argsort(colors)
+            return g if (A[np.ix_(g, g)] == A).all() else None
+        for u in cell:
+            g = search(_individualize(A, colors, u), depth + 1)
+            if g is not None:
+                return g
+        return None
+
+    edges, orbit = [], np.arange(n)          # orbits of the generators found so far
+    aut = 1
+    for level in range(len(path) - 1, -1, -1):
+        colors, cell = path[level]
+        v = cell[0]
+        for w in cell[1:]:
+            if orbit[w] != orbit[v]:
+                g = search(_individualize(A, colors, w), level + 1)
+                if g is not None:                # a new generator: merge along its cycles
+                    edges += zip(range(n), g)
+                    orbit = _components(n, edges)
+        aut *= int((orbit[cell] == orbit[v]).sum())
+    return aut
+
+
+def description_length(R):
+    """Section III: b = log2(n! / |Aut G|) in bits (n!/|Aut G| computed exactly)."""
+    A = _as_relation(R)
+    return math.log2(math.factorial(A.shape[0]) // automorphism_count(A))
+
+
+def table_i_b(name, n):
+    """Section III vs Table II for a Table I relation: (b from |Aut G|, Table II value).
+
+    Table II rows used: 'mod<k>' -> n log2 k; 'bipartite' -> n; 'greater' -> log2 n!
+    (the row's exact form; its Stirling form is b_total_order_stirling).
+    """
+    kind, k = _kind_of(name)
+    b_exact = description_length(geneft.relation_matrix(name, n))
+    b_row = {"equivalence": lambda: b_equivalence(n, k), "bipartite": lambda: b_complete_bipartite(n),
+             "total_order": lambda: b_total_order(n)}[kind]()
+    return b_exact, b_row
+
+
+# --- Section III: Eqs. (1)-(5) and p* ------------------------------------------
+
+def _check_b(b, low):
+    if not (isinstance(b, (int, float, np.number)) and b >= low):
+        raise ValueError(f"b={b!r} is not allowed: Eqs. (1)-(5) need b >= {low}")
+
+
+def expected_empty_buckets(m, b):
+    """Eq. (1): E Σ_i Z_i = b (1 - 1/b)^m empty buckets after m balls (elementwise in m)."""
+    return b * (1 - f_inferable(m, b))
+
+
+def expected_filled_buckets(m, b):
+    """Eq. (2): E Σ_i (1 - Z_i) = b [1 - (1 - 1/b)^m]."""
+    return b * f_inferable(m, b)
+
+
+def f_inferable(m, b):
+    """Eq. (3): f(m) = 1 - (1 - 1/b)^m, the expected fraction of the b buckets hit by m balls.
+
+    Works elementwise on an array of m (m >= 0 need not be an integer).
+    """
+    _check_b(b, 1)
+    m = np.asarray(m, dtype=np.float64)
+    if (m < 0).any():
+        raise ValueError(f"m={m!r} is not allowed: the number of samples must be >= 0")
+    if b == 1:
+        return np.where(m > 0, 1.0, 0.0)
+    return -np.expm1(m * np.log1p(-1.0 / b))        # accurate also for large b
+
+
+def p_critical(alpha, b, N):
+    """Eq. (4): p_c = (1/N) log2(1 - α) / log2(1 - 1/b), the solution of f(N p_c) = α."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha={alpha!r} is not allowed: alpha must lie in (0, 1)")
+    if not (isinstance(b, (int, float, np.number)) and b > 1):
+        raise ValueError(f"b={b!r} is not allowed: Eq. (4) needs b > 1")
+    _check_pos_int("N", N)
+    return math.log1p(-alpha) / (N * math.log1p(-1.0 / b))
+
+
+def f_upper_bound(m, b, p_star):
+    """Eq. (5): f_UB(m) = f(m) + max(p*, 1 - p*) (1 - f(m))."""
+    if not 0 <= p_star <= 1:
+        raise ValueError(f"p_star={p_star!r} is not allowed: p_star must lie in [0, 1]")
+    f = f_inferable(m, b)
+    return f + max(p_star, 1 - p_star) * (1 - f)
+
+
+def p_star(name):
+    """Section III, after Eq. (5): p* = 1/k for 'mod<k>', 1/2 for 'bipartite', 1/3 for 'greater'."""
+    kind, k = _kind_of(name)
+    return 1 / 3 if kind == "total_order" else 1 / k              # bipartite: k = 2
+
+
+def p_star_greater_module(n_samples=100_000, seed=0):
+    """Section III: the three-symbol module {x, y, z} behind p* ≈ 1/3, by Monte Carlo.
+
+    Draws uniform orderings of (x, y, z), keeps those with x < y, and returns
+    (estimate, standard error) of P(z < x | x < y), which is exactly 1/3.
+    """
+    _check_pos_int("n_samples", n_samples)
+    rng = np.random.default_rng(seed)
+    rank = np.argsort(np.argsort(rng.random((n_samples, 3)), axis=1), axis=1)  # ranks of x, y, z
+    keep = rank[:, 0] < rank[:, 1]
+    p = np.mean(rank[keep, 2] < rank[keep, 0])
+    return float(p), float(math.sqrt(p * (1 - p) / keep.sum()))
+
+
+# --- Appendix D, step 1: inference closure -------------------------------------
+
+def _kind_of(name):
+    m = re.fullmatch(r"mod(\d+)", str(name))
+    if m and int(m.group(1)) >= 1:
+        return "equivalence", int(m.group(1))
+    if name in ("bipartite", "greater"):
+        return ("bipartite", 2) if name == "bipartite" else ("total_order", None)
+    raise ValueError(f"relation={name!r} is not allowed: use 'mod<k>', 'greater' or 'bipartite'")
+
+
+def known_matrix(R, train):
+    """The training data as an (n, n) int8 matrix: R at the flat indices `train`, -1 elsewhere."""
+    known = np.full(R.shape, -1, dtype=np.int8)
+    known.flat[train] = np.asarray(R).flat[train]
+    return known
+
+
+def _components(n, edges):
+    """Union-find labels 0..c-1 (in order of first appearance) for undirected edges (i, j)."""
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    for i, j in edges:
+        parent[find(i)] = find(j)
+    return np.unique([find(i) for i in range(n)], return_inverse=True)[1].ravel()
+
+
+def _class_components(K):
+    """Components of the known 1s of an equivalence, and which pairs of them a known 0 keeps apart."""
+    comp = _components(K.shape[0], zip(*np.nonzero(K == 1)))
+    apart = np.zeros((comp.max() + 1,) * 2, dtype=bool)
+    i, j = np.nonzero(K == 0)
+    apart[comp[i], comp[j]] = apart[comp[j], comp[i]] = True
+    if apart.diagonal().any():
+        raise ValueError("known is inconsistent with an equivalence relation")
+    return comp, apart
+
+
+def inference_closure(known, kind):
+    """Appendix D: every entry that follows from the training data and the class's properties.
+
+    kind 'equivalence': reflexive, symmetric, transitive (any number of classes) ->
+        1 inside a component of known 1s, 0 between components joined by a known 0.
+    kind 'bipartite': complete bipartite graphs (S, S̄), i.e. 1 - R an equivalence with
+        at most 2 classes -> the side parity inside each component of known entries.
+    kind 'total_order': strict total orders (irreflexive; for i != j exactly one of
+        R_ij, R_ji is 1 - the paper's antisymmetry; transitive) -> the transitive
+        closure of the known comparisons, so the diagonal is always 0.
+    Each closure is complete for its class: an entry left -1 takes both values
+    among the class members consistent with the data. Inconsistent data raise ValueError.
+    """
+    K = np.array(known, dtype=np.int8)
+    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.isin(K, (-1, 0, 1)).all():
+        raise ValueError("known is not allowed: it must be a square matrix of -1 (unknown), 0 and 1")
+    n = K.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    if kind == "equivalence":
+        comp, apart = _class_components(K)
+        out = np.where(comp[:, None] == comp[None, :], 1, np.where(apart[comp][:, comp], 0, -1))
+    elif kind == "bipartite":
+        # union-find on the 2n "i is on side s" nodes: R_ij = 1 ties (i,0)~(j,1), R_ij = 0 ties (i,0)~(j,0)
+        i, j = np.nonzero(K >= 0)
+        r = K[i, j].astype(np.int64)
+        ties = list(zip(2 * i, 2 * j + r)) + list(zip(2 * i + 1, 2 * j + 1 - r))
+        node = _components(2 * n, ties)
+        side0, side1 = node[0::2], node[1::2]
+        if (side0 == side1).any():
+            raise ValueError("known is inconsistent with a complete bipartite graph")
+        out = np.where(side0[:, None] == side0[None, :], 0, np.where(side0[:, None] == side1[None, :], 1, -1))
+    elif kind == "total_order":
+        less = ((K == 1) | (K == 0).T) & off        # known i < j
+        for k in range(n):                          # Warshall's transitive closure
+            less |= less[:, k:k + 1] & less[k:k + 1, :]
+        if (less & less.T).any() or (np.diag(K) == 1).any():
+            raise ValueError("known is inconsistent with a strict total order")
+        out = np.where(less, 1, np.where(less.T, 0, -1))
+        np.fill_diagonal(out, 0)
+    else:
+        raise ValueError(f"kind={kind!r} is not allowed: use 'equivalence', 'bipartite' or 'total_order'")
+    return out.astype(np.int8)
+
+
+# --- Appendix D, step 2: uniform linear extensions (total orders) --------------
+
+def bubley_dyer_steps(m, eps=0.01):
+    """Steps of the Bubley-Dyer chain on m elements for total variation <= eps.
+
+    Bubley & Dyer (1999), "Faster random generation of linear extensions": path
+    coupling gives O(m³ log(m/ε)); we run τ(ε) = ⌈K ln(m²/(4ε))⌉ steps with
+    K = Σ_p p(m - p) = (m³ - m)/6, the normaliser of the chain's position law.
+    test_statics_bubley_dyer_bound_exact_on_small_posets checks τ against the exact
+    transition matrix for m <= 6 (the true mixing times there are ~2/3 of it).
+    """
+    _check_pos_int("m", m)
+    if not 0 < eps < 1:
+        raise ValueError(f"eps={eps!r} is not allowed: eps must lie in (0, 1)")
+    return 0 if m < 2 else math.ceil((m ** 3 - m) / 6 * math.log(m * m / (4 * eps)))
+
+
+def _bubley_dyer_block(less, n_samples, n_steps, rng):
+    """n_samples independent runs of the Bubley-Dyer chain on one poset `less` (m, m).
+
+    One step: pick position p in 1..m-1 with probability ∝ p(m - p), toss a fair
+    coin; on heads swap the elements at positions p, p+1 if they are incomparable.
+    Every move is its own inverse with equal probability, so the chain is symmetric
+    and its stationary law is uniform on the linear extensions.
+    """
+    m = less.shape[0]
+    start = np.argsort(less.sum(axis=0), kind="stable")  # by #predecessors: a linear extension
+    orders = np.tile(start, (n_samples, 1))               # (S, m) element at each position
+    if m < 2:
+        return orders
+    flat = orders.ravel()
+    comparable = (less | less.T).ravel()
+    p = np.arange(1, m)
+    q = p * (m - p) / (p * (m - p)).sum()
+    base = np.arange(n_samples) * m
+    done = 0
+    while done < n_steps:
+        chunk = min(2048, n_steps - done)
+        at = base + rng.choice(m - 1, size=(chunk, n_samples), p=q)   # (chunk, S)
+        heads = rng.random((chunk, n_samples)) < 0.5
+        for t in range(chunk):
+            i = at[t]
+            a, b = flat[i], flat[i + 1]
+            swap = heads[t] & ~comparable[a * m + b]
+            flat[i] = np.where(swap, b, a)
+            flat[i + 1] = np.where(swap, a, b)
+        done += chunk
+    return orders
+
+
+def sample_linear_extensions(less, n_samples, rng, eps=0.01, n_steps=None):
+    """Appendix D: uniform samples of the total orders compatible with a partial order.
+
+    less: (n, n) bool, less[i, j] = "i < j is known" (closed transitively here).
+    The poset is cut into its series blocks (components of the incomparability
+    graph; every extension lists them in the same order), and each block of m > 1
+    elements is sampled independently by the Bubley-Dyer chain run for
+    bubley_dyer_steps(m, eps) steps (or n_steps). Returns (n_samples, n) int:
+    orders[s, t] is the element at position t (position 0 = smallest).
+    """
+    _check_pos_int("n_samples", n_samples)
+    L = np.array(less, dtype=bool)
+    n = L.shape[0]
+    for k in range(n):
+        L |= L[:, k:k + 1] & L[k:k + 1, :]
+    if (L & L.T).any():
+        raise ValueError("less is not allowed: it has a cycle, so no total order extends it")
+    incomparable = ~(L | L.T) & ~np.eye(n, dtype=bool)
+    block = _components(n, zip(*np.nonzero(incomparable)))
+    nb = block.max() + 1
+    # blocks form a chain; a block's rank is its first element's number of predecessors
+    rank = np.argsort([L[:, np.flatnonzero(block == b)[0]].sum() for b in range(nb)])
+    pieces = []
+    for b in rank:
+        idx = np.flatnonzero(block == b)
+        steps = bubley_dyer_steps(idx.size, eps) if n_steps is None else n_steps
+        pieces.append(idx[_bubley_dyer_block(L[np.ix_(idx, idx)], n_samples, steps, rng)])
+    return np.concatenate(pieces, axis=1)
+
+
+# --- Appendix D, step 3: the Monte Carlo upper bound on the accuracy -----------
+
+@dataclass(frozen=True)
+class MCBound:
+    """Appendix D for one training sampling; fractions are over all n² ordered pairs."""
+    accuracy: float       # (#determined + Σ_undetermined max(p_u, 1 - p_u)) / n²
+    inferred_frac: float  # pairs fixed by the training data and inference_closure, / n²
+    p_star_eff: float     # mean of min(p_u, 1 - p_u) over undetermined pairs (nan if none)
+    std_err: float        # Monte Carlo standard error of accuracy (0.0 for a closed form)
+    n_samples: int        # linear extensions drawn (0 for the closed form)
+
+
+def equivalence_bound(known, labels, k):
+    """Appendix D, 'Equivalence Classes': the paper's candidate-class accuracy "upper bound".
+
+    known: (n, n) training data already closed by inference_closure; labels: the
+    reference class of every element (j mod k for 'mod k'). For j != i,
+        pos[i] = {labels[j]}                         if some R_ij = 1 is known,
+        pos[i] = {0..k-1} minus {labels[j] : R_ij = 0 known}   otherwise
+    (the paper writes "j mod n" and does not exclude j = i; with the reflexive
+    R_ii = 1 every class would be known). "Each number equally likely to belong
+    to one of its candidate classes", independently of the others, gives
+    p_1 = |pos_i ∩ pos_j| / (|pos_i| |pos_j|) in closed form: the limit of the
+    paper's Monte Carlo draws. pos[i] uses the reference labels of i's partners,
+    which the data alone do not reveal, so this is not a bound on the exact Bayes
+    accuracy (exact_posterior) for k >= 3: it can lie above or below it (hand-worked
+    in test_statics_mc_equivalence_is_not_an_upper_bound_hand_worked). For k = 2 it
+    is >= the exact value (test_statics_mc_bipartite_is_an_upper_bound_proved).
+    """
+    n = known.shape[0]
+    onehot = np.eye(k, dtype=np.int64)[np.asarray(labels)]          # (n, k)
+    off = ~np.eye(n, dtype=bool)
+    ones = ((known == 1) & off).astype(np.int64) @ onehot > 0        # (n, k)
+    zeros = ((known == 0) & off).astype(np.int64) @ onehot > 0
+    pos = np.where(ones.any(axis=1, keepdims=True), ones, ~zeros).astype(np.float64)
+    size = pos.sum(axis=1)
+    p1 = (pos @ pos.T) / np.outer(size, size)                        # (n, n)
+    q = np.minimum(p1, 1 - p1)[known < 0]                            # min(p_u, 1 - p_u)
+    q_mean = float(q.mean()) if q.size else math.nan
+    return MCBound(float(1 - q.sum() / known.size), float((known >= 0).mean()), q_mean, 0.0, 0)
+
+
+def total_order_bound(known, rng, n_orders=1000, eps=0.01):
+    """Appendix D, 'Total Orderings': sample orders compatible with the data, count.
+
+    The known comparisons are closed (inference_closure 'total_order'); n_orders
+    uniform linear extensions of that partial order give p_u for each undetermined
+    pair. Uniform extensions are exactly the Bayes posterior of a uniform prior on
+    the n! orders, so E[accuracy] >= the exact Bayes accuracy (max is convex) and
+    exceeds it by at most (undetermined fraction) · 0.5/√n_orders, plus the chain's
+    total-variation error eps per pair. std_err: delta method, the spread over
+    samples of Σ_u sign(p_u - 1/2)·[sample says R_u = 1] / n², over √n_orders
+    (conservative where p_u is near 1/2).
+    """
+    closed = inference_closure(known, "total_order")
+    unknown = np.argwhere(closed < 0)                                # (U, 2)
+    if unknown.size == 0:
+        return MCBound(1.0, 1.0, math.nan, 0.0, n_orders)
+    orders = sample_linear_extensions(closed == 1, n_orders, rng, eps)
+    rank = np.argsort(orders, axis=1)                                # (S, n) position of each element
+    below = rank[:, unknown[:, 0]] < rank[:, unknown[:, 1]]          # (S, U)
+    p1 = below.mean(axis=0)
+    q = np.minimum(p1, 1 - p1)
+    acc = 1.0 - q.sum() / closed.size
+    per_sample = below @ np.sign(p1 - 0.5) / closed.size             # (S,)
+    se = float(per_sample.std(ddof=1) / math.sqrt(n_orders)) if n_orders > 1 else math.nan
+    return MCBound(float(acc), 1.0 - len(unknown) / closed.size, float(q.mean()), se, n_orders)
+
+
+def mc_accuracy_bound(name, n, frac, seed, *, n_orders=1000, eps=0.01, relation_seed=None):
+    """Appendix D / Fig. 2 (solid): the accuracy upper bound for one training sampling.
+
+    The training pairs are geneft.split_pairs(n, frac, seed), the same split the
+    network sees; the relation is geneft.relation_matrix(name, n, relation_seed).
+    'mod<k>' uses equivalence_bound, 'bipartite' the same on 1 - R with k = 2
+    ("isomorphic to an equivalence relation with two classes"), 'greater'
+    total_order_bound with its own stream rng = default_rng(SeedSequence(seed).spawn(1)[0]).
+    Counts all n² pairs; training pairs count as known (= 1).
+    """
+    kind, k = _kind_of(name)
+    R = geneft.relation_matrix(name, n, relation_seed)
+    known = known_matrix(R, geneft.split_pairs(n, frac, seed)[0])
+    if kind == "total_order":
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+        return total_order_bound(known, rng, n_orders, eps)
+    closed = inference_closure(known, kind)
+    if kind == "bipartite":
+        R, closed = 1 - R, np.where(closed >= 0, 1 - closed, -1)
+    labels = np.unique(R, axis=0, return_inverse=True)[1].ravel()   # equal rows <=> same class
+    return equivalence_bound(closed, labels, k)
+
+
+@dataclass(frozen=True)
+class BoundStats:
+    """mc_accuracy_bound over several training samplings (seeds)."""
+    mean: float
+    std: float            # sample standard deviation over seeds (ddof = 1; 0 for one seed)
+    values: tuple
+
+
+def mc_accuracy_bound_stats(name, n, frac, seeds, **kwargs):
+    """Appendix D: the bound averaged over samplings (the paper: 20 seeds, 3 for 'greater')."""
+    values = tuple(mc_accuracy_bound(name, n, frac, int(s), **kwargs).accuracy for s in seeds)
+    if not values:
+        raise ValueError("seeds is empty: give at least one seed")
+    std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return BoundStats(float(np.mean(values)), std, values)
+
+
+def mc_accuracy_curve(name, n, fracs, seeds, **kwargs):
+    """Fig. 2 (solid line): mean and std over seeds of the bound at each training fraction."""
+    stats = [mc_accuracy_bound_stats(name, n, f, seeds, **kwargs) for f in fracs]
+    return np.array([s.mean for s in stats]), np.array([s.std for s in stats])
+
+
+# --- Appendix D, check: the exact Bayes accuracy by enumeration --------------
+
+def exact_posterior(known, name, max_states=500_000):
+    """P(R_ij = 1 | training data), (n, n), exactly: the posterior of the class's prior.
+
+    Priors (the counting behind Table II's b): 'mod<k>' - every element's class
+    i.i.d. uniform in {0..k-1}, R_ij = [c_i = c_j] (b = n log2 k); 'bipartite' -
+    sides i.i.d. uniform, R_ij = [c_i != c_j] (b = n); 'greater' - uniform on the
+    n! strict total orders (b = log2 n!). The posterior is uniform on the members
+    that agree with every known entry. Total orders: all n! are enumerated (n <= 9).
+    Classes: the components of the closed known 1s (of 1 - R for 'bipartite') get
+    classes that respect the known 0s; these are enumerated up to renaming the
+    classes, each weighted by its k(k-1)...(k-b+1) namings (b classes used), so
+    n = 30 is within reach when the data leave few components. More than
+    max_states partial assignments raise ValueError.
+    """
+    kind, k = _kind_of(name)
+    known = np.asarray(known)
+    n = known.shape[0]
+    if kind == "total_order":
+        if n > 9:
+            raise ValueError(f"n={n} is not allowed for '{name}': enumeration needs n <= 9")
+        rank = np.array(list(itertools.permutations(range(n))), dtype=np.int8)
+        rel = rank[:, :, None] < rank[:, None, :]                    # (n!, n, n)
+        mask = known >= 0
+        agree = (rel[:, mask] == (known[mask] == 1)).all(axis=1)
+        if not agree.any():
+            raise ValueError(f"known is inconsistent with every strict total order on n={n}")
+        return rel[agree].mean(axis=0)
+    closed = inference_closure(known, kind)
+    E = closed if kind == "equivalence" else np.where(closed >= 0, 1 - closed, -1)
+    comp, apart = _class_components(E)
+    c = comp.max() + 1
+    rows, used = np.zeros((1, 0), dtype=np.int8), np.zeros(1, dtype=np.int64)   # (S, v), (S,)
+    for v in range(c):                       # component v joins an old class or opens one
+        lab = np.tile(np.arange(min(k, v + 1)), len(rows))
+        rows, u = np.repeat(rows, min(k, v + 1), axis=0), np.repeat(used, min(k, v + 1))
+        ok = lab <= u
+        for w in np.flatnonzero(apart[v, :v]):
+            ok &= rows[:, w] != lab
+        rows, used = np.concatenate([rows[ok], lab[ok, None]], axis=1), np.maximum(u[ok], lab[ok] + 1)
+        if len(rows) > max_states:
+            raise ValueError(f"known leaves {len(rows)} > max_states={max_states} class assignments for '{name}'")
+    if len(rows) == 0:
+        raise ValueError(f"known is inconsistent with every '{name}' relation on n={n}")
+    weight = np.array([math.perm(k, b) for b in range(c + 1)], dtype=np.float64)[used]
+    weight /= weight.sum()
+    same = sum((x.T * weight) @ x for x in ((rows == t).astype(np.float64) for t in range(k)))
+    p_same = same[comp][:, comp]                                     # (n, n)
+    return p_same if kind == "equivalence" else 1 - p_same
+
+
+def exact_bayes_accuracy(name, n, frac, seed, relation_seed=None, max_states=500_000):
+    """Exact Bayes-optimal accuracy over all n² pairs for the split split_pairs(n, frac, seed).
+
+    = mean over entries of max(P(R_ij = 1 | data), 1 - P(...)); the expected
+    accuracy of the best predictor when the relation is drawn from the prior.
+    Raises ValueError where exact_posterior would need more than max_states.
+    """
+    R = geneft.relation_matrix(name, n, relation_seed)
+    p1 = exact_posterior(known_matrix(R, geneft.split_pairs(n, frac, seed)[0]), name, max_states)
+    return float(np.maximum(p1, 1 - p1).mean())
+
+
+# --- Command line: python statics.py FILE.csv | python statics.py mod3 --n 30 ---
+
+def load_relation_csv(path):
+    """A 0/1 matrix from a text file, entries separated by commas (or whitespace)."""
+    try:
+        with open(path) as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    rows = [[t.strip() for t in line.split(",")] if "," in line else line.split()
+            for line in text.splitlines() if line.strip()]
+    if not rows:
+        raise ValueError(f"{path} is empty: expected an n x n matrix of 0 and 1")
+    widths = sorted({len(r) for r in rows})
+    if len(widths) > 1:
+        raise ValueError(f"{path} is ragged: rows have {widths} entries, all rows need the same number")
+    if len(rows) != widths[0]:
+        raise ValueError(f"{path} is not square: {len(rows)} rows of {widths[0]} entries")
+    for r, row in enumerate(rows, 1):
+        for c, tok in enumerate(row, 1):
+            if tok not in ("0", "1"):
+                raise ValueError(f"{path}: entry {tok!r} at row {r}, column {c} is not 0 or 1")
+    return np.array(rows, dtype=np.int8)
+
+
+def describe(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0.8), b_table_ii=None):
+    """The CLI report: n, |Aut G|, b, p_c (Eq. 4) and f_UB (Eq. 5) at a few fractions."""
+    A = _as_relation(R)
+    n = A.shape[0]
+    aut = automorphism_count(A)
+    b = math.log2(math.factorial(n) // aut)
+    p = float(A.mean()) if p_star_value is None else p_star_value
+    lines = [f"n = {n}", f"|Aut G| = {aut}", f"b = log2(n!/|Aut G|) = {b:.4f} bits"]
+    if b_table_ii is not None:
+        lines.append(f"b (Table II row) = {b_table_ii:.4f} bits")
+    lines.append(f"p_c(alpha={alpha}) = {p_critical(alpha, b, n * n):.4f}" if b > 1
+                 else f"p_c(alpha={alpha}) undefined: Eq. (4) needs b > 1")
+    if b >= 1:
+        lines.append(f"f_UB (Eq. 5, p* = {p:.4f}{' = edge density' if p_star_value is None else ''}):")
+        for f in fracs:
+            lines.append(f"  frac {f:4.2f}  m = {f * n * n:7.1f}  f_UB = {float(f_upper_bound(f * n * n, b, p)):.4f}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    """`python statics.py FILE.csv` or `python statics.py mod3 --n 30`; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="statics.py", description="Section III statics of a relation.")
+    parser.add_argument("relation", help="a CSV file holding a 0/1 matrix, or mod<k> | greater | bipartite")
+    parser.add_argument("--n", type=int, default=30, help="elements of a named relation (default 30)")
+    parser.add_argument("--alpha", type=float, default=0.9, help="target accuracy of Eq. (4) (default 0.9)")
+    parser.add_argument("--p-star", type=float, default=None, help="p* of Eq. (5) (default: by name, else density)")
+    args = parser.parse_args(argv)
+    try:
+        if re.fullmatch(r"mod\d+|greater|bipartite", args.relation):
+            R = geneft.relation_matrix(args.relation, args.n)
+            ps = p_star(args.relation) if args.p_star is None else args.p_star
+            text = describe(R, args.alpha, ps, b_table_ii=table_i_b(args.relation, args.n)[1])
+        else:
+            text = describe(load_relation_csv(args.relation), args.alpha, args.p_star)
+    except ValueError as err:
+        print(f"statics.py: error: {err}", file=sys.stderr)
+        return 2
+    print(f"relation: {args.relation}\n{text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
