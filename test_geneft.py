@@ -1060,15 +1060,20 @@ import run_all as ra  # noqa: E402
 
 def test_boundary_fit_recovers_a_known_line():
     eta = np.logspace(-4, -1, 7)
-    # generalization below η_dec = 5 η_enc, memorization above; on this half-decade grid the
-    # boundary is the geometric mean of 10^0.5 and 10^1 times η_enc: slope +1, intercept 0.75
+    # generalization below η_dec = 5 η_enc, memorization above: on this half-decade grid
+    # every generalizing/memorizing edge midpoint lies on log η_dec = log η_enc + 0.75
     phases = [[g.GENERALIZATION if yd < 5 * xe else g.MEMORIZATION for yd in eta] for xe in eta]
     pts = ra.boundary_points(eta, eta, phases)
+    assert len(pts) == 10                        # 5 vertical and 5 horizontal edges
     fit = ra.fit_loglog_line(pts)
-    assert fit["points"] == 5
     assert fit["slope"] == pytest.approx(1.0, abs=1e-12)
     assert fit["intercept"] == pytest.approx(0.75, abs=1e-12)
     assert ra.fit_loglog_line(pts[:1]) is None
+    # A boundary that ignores x (Fig. 8's claim) has slope 0.
+    flat = [[g.GROKKING if yd < 1e-2 else g.MEMORIZATION for yd in eta] for _ in eta]
+    fit = ra.fit_loglog_line(ra.boundary_points(eta, eta, flat, across=("y",)))
+    assert fit["slope"] == pytest.approx(0.0, abs=1e-12)
+    assert fit["intercept"] == pytest.approx(-2.25, abs=1e-12)
 
 
 def test_crossings_interpolate():
@@ -1119,3 +1124,24 @@ def test_bad_command_line_is_refused(capsys):
     assert "fig9" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         ra.parse_args(["--preset", "huge"])
+
+
+# === README exercises: hand-worked numbers the exercises ask for ============
+
+def test_exercise_mod7_description_length_and_p_c():
+    """n = 30 under mod 7: classes 0, 1 have 5 members, classes 2..6 have 4, so
+    |Aut G| = (5!)² (4!)⁵ · 2! · 5! (permute inside classes, then equal-size classes)."""
+    aut = math.factorial(5) ** 2 * math.factorial(4) ** 5 * math.factorial(2) * math.factorial(5)
+    R = g.relation_matrix("mod7", 30)
+    assert statics.automorphism_count(R) == aut == 27_518_828_544_000
+    b = math.log2(math.factorial(30) // aut)
+    assert statics.description_length(R) == pytest.approx(b, rel=1e-15)
+    p_c = math.log(1 - 0.9) / (900 * math.log(1 - 1 / b))   # Eq. (4), any log base
+    assert statics.p_critical(0.9, b, 900) == pytest.approx(p_c, rel=1e-12)
+    assert round(p_c, 4) == 0.1601
+
+
+def test_exercise_eq12_at_equal_rates_and_widths():
+    """σ_a = σ_c, η_x = η_A: p_r = (2/π) arctan(1/√2) = 0.3918..."""
+    assert rp.p_collision(1.0, 1.0, 1.0, 1.0) == pytest.approx(2 / np.pi * np.arctan(np.sqrt(0.5)), rel=1e-15)
+    assert round(rp.p_collision(1.0, 1.0, 1.0, 1.0), 4) == 0.3918
