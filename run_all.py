@@ -237,6 +237,14 @@ def _run_indexed(item):
     return idx, path, _run_chunk(part)
 
 
+def save_figure(fig, path, rect=None):
+    """Lay out, write the PNG, and free the figure."""
+    import matplotlib.pyplot as plt
+    fig.tight_layout(rect=rect)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 # --- Fig. 2: the statics bound ------------------------------------------------------
 
 FIG2_RELATIONS = ("mod3", "mod5", "greater", "bipartite")
@@ -282,9 +290,7 @@ def fig2_plot(data, path):
     ax.set(xlabel="training fraction", ylabel="accuracy upper bound", ylim=(0.3, 1.02),
            title=f"Fig. 2: n = {data['n']}, {data['seeds']} samplings per point")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def rows_fig2(d):
@@ -368,9 +374,7 @@ def fig3_plot(data, path):
                ylabel="accuracy (all n² pairs)", ylim=(0.3, 1.02))
         ax.legend(fontsize=7)
     fig.suptitle(f"Fig. 3: n = {data['n']}, {data['seeds']} seeds, {data['budget']} steps, d = 2")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def rows_fig3(d):
@@ -439,9 +443,7 @@ def fig4_plot(data, path):
         ax.plot(*traj[0, k], "ko", ms=3)
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="a2 (decoder)", ylabel="c (repon separation)",
            title="Fig. 4: repon flow, η_A = η_x; green: C > 0 (collision)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def rows_fig4(d):
@@ -534,9 +536,7 @@ def plot_phase_grids(data, xkey, xlabel, title, path):
     handles = [plt.Rectangle((0, 0), 1, 1, color=PHASE_COLORS[ph]) for ph in g.PHASES]
     fig.legend(handles, g.PHASES, loc="lower center", ncol=4, frameon=False)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, rect=(0, 0.07, 1, 1))
 
 
 def _edges(v):
@@ -731,45 +731,55 @@ def fig6_data(p, runner):
     return out
 
 
-def fig6_plot(data, path):
-    import matplotlib.pyplot as plt
+def draw_p_gen_curves(ax, ratios, curves, labels, title):
+    """Measured P(generalization) ± SE per curve, Eq. (12) with each curve's network σ's
+    (dashed, same colour) and with σ_a = σ_c (black): Fig. 6 and Open Question 1."""
     import repons
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    fine = np.logspace(np.log10(min(data["ratios"])) - 0.5, np.log10(max(data["ratios"])) + 0.5, 200)
-    for k, c in enumerate(data["curves"]):
-        col = f"C{k}"
-        ax.errorbar(data["ratios"], c["p_gen"], yerr=c["se"], fmt="o-", color=col, capsize=3,
-                    label=f"init × {c['init']:g}: measured")
+    fine = np.logspace(np.log10(min(ratios)) - 0.5, np.log10(max(ratios)) + 0.5, 200)
+    for k, (c, label) in enumerate(zip(curves, labels)):
+        ax.errorbar(ratios, c["p_gen"], yerr=c["se"], fmt="o-", color=f"C{k}", capsize=3, label=label)
         ax.plot(fine, [repons.p_collision(c["sigma_a"], c["sigma_c"], eta_A=r, eta_x=1.0) for r in fine],
-                color=col, lw=1, ls="--", label=f"Eq. (12), network σ_a/σ_c = {c['sigma_a'] / c['sigma_c']:.3f}")
+                color=f"C{k}", lw=1, ls="--")
     ax.plot(fine, [repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0) for r in fine], "k-", lw=2,
             label="Eq. (12), σ_a = σ_c")
     ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalization)", ylim=(-0.05, 1.05),
-           title=f"Fig. 6: mod3, {data['seeds']} seeds per point, {data['budget']} steps")
+           title=title)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+
+
+def fig6_plot(data, path):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    labels = [f"init × {c['init']:g} (dashed: Eq. (12), network σ_a/σ_c = "
+              f"{c['sigma_a'] / c['sigma_c']:.3f})" for c in data["curves"]]
+    draw_p_gen_curves(ax, data["ratios"], data["curves"], labels,
+                      f"Fig. 6: mod3, {data['seeds']} seeds per point, {data['budget']} steps")
+    save_figure(fig, path)
+
+
+def count_under_bounds(curves, bound_equal_sigmas):
+    """Points, and how many sit under Eq. (12) (σ_a = σ_c; network σ's) within 2 SE."""
+    pts = under_eq = under_net = 0
+    for c in curves:
+        for p, se, b_net, b_eq in zip(c["p_gen"], c["se"], c["bound"], bound_equal_sigmas):
+            pts += 1
+            under_eq += p - 2 * se <= b_eq
+            under_net += p - 2 * se <= b_net
+    return pts, under_eq, under_net
 
 
 def rows_fig6(d):
-    rows = []
-    pts = [(p, se) for c in d["curves"] for p, se in zip(c["p_gen"], c["se"])]
-    eq = [b for _ in d["curves"] for b in d["bound_equal_sigmas"]]
-    under = sum(p - 2 * se <= b for (p, se), b in zip(pts, eq))
-    rows.append(("Fig. 6: P(generalization) is bounded above by Eq. (12) with σ_a = σ_c (the "
-                 "paper's single curve)", "all points under the bound",
-                 f"{under}/{len(pts)} points under (within 2 binomial SE; {d['seeds']} seeds each, "
-                 f"{d['budget']} steps)", _verdict(under == len(pts), under >= 0.75 * len(pts))))
-    net = [b for c in d["curves"] for b in c["bound"]]
-    under = sum(p - 2 * se <= b for (p, se), b in zip(pts, net))
+    pts, under_eq, under_net = count_under_bounds(d["curves"], d["bound_equal_sigmas"])
     how = "; ".join(f"init × {c['init']:g}: σ_a {c['sigma_a']:.3g}, σ_c {c['sigma_c']:.3g}"
                     for c in d["curves"])
-    rows.append(("Fig. 6: ... and with σ_a, σ_c read off the network (σ_c = σ_enc/√2 for "
-                 "r = (E_i − E_j)/2; σ_a = RMS of the decoder Jacobian ∂z/∂E_i at init)",
-                 "all points under the bound", f"{under}/{len(pts)} points under; {how}",
-                 _verdict(under == len(pts), under >= 0.75 * len(pts))))
-    return rows
+    return [("Fig. 6: P(generalization) is bounded above by Eq. (12) with σ_a = σ_c (the "
+             "paper's single curve)", "all points under the bound",
+             f"{under_eq}/{pts} points under (within 2 binomial SE; {d['seeds']} seeds each, "
+             f"{d['budget']} steps)", _verdict(under_eq == pts, under_eq >= 0.75 * pts)),
+            ("Fig. 6: ... and with σ_a, σ_c read off the network (σ_c = σ_enc/√2 for "
+             "r = (E_i − E_j)/2; σ_a = RMS of the decoder Jacobian ∂z/∂E_i at init)",
+             "all points under the bound", f"{under_net}/{pts} points under; {how}",
+             _verdict(under_net == pts, under_net >= 0.75 * pts))]
 
 
 # --- Fig. 7: the Goldilocks zone of decoder depth (Appendix E) ----------------------
@@ -799,9 +809,7 @@ def fig7_plot(data, path):
     ax.set(xlabel="decoder depth n_h", ylabel="accuracy", ylim=(0, 1.05),
            title=f"Fig. 7: mod3, w=10, frac 0.3 ({data['seeds']} seeds, {data['budget']} steps)")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def rows_fig7(d):
@@ -853,9 +861,7 @@ def theorem1_plot(data, path):
                xlabel="E[:, 0]", ylabel="E[:, 1]")
         ax.legend(fontsize=7)
     fig.suptitle(f"Theorem 1: mod3 embeddings after {data['budget']} steps (seed 0)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def rows_theorem1(d):
@@ -896,41 +902,25 @@ def open_q1_data(p, runner):
 
 def open_q1_plot(data, path):
     import matplotlib.pyplot as plt
-    import repons
     rels = list(data["relations"])
     fig, axes = plt.subplots(1, len(rels), figsize=(5.8 * len(rels), 4.4), squeeze=False)
-    fine = np.logspace(np.log10(min(data["ratios"])) - 0.5, np.log10(max(data["ratios"])) + 0.5, 200)
     for ax, rel in zip(axes[0], rels):
-        for k, c in enumerate(data["relations"][rel]):
-            ax.errorbar(data["ratios"], c["p_gen"], yerr=c["se"], fmt="o-", color=f"C{k}", capsize=3,
-                        label=f"d = {c['d']}")
-            ax.plot(fine, [repons.p_collision(c["sigma_a"], c["sigma_c"], eta_A=r, eta_x=1.0)
-                           for r in fine], color=f"C{k}", lw=1, ls="--")
-        ax.plot(fine, [repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0) for r in fine], "k-", lw=2,
-                label="Eq. (12), σ_a = σ_c")
-        ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalization)", ylim=(-0.05, 1.05),
-               title=f"Open Question 1: {rel}, {data['seeds']} seeds per point (dashed: network σ's)")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        curves = data["relations"][rel]
+        draw_p_gen_curves(ax, data["ratios"], curves, [f"d = {c['d']}" for c in curves],
+                          f"Open Question 1: {rel}, {data['seeds']} seeds per point "
+                          "(dashed: network σ's)")
+    save_figure(fig, path)
 
 
 def rows_open_q1(d):
     rows = []
     for rel, curves in d["relations"].items():
-        pts, under_eq, under_net = 0, 0, 0
-        parts = []
-        for c in curves:
-            for pg, se, bn, be in zip(c["p_gen"], c["se"], c["bound"], d["bound_equal_sigmas"]):
-                pts += 1
-                under_eq += pg - 2 * se <= be
-                under_net += pg - 2 * se <= bn
-            parts.append(f"d={c['d']}: {_fmt(c['crossover'], '.3g')}")
+        pts, under_eq, under_net = count_under_bounds(curves, d["bound_equal_sigmas"])
+        cross = "; ".join(f"d={c['d']}: {_fmt(c['crossover'], '.3g')}" for c in curves)
         rows.append((f"Open Question 1, {rel}: Eq. (12) still bounds P(generalization) for d ≠ 2; "
                      "where P crosses 0.5 (η_dec/η_enc)", "(open question)",
                      f"points under the σ_a = σ_c bound: {under_eq}/{pts}; under the network-σ bound: "
-                     f"{under_net}/{pts}; crossover ratio {'; '.join(parts)} ({d['seeds']} seeds, "
+                     f"{under_net}/{pts}; crossover ratio {cross} ({d['seeds']} seeds, "
                      f"{d['budget']} steps)", _verdict(under_eq == pts, under_eq >= 0.75 * pts)))
     return rows
 
