@@ -48,7 +48,7 @@ class Preset:
     fig3_seeds: int
     lr_grid: tuple              # (log10 lo, log10 hi, points) for Figs. 5 and 8
     fig5_seeds: int
-    fig6_init: tuple            # σ_enc values
+    fig6_init: tuple            # init scale factors (multiply σ_enc and σ_dec)
     fig6_ratios: tuple          # η_dec / η_enc
     fig6_seeds: int
     fig7_depths: tuple
