@@ -1,0 +1,428 @@
+"""Tests of statics.py: Section III (Table II, b from |Aut G|, Eqs. (1)-(5), p*)
+and Appendix D (inference closure, uniform linear extensions, Monte Carlo bound vs
+exact Bayes), each against a hand count, a closed form or brute force.
+"""
+import dataclasses
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import geneft as g
+import statics
+# Section III (Table II, b from |Aut G|, Eqs. (1)-(5), p*) and Appendix D
+# (inference closure, uniform linear extensions, Monte Carlo bound vs exact Bayes).
+
+
+def _statics_brute_aut(R):
+    """|Aut G| by checking all n! permutations g: R[g[i], g[j]] == R[i, j]."""
+    n = R.shape[0]
+    perms = np.array(list(itertools.permutations(range(n))))
+    return int((R[perms[:, :, None], perms[:, None, :]] == R).all(axis=(1, 2)).sum())
+
+
+def _statics_kac(a, c):
+    side = np.r_[np.zeros(a, bool), np.ones(c, bool)]
+    return (side[:, None] != side[None, :]).astype(np.int8)
+
+
+def test_statics_table_ii_rows_hand_values():
+    assert statics.b_generic(4) == 16
+    assert statics.b_symmetric(4) == 10
+    assert statics.b_antisymmetric(4) == 6
+    assert statics.b_reflexive(4) == 12
+    assert statics.b_transitive(4, 3) == 8            # 16 / 2!
+    assert statics.b_equivalence(4, 2) == 4
+    assert statics.b_total_order(4) == pytest.approx(math.log2(24), rel=1e-14)
+    assert statics.b_total_order_stirling(8, c=2) == pytest.approx(16.0, rel=1e-14)
+    assert statics.b_total_order_stirling(30) == pytest.approx(30 * math.log2(30 / math.e), rel=1e-14)
+    assert statics.b_complete_bipartite(4) == 4
+    assert statics.b_incomplete_bipartite(2, 3) == 6
+    assert statics.b_tree(8, 4) == 16
+
+
+def test_statics_automorphisms_hand_worked_n4():
+    """Directed 4-cycle: the 4 rotations; undirected 4-cycle: dihedral, 8;
+    path 0-1-2-3: the reversal, 2; star K_{1,3}: the 3! leaf permutations."""
+    cyc = np.roll(np.eye(4, dtype=np.int8), 1, axis=1)
+    path = np.zeros((4, 4), np.int8)
+    path[[0, 1, 2], [1, 2, 3]] = 1
+    star = np.zeros((4, 4), np.int8)
+    star[0, 1:] = 1
+    assert statics.automorphism_count(cyc) == 4
+    assert statics.automorphism_count(cyc | cyc.T) == 8
+    assert statics.automorphism_count(path | path.T) == 2
+    assert statics.automorphism_count(star | star.T) == 6
+
+
+def test_statics_automorphisms_closed_forms():
+    f = math.factorial
+    assert statics.automorphism_count(g.relation_matrix("greater", 30)) == 1
+    for a, c in [(3, 5), (10, 20), (1, 6)]:
+        assert statics.automorphism_count(_statics_kac(a, c)) == f(a) * f(c)
+    for a in (4, 15):
+        assert statics.automorphism_count(_statics_kac(a, a)) == 2 * f(a) ** 2
+    for n, k in [(30, 3), (30, 5), (12, 4)]:
+        assert statics.automorphism_count(g.relation_matrix(f"mod{k}", n)) == f(n // k) ** k * f(k)
+    assert statics.automorphism_count(g.relation_matrix("mod3", 30)) == f(10) ** 3 * 6
+    # unequal classes, mod3 on 8: sizes 3, 3, 2, and the two 3-classes may swap
+    assert statics.automorphism_count(g.relation_matrix("mod3", 8)) == 6 * 6 * 2 * 2
+
+
+def test_statics_automorphisms_match_brute_force():
+    cases = [g.relation_matrix(name, n, seed)
+             for n in range(2, 7) for name in g.RELATIONS for seed in (None, 1)]
+    rng = np.random.default_rng(0)
+    for _ in range(60):                                   # random digraphs with loops
+        n = int(rng.integers(1, 7))
+        cases.append((rng.random((n, n)) < rng.random()).astype(np.int8))
+    for bits in range(2 ** 9):                            # every digraph with loops on 3
+        cases.append(np.array([(bits >> i) & 1 for i in range(9)], np.int8).reshape(3, 3))
+    iu = np.triu_indices(5, 1)
+    for bits in range(2 ** 10):                           # every simple graph on 5
+        R = np.zeros((5, 5), np.int8)
+        R[iu] = [(bits >> i) & 1 for i in range(10)]
+        cases.append(R | R.T)
+    for bits in range(2 ** 6):                            # every circulant digraph on 6
+        conn = [(bits >> i) & 1 for i in range(6)]
+        cases.append(np.array([[conn[(j - i) % 6] for j in range(6)] for i in range(6)], np.int8))
+    for R in cases:
+        assert statics.automorphism_count(R) == _statics_brute_aut(R), R
+
+
+def test_statics_automorphisms_fast_for_table_i_n30():
+    import time
+    for name in g.RELATIONS:
+        t0 = time.perf_counter()
+        statics.automorphism_count(g.relation_matrix(name, 30))
+        assert time.perf_counter() - t0 < 1.0, name      # measured ~0.15 s on 2 cores
+
+
+def test_statics_description_length_table_i():
+    f = math.factorial
+    b_mod3, row_mod3 = statics.table_i_b("mod3", 30)
+    assert b_mod3 == pytest.approx(math.log2(f(30) // (f(10) ** 3 * 6)), rel=1e-14)
+    assert row_mod3 == pytest.approx(30 * math.log2(3), rel=1e-14)
+    b_gt, row_gt = statics.table_i_b("greater", 30)
+    assert b_gt == pytest.approx(math.log2(f(30)), rel=1e-14) and row_gt == pytest.approx(b_gt, rel=1e-14)
+    b_bip, row_bip = statics.table_i_b("bipartite", 30)
+    assert b_bip == pytest.approx(math.log2(math.comb(30, 15) / 2), rel=1e-14) and row_bip == 30
+    # K_{a,c}, a != c: b = log2 C(n, a) as Section III says
+    assert statics.description_length(_statics_kac(3, 5)) == pytest.approx(math.log2(math.comb(8, 3)), rel=1e-14)
+
+
+def test_statics_eq4_solves_eq3():
+    for alpha in (0.5, 0.9, 0.99):
+        for b in (2.0, 39.75, 107.7, 1000.0):
+            for N in (100, 900):
+                p_c = statics.p_critical(alpha, b, N)
+                assert statics.f_inferable(N * p_c, b) == pytest.approx(alpha, rel=1e-12)
+    # Eq. (4) read literally: log2(1 - α) / (N log2(1 - 1/b))
+    assert statics.p_critical(0.9, 40.0, 900) == pytest.approx(math.log2(0.1) / (900 * math.log2(1 - 1 / 40)), rel=1e-13)
+
+
+def test_statics_eq3_is_the_balls_in_buckets_expectation():
+    """Eqs. (1)-(3): throw m balls into b buckets; the mean filled fraction is f(m).
+    20 000 seeded trials: the empirical mean lies within 4 standard errors."""
+    b, m, trials = 40, 90, 20_000
+    rng = np.random.default_rng(0)
+    balls = rng.integers(0, b, size=(trials, m))
+    filled = np.zeros((trials, b), bool)
+    filled[np.arange(trials)[:, None], balls] = True
+    frac = filled.mean(axis=1)
+    se = frac.std(ddof=1) / math.sqrt(trials)
+    assert abs(frac.mean() - statics.f_inferable(m, b)) < 4 * se
+    assert statics.f_inferable(0, b) == 0 and statics.f_inferable(1, b) == pytest.approx(1 / b, rel=1e-14)
+    assert statics.expected_empty_buckets(m, b) == pytest.approx(b * (1 - 1 / b) ** m, rel=1e-13)     # Eq. (1)
+    assert statics.expected_filled_buckets(m, b) == pytest.approx(filled.sum(axis=1).mean(), abs=4 * b * se)  # Eq. (2)
+
+
+def test_statics_eq5_limits_and_p_star():
+    for p in (1 / 3, 0.5, 0.2):
+        assert statics.f_upper_bound(0, 30.0, p) == pytest.approx(max(p, 1 - p), rel=1e-14)
+        assert statics.f_upper_bound(1e5, 30.0, p) == pytest.approx(1.0, rel=1e-14)
+        assert statics.f_upper_bound(50, 30.0, p) == pytest.approx(statics.f_upper_bound(50, 30.0, 1 - p), rel=1e-14)
+    curve = statics.f_upper_bound(np.arange(0, 900, 10), 40.0, 1 / 3)
+    assert (np.diff(curve) > 0).all()
+    assert statics.p_star("mod3") == 1 / 3 and statics.p_star("mod5") == 1 / 5
+    assert statics.p_star("bipartite") == 0.5 and statics.p_star("greater") == 1 / 3
+    est, se = statics.p_star_greater_module(100_000, seed=0)
+    assert abs(est - 1 / 3) < 4 * se and se < 0.0025   # se ≈ √(2/9 / 50 000)
+
+
+def _statics_all_members(kind, n):
+    """Every relation of the class on n elements, (M, n, n) bool (duplicates allowed)."""
+    if kind == "total_order":
+        rank = np.array(list(itertools.permutations(range(n))))
+        return rank[:, :, None] < rank[:, None, :]
+    labels = np.array(list(itertools.product(range(n if kind == "equivalence" else 2), repeat=n)))
+    same = labels[:, :, None] == labels[:, None, :]
+    return same if kind == "equivalence" else ~same
+
+
+def test_statics_closure_matches_brute_force():
+    """Closure = exactly the entries on which every consistent class member agrees:
+    all equivalence relations, all complete bipartite graphs, all strict total orders."""
+    rng = np.random.default_rng(1)
+    for kind in ("equivalence", "bipartite", "total_order"):
+        for n in (4, 6):
+            members = _statics_all_members(kind, n)
+            for _ in range(25):
+                R = members[rng.integers(len(members))].astype(np.int8)
+                train = rng.permutation(n * n)[: rng.integers(0, n * n // 2)]
+                known = statics.known_matrix(R, train)
+                mask = known >= 0
+                agree = members[(members[:, mask] == (known[mask] == 1)).all(axis=1)]
+                determined = agree.all(axis=0) | ~agree.any(axis=0)
+                expect = np.where(determined, agree[0], -1)
+                np.testing.assert_array_equal(statics.inference_closure(known, kind), expect)
+
+
+def test_statics_closure_rejects_inconsistent_data():
+    K = np.full((3, 3), -1, np.int8)
+    K[0, 1] = K[1, 2] = 1
+    K[0, 2] = 0
+    with pytest.raises(ValueError, match="equivalence"):
+        statics.inference_closure(K, "equivalence")
+    with pytest.raises(ValueError, match="total order"):     # 0 < 1 < 2 and 2 < 0
+        statics.inference_closure(np.array([[-1, 1, -1], [-1, -1, 1], [1, -1, -1]], np.int8), "total_order")
+    with pytest.raises(ValueError, match="bipartite"):       # odd cycle of "opposite sides"
+        statics.inference_closure(np.array([[-1, 1, 1], [-1, -1, 1], [-1, -1, -1]], np.int8), "bipartite")
+    with pytest.raises(ValueError, match="kind"):
+        statics.inference_closure(K, "tree")
+
+
+# the 99.9 % quantiles of the chi-square distribution (standard tables)
+STATICS_CHI2_999 = {5: 20.515, 19: 43.820}
+
+
+def _statics_chi2(orders, n_ext):
+    _, counts = np.unique(orders, axis=0, return_counts=True)
+    assert len(counts) == n_ext
+    expected = len(orders) / n_ext
+    return float(((counts - expected) ** 2 / expected).sum())
+
+
+def test_statics_linear_extension_sampler_is_uniform():
+    """Poset 0<1, 0<2, 3<4 on 5 elements: 5!/(3·2) = 20 extensions, 20 000 samples,
+    chi-square (19 dof) below its 99.9 % point, seed fixed. The naive sampler
+    (a uniformly chosen minimal element first) is biased and fails the same test.
+    Second poset {0,1} < {2,3,4} with 2<3 (series blocks): 2 · 3 = 6 extensions."""
+    less = np.zeros((5, 5), bool)
+    less[0, 1] = less[0, 2] = less[3, 4] = True
+    rng = np.random.default_rng(0)
+    orders = statics.sample_linear_extensions(less, 20_000, rng)
+    assert _statics_chi2(orders, 20) < STATICS_CHI2_999[19]
+    longer = statics.sample_linear_extensions(less, 4_000, rng, n_steps=4_200)   # 3 random-number chunks
+    assert _statics_chi2(longer, 20) < STATICS_CHI2_999[19]
+    naive = []
+    for _ in range(20_000):
+        left, order = set(range(5)), []
+        while left:
+            minimal = sorted(x for x in left if not any(less[y, x] for y in left))
+            order.append(minimal[rng.integers(len(minimal))])
+            left.remove(order[-1])
+        naive.append(order)
+    assert _statics_chi2(np.array(naive), 20) > 10 * STATICS_CHI2_999[19]
+    less2 = np.zeros((5, 5), bool)
+    less2[np.ix_([0, 1], [2, 3, 4])] = True
+    less2[2, 3] = True
+    orders2 = statics.sample_linear_extensions(less2, 6_000, rng)
+    assert set(orders2[:, :2].ravel()) == {0, 1}
+    assert _statics_chi2(orders2, 6) < STATICS_CHI2_999[5]
+
+
+def test_statics_bubley_dyer_bound_exact_on_small_posets():
+    """The exact transition matrix of the chain, powered to bubley_dyer_steps(m, ε),
+    is within total variation ε = 0.01 of uniform from every start."""
+    def chain_tv(less, steps):
+        m = less.shape[0]
+        ext = [p for p in itertools.permutations(range(m))
+               if not any(less[p[b], p[a]] for a in range(m) for b in range(a + 1, m))]
+        index = {p: i for i, p in enumerate(ext)}
+        q = np.array([p * (m - p) for p in range(1, m)], float)
+        q /= q.sum()
+        P = np.zeros((len(ext), len(ext)))
+        for p in ext:
+            for t in range(m - 1):
+                s = list(p)
+                s[t], s[t + 1] = s[t + 1], s[t]
+                blocked = less[p[t], p[t + 1]] or less[p[t + 1], p[t]]
+                P[index[p], index[p] if blocked else index[tuple(s)]] += q[t] / 2
+                P[index[p], index[p]] += q[t] / 2
+        return 0.5 * np.abs(np.linalg.matrix_power(P, steps) - 1 / len(ext)).sum(axis=1).max()
+    three_pairs = np.zeros((6, 6), bool)
+    three_pairs[[0, 2, 4], [1, 3, 5]] = True
+    for less in (np.zeros((4, 4), bool), np.zeros((5, 5), bool), three_pairs):
+        assert chain_tv(less, statics.bubley_dyer_steps(less.shape[0], 0.01)) <= 0.01
+
+
+def test_statics_exact_posterior_matches_brute_force_labelings():
+    """The component enumeration of exact_posterior equals the plain average over all
+    k^n class labelings that agree with the data (i.i.d. uniform prior), to 1e-12."""
+    rng = np.random.default_rng(2)
+    for name, k in (("mod3", 3), ("mod5", 5), ("bipartite", 2)):
+        for n in (5, 7):
+            labels = np.array(list(itertools.product(range(k), repeat=n)))
+            members = (labels[:, :, None] == labels[:, None, :]) ^ (name == "bipartite")
+            for _ in range(6):
+                R = g.relation_matrix(name, n, int(rng.integers(100)))
+                known = statics.known_matrix(R, rng.permutation(n * n)[: rng.integers(0, n * n // 2)])
+                mask = known >= 0
+                agree = members[(members[:, mask] == (known[mask] == 1)).all(axis=1)]
+                np.testing.assert_allclose(statics.exact_posterior(known, name), agree.mean(axis=0),
+                                           rtol=0, atol=1e-12)
+
+
+def test_statics_mc_total_order_matches_exact_bayes():
+    """'greater', n = 7: the paper's assumptions hold exactly (uniform linear
+    extensions = the posterior of a uniform prior on the 7! orders), so
+    exact - u·ε - 4 se <= MC <= exact + u·(ε + 0.5/√S) + 4 se, u = undetermined
+    fraction: Jensen bias in [0, 0.5/√S] per entry, chain error <= ε = 0.01."""
+    S = 4000
+    for frac in (0.1, 0.2, 0.3):
+        for seed in (0, 1, 2):
+            mc = statics.mc_accuracy_bound("greater", 7, frac, seed, n_orders=S)
+            exact = statics.exact_bayes_accuracy("greater", 7, frac, seed)
+            u = 1 - mc.inferred_frac
+            assert exact - u * 0.01 - 4 * mc.std_err <= mc.accuracy, (frac, seed)
+            assert mc.accuracy <= exact + u * (0.01 + 0.5 / math.sqrt(S)) + 4 * mc.std_err, (frac, seed)
+
+
+def test_statics_mc_bipartite_is_an_upper_bound_proved():
+    """Complete bipartite (k = 2), proved: call a vertex isolated if it has no known
+    off-diagonal entry. Exact Bayes (i.i.d. sides): 1 inside a component of the
+    known-entry graph, 1/2 for every other pair. The paper's pos[]: an isolated
+    vertex has pos = {0, 1}, so p_u = 1/2 with anyone; any other vertex has a
+    single candidate side, so pairs of non-isolated vertices count 1 even across
+    components. Hence MC - exact = (1/2)·#(ordered pairs of non-isolated vertices
+    in different components) / n² >= 0, zero iff those vertices are connected."""
+    for n in (6, 8):
+        for frac in (0.05, 0.1, 0.2):
+            for seed in range(15):
+                train = g.split_pairs(n, frac, seed)[0]
+                i, j = np.divmod(train, n)
+                off = i != j
+                reach = np.eye(n, dtype=np.int64)
+                reach[i[off], j[off]] = reach[j[off], i[off]] = 1
+                for _ in range(n):                        # reachability = same component
+                    reach = np.minimum(reach @ reach, 1)
+                active = np.zeros(n, bool)
+                active[i[off]] = active[j[off]] = True
+                cross = (active[:, None] & active[None, :] & (reach == 0)).sum()
+                mc = statics.mc_accuracy_bound("bipartite", n, frac, seed).accuracy
+                exact = statics.exact_bayes_accuracy("bipartite", n, frac, seed)
+                assert mc - exact == pytest.approx(0.5 * cross / n ** 2, abs=1e-12)
+
+
+def test_statics_mc_equivalence_is_not_an_upper_bound_hand_worked():
+    """mod3, n = 4, known: R_01 = R_10 = R_23 = R_32 = 0 and the diagonal. Exact
+    Bayes (i.i.d. classes): each of the 8 other entries has P(R = 1) = 1/3, so
+    accuracy = (8 + 8·2/3)/16 = 5/6. The paper's pos[] depends on the true classes:
+    classes (1, 0, 1, 0): pos = {1,2}, {0,2}, {1,2}, {0,2}; p_u = 1/2, 1/4, 1/4, 1/2
+    for (0,2), (0,3), (1,2), (1,3): (8 + 2·2.5)/16 = 13/16 < 5/6.
+    classes (1, 0, 2, 0): pos = {1,2}, {0,2}, {1,2}, {0,1}; p_u = 1/2, 1/4, 1/4, 1/4:
+    (8 + 2·2.75)/16 = 27/32 > 5/6. So for k >= 3 the independence approximation
+    is neither an upper nor a lower bound on the exact Bayes accuracy."""
+    K = np.full((4, 4), -1, np.int8)
+    K[[0, 1, 2, 3], [1, 0, 3, 2]] = 0
+    closed = statics.inference_closure(K, "equivalence")
+    p1 = statics.exact_posterior(K, "mod3")
+    assert np.maximum(p1, 1 - p1).mean() == pytest.approx(5 / 6, abs=1e-15)
+    assert statics.equivalence_bound(closed, [1, 0, 1, 0], 3).accuracy == pytest.approx(13 / 16, abs=1e-15)
+    assert statics.equivalence_bound(closed, [1, 0, 2, 0], 3).accuracy == pytest.approx(27 / 32, abs=1e-15)
+
+
+def test_statics_mc_equivalence_exact_where_assumptions_hold():
+    """With no off-diagonal data every pos[i] = all k classes, p_u = 1/k, which is
+    the exact i.i.d.-class posterior; with all data both give 1."""
+    for name, k in (("mod3", 3), ("mod5", 5)):
+        n = 5
+        K = np.full((n, n), -1, np.int8)
+        np.fill_diagonal(K, 1)
+        mc = statics.equivalence_bound(statics.inference_closure(K, "equivalence"), np.arange(n) % k, k)
+        p1 = statics.exact_posterior(K, name)
+        assert mc.accuracy == pytest.approx(np.maximum(p1, 1 - p1).mean(), abs=1e-15)
+        assert mc.accuracy == pytest.approx((n + (n * n - n) * (1 - 1 / k)) / n ** 2, abs=1e-15)
+        assert statics.mc_accuracy_bound(name, 6, 1.0, 0).accuracy == 1.0
+        assert statics.exact_bayes_accuracy(name, 6, 1.0, 0) == 1.0
+
+
+def test_statics_mc_bound_counts_all_pairs_and_is_reproducible():
+    for name in g.RELATIONS:
+        r = statics.mc_accuracy_bound(name, 12, 0.2, 3, n_orders=50)
+        assert round(0.2 * 144) / 144 <= r.inferred_frac <= r.accuracy <= 1.0
+        again = statics.mc_accuracy_bound(name, 12, 0.2, 3, n_orders=50)        # same seed, same bits
+        np.testing.assert_equal(dataclasses.astuple(again), dataclasses.astuple(r))   # (nan == nan here)
+        assert statics.mc_accuracy_bound(name, 12, 1.0, 0, n_orders=50).accuracy == 1.0
+    a = statics.mc_accuracy_bound("greater", 12, 0.2, 3, n_orders=50)
+    b = statics.mc_accuracy_bound("greater", 12, 0.2, 4, n_orders=50)
+    assert a != b
+    stats = statics.mc_accuracy_bound_stats("mod3", 12, 0.1, range(4))
+    assert stats.mean == pytest.approx(np.mean(stats.values), rel=1e-15) and len(stats.values) == 4
+    means, stds = statics.mc_accuracy_curve("mod3", 12, [0.1, 0.2], range(4))
+    assert means[0] == stats.mean and stds[0] == stats.std
+
+
+def test_statics_bad_input_raises():
+    for call, match in [
+        (lambda: statics.b_generic(0), "n=0"),
+        (lambda: statics.b_equivalence(4, 0), "k=0"),
+        (lambda: statics.f_inferable(-1, 10.0), "m="),
+        (lambda: statics.p_critical(1.0, 10.0, 900), "alpha=1.0"),
+        (lambda: statics.p_critical(0.9, 1.0, 900), "b=1.0"),
+        (lambda: statics.f_upper_bound(10, 10.0, 1.5), "p_star=1.5"),
+        (lambda: statics.automorphism_count(np.zeros((2, 3))), r"shape \(2, 3\)"),
+        (lambda: statics.automorphism_count(np.full((2, 2), 2)), "0/1"),
+        (lambda: statics.p_star("mod0"), "mod0"),
+        (lambda: statics.mc_accuracy_bound("tree", 10, 0.2, 0), "tree"),
+        (lambda: statics.exact_posterior(np.full((12, 12), -1), "greater"), "n=12"),
+        (lambda: statics.exact_posterior(np.full((12, 12), -1), "mod5", max_states=1000), "max_states=1000"),
+        (lambda: statics.bubley_dyer_steps(5, 0.0), "eps=0.0"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            call()
+
+
+def test_statics_cli_named_and_csv(tmp_path, capsys):
+    assert statics.main(["mod3", "--n", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "|Aut G| = 286708355039232000000" in out and "p_c(alpha=0.9) = 0.1004" in out
+    path = tmp_path / "gt.csv"
+    path.write_text("\n".join(",".join(map(str, row)) for row in g.relation_matrix("greater", 5)) + "\n")
+    assert statics.main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "|Aut G| = 1\n" in out and f"b = log2(n!/|Aut G|) = {math.log2(120):.4f} bits" in out
+
+
+@pytest.mark.parametrize("text, what", [
+    ("0,1,0\n1,0,1\n", "not square"), ("0,2\n1,0\n", "not 0 or 1"), ("", "empty"),
+    ("\n  \n", "empty"), ("0,1\n1\n", "ragged"), ("0,1\n1,x\n", "not 0 or 1")])
+def test_statics_cli_malformed_file(tmp_path, capsys, text, what):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    assert statics.main([str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and what in captured.err
+    assert captured.err.startswith("statics.py: error:")
+
+
+def test_statics_cli_missing_file(tmp_path, capsys):
+    assert statics.main([str(tmp_path / "nope.csv")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+# --- README exercise 5 ---------------------------------------------------------------
+
+def test_exercise_mod7_description_length_and_p_c():
+    """n = 30 under mod 7: classes 0, 1 have 5 members, classes 2..6 have 4, so
+    |Aut G| = (5!)² (4!)⁵ · 2! · 5! (permute inside classes, then equal-size classes)."""
+    aut = math.factorial(5) ** 2 * math.factorial(4) ** 5 * math.factorial(2) * math.factorial(5)
+    R = g.relation_matrix("mod7", 30)
+    assert statics.automorphism_count(R) == aut == 27_518_828_544_000
+    b = math.log2(math.factorial(30) // aut)
+    assert statics.description_length(R) == pytest.approx(b, rel=1e-15)
+    p_c = math.log(1 - 0.9) / (900 * math.log(1 - 1 / b))   # Eq. (4), any log base
+    assert statics.p_critical(0.9, b, 900) == pytest.approx(p_c, rel=1e-12)
+    assert round(p_c, 4) == 0.1601
