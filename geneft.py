@@ -3,7 +3,7 @@ per-group optimizers, training, and the phases of Table IV.
 
 Paper: Baek, Liu, Tegmark, "GenEFT: Understanding Statics and Dynamics of Model
 Generalization via Physics-Inspired Effective Theory" (2025). Conventions the
-paper leaves open are pinned in DESIGN.md ("Model conventions").
+paper leaves open are pinned in README.md, section "Conventions".
 
 Everything carries a leading ensemble axis K: a single model is an ensemble of
 one, so there is one code path. Shapes are written (K, P, w): K members, P pairs,
@@ -73,25 +73,36 @@ def bipartite_relation(n, seed=None):
     return (in_s[:, None] != in_s[None, :]).astype(np.int8)
 
 
+def relation_kind(name):
+    """Table I name -> (kind, k): ('equivalence', k) for 'mod<k>', ('bipartite', 2),
+    ('total_order', None) for 'greater'. The one place a relation name is parsed."""
+    m = re.fullmatch(r"mod(\d+)", str(name))
+    if m and int(m.group(1)) >= 1:
+        return "equivalence", int(m.group(1))
+    if name == "bipartite":
+        return "bipartite", 2
+    if name == "greater":
+        return "total_order", None
+    raise ValueError(
+        f"relation={name!r} is not allowed: use one of {RELATIONS} or 'mod<k>' (k >= 1)")
+
+
 def relation_matrix(name, n, seed=None):
     """Table I by name: 'mod3', 'mod5', 'mod<k>', 'greater' or 'bipartite'; (n, n) int8."""
+    kind, k = relation_kind(name)
     _check_n(n)
-    m = re.fullmatch(r"mod(\d+)", str(name))
-    if m:
-        return modk_relation(n, int(m.group(1)))
-    if name == "greater":
+    if kind == "equivalence":
+        return modk_relation(n, k)
+    if kind == "total_order":
         return greater_relation(n)
-    if name == "bipartite":
-        return bipartite_relation(n, seed)
-    raise ValueError(
-        f"relation={name!r} is not allowed: use one of {RELATIONS} or 'mod<k>'")
+    return bipartite_relation(n, seed)
 
 
 def split_pairs(n, frac, seed):
     """Seeded train/test split of all n² ordered pairs (i, j), i == j included.
 
     Returns (train, test): two sorted int arrays of flat indices i * n + j; the
-    training set has round(frac * n²) pairs (DESIGN.md, 'Data').
+    training set has round(frac * n²) pairs (README.md, Conventions: data).
     """
     _check_n(n)
     if not (isinstance(frac, (int, float, np.floating)) and 0 < frac <= 1):
@@ -199,7 +210,8 @@ def param_shapes(n, d, depth, width, mode):
 
 
 def init_params(cfg, rng):
-    """DESIGN.md init: E ~ N(0, σ_enc²); W_l, b_l ~ σ_dec · U(±1/√fan_in) (torch.nn.Linear).
+    """Init (README.md, Conventions): E ~ N(0, σ_enc²); W_l, b_l ~ σ_dec · U(±1/√fan_in)
+    (torch.nn.Linear's default, scaled).
 
     Drawn in float64 and cast, so float32 and float64 runs start from the same point.
     """
@@ -212,6 +224,22 @@ def init_params(cfg, rng):
     return {k: v.astype(cfg.dtype) for k, v in params.items()}
 
 
+def member_rng(cfg):
+    """The generator that draws a run's initial parameters: seeded by (seed, 1), so it is
+    independent of the split's generator (seeded by seed alone)."""
+    return np.random.default_rng((cfg.seed, 1))
+
+
+def init_ensemble(configs):
+    """Initial parameters of every member, stacked on a leading axis: {name: (K, ...)}.
+
+    Member k is init_params(configs[k], member_rng(configs[k])), so an ensemble starts
+    exactly where its members would start alone.
+    """
+    members = [init_params(c, member_rng(c)) for c in configs]
+    return {k: np.stack([m[k] for m in members]) for k in members[0]}
+
+
 def combine(Ei, Ej, mode):
     """Section III combine modes: 1 [E_i, E_j]; 2 E_i − E_j; 3 (E_i − E_j)² element-wise."""
     if mode == "concat":
@@ -221,6 +249,17 @@ def combine(Ei, Ej, mode):
     if mode == "sqdiff":
         return (Ei - Ej) ** 2                      # (K, P, d)
     _bad("mode", mode, f"use one of {MODES}")
+
+
+def combine_backward(dx, Ei, Ej, mode):
+    """Chain rule through combine: returns (∂ℓ/∂E_i, ∂ℓ/∂E_j), each (K, P, d)."""
+    if mode == "concat":
+        d = Ei.shape[-1]
+        return dx[..., :d], dx[..., d:]
+    if mode == "diff":
+        return dx, -dx
+    dEi = 2.0 * (Ei - Ej) * dx                    # d/dE_i (E_i − E_j)² = 2 (E_i − E_j)
+    return dEi, -dEi
 
 
 def forward(params, I, J, mode):
@@ -263,17 +302,6 @@ def bce_grad(z, y):
 
 # --- Section II: backprop by hand ---------------------------------------------
 
-def combine_backward(dx, Ei, Ej, mode):
-    """Chain rule through combine: returns (∂ℓ/∂E_i, ∂ℓ/∂E_j), each (K, P, d)."""
-    if mode == "concat":
-        d = Ei.shape[-1]
-        return dx[..., :d], dx[..., d:]
-    if mode == "diff":
-        return dx, -dx
-    dEi = 2.0 * (Ei - Ej) * dx                    # d/dE_i (E_i − E_j)² = 2 (E_i − E_j)
-    return dEi, -dEi
-
-
 def scatter_rows(dEi, dEj, I, J, n):
     """∂ℓ/∂E[k, a] = Σ_p [I_p = a] ∂ℓ/∂E_i,p + [J_p = a] ∂ℓ/∂E_j,p, per member k."""
     K, P, d = dEi.shape
@@ -313,7 +341,7 @@ def loss_and_grads(params, I, J, y, mode):
     return bce_with_logits(z, y), backward(params, cache, bce_grad(z, y), I, J, mode)
 
 
-# --- Per-group optimizers (DESIGN.md): encoder = E, decoder = every W_l, b_l ---
+# --- Per-group optimizers (README.md, Conventions): encoder = E, decoder = every W_l, b_l ---
 
 def group_of(name):
     """Parameter group of a parameter name: 'enc' for E, 'dec' for the decoder."""
@@ -370,6 +398,9 @@ def adam_step(params, grads, state, lr, wd, betas=(0.9, 0.999), eps=1e-8):
 GENERALIZATION, GROKKING, MEMORIZATION, CONFUSION = (
     "generalization", "grokking", "memorization", "confusion")
 PHASES = (GENERALIZATION, GROKKING, MEMORIZATION, CONFUSION)
+# Runs that end generalized: Table IV's generalization and grokking (Fig. 8's caption
+# calls grokking delayed generalization). P(generalization) in Figs. 5, 6 and 8 counts these.
+GENERALIZED = frozenset({GENERALIZATION, GROKKING})
 ACC_THRESHOLD = 0.9  # Table IV
 
 
@@ -490,6 +521,108 @@ def evaluate(params, data, mode):
                 "all_acc": correct.mean(1)}
 
 
+@dataclass
+class Batch:
+    """The members still training, as one vectorised computation (K' ≤ K rows).
+
+    Every array has the members on its leading axis; ids[r] is the config index of
+    row r. Members leave with drop(rows) (diverged, or decided), which touches no
+    other member's numbers.
+    """
+    ids: np.ndarray        # (K',) config index of each row
+    params: dict           # {name: (K', ...)}
+    opt: dict | None       # Adam state (adam_init), None for SGD
+    data: dict             # ensemble_data rows: I, J, y (K', P); y_all, mask (K', n²)
+    lr: dict               # {"enc": (K',), "dec": (K',)}
+    wd: dict               # {"enc": (K',), "dec": (K',)}
+    mode: str
+    optimizer: str
+
+    @classmethod
+    def start(cls, configs):
+        """Every member at its initialisation (init_ensemble), with its data and settings."""
+        c0, dt = configs[0], np.dtype(configs[0].dtype)
+        params = init_ensemble(configs)
+        per_group = lambda enc, dec: {"enc": np.array([getattr(c, enc) for c in configs], dt),
+                                      "dec": np.array([getattr(c, dec) for c in configs], dt)}
+        return cls(ids=np.arange(len(configs)), params=params,
+                   opt=adam_init(params) if c0.optimizer == "adam" else None,
+                   data=ensemble_data(configs, dt), lr=per_group("lr_enc", "lr_dec"),
+                   wd=per_group("wd_enc", "wd_dec"), mode=c0.mode, optimizer=c0.optimizer)
+
+    @property
+    def size(self):
+        return len(self.ids)
+
+    def loss_and_grads(self):
+        """Training loss (K',) and gradients of every member on its training pairs."""
+        d = self.data
+        return loss_and_grads(self.params, d["I"], d["J"], d["y"], self.mode)
+
+    def update(self, grads):
+        """One optimizer step of every member (per-group learning rates and weight decays)."""
+        if self.opt is None:
+            sgd_step(self.params, grads, self.lr, self.wd)
+        else:
+            adam_step(self.params, grads, self.opt, self.lr, self.wd)
+
+    def drop(self, rows):
+        """Remove the members in `rows` (row positions, not config ids) from the batch."""
+        keep = np.setdiff1d(np.arange(self.size), rows)
+        self.ids, self.params, self.data = self.ids[keep], _take(self.params, keep), _take(self.data, keep)
+        self.lr, self.wd = _take(self.lr, keep), _take(self.wd, keep)
+        if self.opt is not None:   # the step count t is shared: every member took every step
+            self.opt = {"t": self.opt["t"], "m": _take(self.opt["m"], keep),
+                        "v": _take(self.opt["v"], keep)}
+
+
+METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "all_acc")
+
+
+class Recorder:
+    """Metric histories at the evaluation steps, each member's 0.9 milestones, and how
+    and when each member ended; makes the History of every config at the end."""
+
+    def __init__(self, K, ev):
+        self.ev, self.e = ev, 0                       # evaluation steps; index of the next
+        self.values = {k: np.full((K, len(ev)), np.nan) for k in METRICS}
+        self.first = {"train_acc": [None] * K, "test_acc": [None] * K}   # first step > 0.9
+        self.ended = {}                               # config id -> (stopped_at, diverged_at, E)
+
+    def due(self, step):
+        return step == self.ev[self.e]
+
+    def record(self, step, batch):
+        """Evaluate every member still training and note first passes of 0.9."""
+        for k, val in evaluate(batch.params, batch.data, batch.mode).items():
+            self.values[k][batch.ids, self.e] = val
+        for k, first in self.first.items():
+            for i in batch.ids:
+                if first[i] is None and self.values[k][i, self.e] > ACC_THRESHOLD:
+                    first[i] = step
+        self.e += 1
+
+    def decided(self, batch):
+        """Rows whose train and test accuracy have both passed 0.9: Table IV is settled."""
+        return np.array([r for r, i in enumerate(batch.ids) if self.first["train_acc"][i] is not None
+                         and self.first["test_acc"][i] is not None], dtype=int)
+
+    def end(self, batch, rows, step, diverged):
+        """Members in `rows` stop at `step` (frozen at their last finite state if diverged)."""
+        for r in rows:
+            self.ended[batch.ids[r]] = (step, step if diverged else None, batch.params["E"][r].copy())
+        if len(rows):
+            batch.drop(rows)
+
+    def histories(self, configs):
+        out = []
+        for i, c in enumerate(configs):
+            stopped, div, E = self.ended[i]
+            out.append(History(c, self.ev, *(self.values[k][i] for k in METRICS),
+                               self.first["train_acc"][i], self.first["test_acc"][i], div, stopped, E))
+        return out
+
+
 def train_ensemble(configs):
     """Full-batch training of K configs sharing an architecture, as one computation.
 
@@ -501,73 +634,27 @@ def train_ensemble(configs):
     """
     configs = list(configs)
     check_ensemble(configs)
-    c0, K = configs[0], len(configs)
-    dt = np.dtype(c0.dtype)
-    ev = eval_steps(c0.steps, c0.eval_every)
-    members = [init_params(c, np.random.default_rng((c.seed, 1))) for c in configs]
-    params = {k: np.stack([m[k] for m in members]) for k in members[0]}
-    st = {"params": params,
-          "opt": adam_init(params) if c0.optimizer == "adam" else None,
-          "data": ensemble_data(configs, dt),
-          "lr": {"enc": np.array([c.lr_enc for c in configs], dt),
-                 "dec": np.array([c.lr_dec for c in configs], dt)},
-          "wd": {"enc": np.array([c.wd_enc for c in configs], dt),
-                 "dec": np.array([c.wd_dec for c in configs], dt)},
-          "ids": np.arange(K)}
-    rec = {k: np.full((K, len(ev)), np.nan) for k in
-           ("train_loss", "test_loss", "train_acc", "test_acc", "all_acc")}
-    first = {"train_acc": [None] * K, "test_acc": [None] * K}
-    done = {}  # member id -> (stopped_at, diverged_at, final_E)
-
-    def finish(rows, step, diverged):
-        for r in rows:
-            done[st["ids"][r]] = (step, step if diverged else None, st["params"]["E"][r].copy())
-        keep = np.setdiff1d(np.arange(len(st["ids"])), rows)
-        for k in ("params", "data", "lr", "wd", "ids"):
-            st[k] = _take(st[k], keep)
-        if st["opt"] is not None:
-            st["opt"] = {"t": st["opt"]["t"], "m": _take(st["opt"]["m"], keep),
-                         "v": _take(st["opt"]["v"], keep)}
-
-    e = 0
+    c0 = configs[0]
+    batch = Batch.start(configs)
+    log = Recorder(len(configs), eval_steps(c0.steps, c0.eval_every))
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(c0.steps + 1):
-            if step == ev[e]:
-                for k, val in evaluate(st["params"], st["data"], c0.mode).items():
-                    rec[k][st["ids"], e] = val
-                for k in first:
-                    for r, i in enumerate(st["ids"]):
-                        if first[k][i] is None and rec[k][i, e] > ACC_THRESHOLD:
-                            first[k][i] = step
-                e += 1
+            if log.due(step):
+                log.record(step, batch)
                 if c0.stop_when_decided:
-                    decided = [r for r, i in enumerate(st["ids"])
-                               if first["train_acc"][i] is not None and first["test_acc"][i] is not None]
-                    if decided:
-                        finish(decided, step, diverged=False)
-            if step == c0.steps or len(st["ids"]) == 0:
+                    log.end(batch, log.decided(batch), step, diverged=False)
+            if step == c0.steps or batch.size == 0:
                 break
-            loss, grads = loss_and_grads(st["params"], st["data"]["I"], st["data"]["J"],
-                                         st["data"]["y"], c0.mode)
-            bad = np.flatnonzero(~np.isfinite(loss))
-            if bad.size:
-                finish(bad, step, diverged=True)
-                if len(st["ids"]) == 0:
+            loss, grads = batch.loss_and_grads()
+            finite = np.isfinite(loss)
+            if not finite.all():
+                log.end(batch, np.flatnonzero(~finite), step, diverged=True)
+                if batch.size == 0:
                     break
-                grads = _take(grads, np.flatnonzero(np.isfinite(loss)))
-            if st["opt"] is None:
-                sgd_step(st["params"], grads, st["lr"], st["wd"])
-            else:
-                adam_step(st["params"], grads, st["opt"], st["lr"], st["wd"])
-    finish(np.arange(len(st["ids"])), c0.steps, diverged=False)
-
-    out = []
-    for i, c in enumerate(configs):
-        stopped, div, E = done[i]
-        out.append(History(c, ev, *(rec[k][i] for k in
-                                    ("train_loss", "test_loss", "train_acc", "test_acc", "all_acc")),
-                           first["train_acc"][i], first["test_acc"][i], div, stopped, E))
-    return out
+                grads = _take(grads, np.flatnonzero(finite))
+            batch.update(grads)
+    log.end(batch, np.arange(batch.size), c0.steps, diverged=False)
+    return log.histories(configs)
 
 
 def train(cfg):
@@ -598,3 +685,29 @@ def cluster_ratio(E, labels):
     if not (same & off_diag).any() or same.all():
         raise ValueError("labels need at least one class with two members and two classes")
     return float(dist[same & off_diag].mean() / dist[~same].mean())
+
+
+# --- Section IV, Eq. (12): the network's σ_a and σ_c -----------------------------
+
+def sigma_a_of_network(cfg, samples=256):
+    """σ_a of Eq. (12) read off the network at initialisation.
+
+    The repon theory linearises the decoder around an embedding: z ≈ A x + b.
+    A = ∂z/∂E_i is the decoder's Jacobian with respect to the first embedding of a
+    pair; a2 is its component along the repon separation, so σ_a is the RMS of one
+    Jacobian entry over `samples` initialisations (seeds 0..samples−1) and pairs i ≠ j.
+    """
+    cfgs = [dataclasses.replace(cfg, seed=s) for s in range(samples)]
+    params = {k: v.astype(np.float64) for k, v in init_ensemble(cfgs).items()}  # the run's values
+    rng = np.random.default_rng(12345)
+    I = rng.integers(0, cfg.n, (samples, 1))
+    J = (I + rng.integers(1, cfg.n, (samples, 1))) % cfg.n     # j ≠ i
+    z, cache = forward(params, I, J, cfg.mode)
+    grads = backward(params, cache, np.ones_like(z), I, J, cfg.mode)  # dz = 1: ∂z/∂E
+    A = grads["E"][np.arange(samples), I[:, 0]]                       # (samples, d), i ≠ j
+    return float(np.sqrt(np.mean(A ** 2)))
+
+
+def sigma_c_of_network(cfg):
+    """σ_c of Eq. (12): r = (E_i − E_j)/2 with E ~ N(0, σ_enc²) has N(0, σ_enc²/2) components."""
+    return cfg.init_enc / np.sqrt(2)

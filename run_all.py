@@ -6,25 +6,26 @@
     python run_all.py --replot             # redraw from saved data, no training
     python run_all.py --bench              # speed of one training step
 
-One function per figure computes its data (saved as figures/<fig>.json) and one
-draws it (figures/<fig>.png). Network runs go through geneft.train_ensemble in
-parallel workers, cached per ensemble under .cache/ so an interrupted run resumes.
+The presets come first, then one section per figure in the paper's order, each a
+triple: `<fig>_data(preset, runner)` computes what the figure shows (saved as
+figures/<fig>.json), `<fig>_plot(data, path)` draws it (figures/<fig>.png), and
+`<fig>_claims(data)` turns it into the rows of figures/REPORT.md. FIGURES at the
+end registers each triple once. Network runs go through sweeps.Runner.
 """
 import argparse
-import ctypes
 import dataclasses
-import hashlib
 import json
-import multiprocessing
 import os
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 import geneft as g
+import repons
+import statics
+import sweeps
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 FIG_DIR = os.path.join(ROOT, "figures")
@@ -46,6 +47,9 @@ class Preset:
     fig2_orders: int            # linear extensions per greater-than sampling
     fig3_fracs: tuple
     fig3_seeds: int
+    fig3_bound_seeds: int       # samplings of the Monte Carlo bound drawn in Fig. 3
+    fig3_bound_orders: int
+    fig4_mc_samples: int        # Monte Carlo draws per Eq. (12) check
     lr_grid: tuple              # (log10 lo, log10 hi, points) for Figs. 5 and 8
     fig5_seeds: int
     fig6_init: tuple            # init scale factors (multiply σ_enc and σ_dec)
@@ -53,6 +57,7 @@ class Preset:
     fig6_seeds: int
     fig7_depths: tuple
     fig7_seeds: int
+    thm1_seeds: int             # Theorem 1: runs per learning-rate setting
     wd_grid: tuple              # (log10 lo, log10 hi, points) for Fig. 8
     fig8_eta_enc: float         # paper: 1e-5 at 1e5 steps
     q1_dims: tuple              # Open Question 1: embedding dimensions d
@@ -65,26 +70,29 @@ class Preset:
 PRESETS = {
     "smoke": Preset("smoke", n=6, steps=60, eval_every=2, dtype="float64",
                     fig2_fracs=(0.2, 0.6), fig2_seeds=2, fig2_orders=20,
-                    fig3_fracs=(0.3, 0.8), fig3_seeds=1, lr_grid=(-3, -1, 2), fig5_seeds=1,
+                    fig3_fracs=(0.3, 0.8), fig3_seeds=1, fig3_bound_seeds=2,
+                    fig3_bound_orders=20, fig4_mc_samples=2000, lr_grid=(-3, -1, 2), fig5_seeds=1,
                     fig6_init=(1.0,), fig6_ratios=(0.1, 10.0), fig6_seeds=2,
-                    fig7_depths=(0, 2), fig7_seeds=1, wd_grid=(-3, -1, 2),
+                    fig7_depths=(0, 2), fig7_seeds=1, thm1_seeds=1, wd_grid=(-3, -1, 2),
                     fig8_eta_enc=1e-3, q1_dims=(1, 3), q1_ratios=(0.1, 10.0), q1_seeds=1, chunk=4),
     "quick": Preset("quick", n=30, steps=3000, eval_every=6, dtype="float32",
                     fig2_fracs=(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), fig2_seeds=5,
                     fig2_orders=200,
                     fig3_fracs=(0.1, 0.2, 0.3, 0.5, 0.7, 0.9), fig3_seeds=2,
+                    fig3_bound_seeds=5, fig3_bound_orders=200, fig4_mc_samples=20000,
                     lr_grid=(-4, -1, 6), fig5_seeds=1,
                     fig6_init=(0.3, 1.0, 3.0), fig6_ratios=(0.1, 1.0, 10.0, 100.0), fig6_seeds=8,
-                    fig7_depths=(0, 1, 2, 3, 5, 8), fig7_seeds=3, wd_grid=(-4, -1, 4),
+                    fig7_depths=(0, 1, 2, 3, 5, 8), fig7_seeds=3, thm1_seeds=3, wd_grid=(-4, -1, 4),
                     fig8_eta_enc=1e-5 * 100_000 / 3000, q1_dims=(1, 2, 3, 5, 8),
                     q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, chunk=16),
     "paper": Preset("paper", n=30, steps=100_000, eval_every=100, dtype="float32",
                     fig2_fracs=tuple(np.round(np.arange(0.05, 1.0, 0.05), 2)), fig2_seeds=20,
                     fig2_orders=1000,
                     fig3_fracs=tuple(np.round(np.arange(0.1, 1.0, 0.1), 1)), fig3_seeds=3,
+                    fig3_bound_seeds=20, fig3_bound_orders=1000, fig4_mc_samples=20000,
                     lr_grid=(-5, -1, 9), fig5_seeds=1,
                     fig6_init=(0.3, 1.0, 3.0), fig6_ratios=(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0),
-                    fig6_seeds=16, fig7_depths=tuple(range(0, 11)), fig7_seeds=5,
+                    fig6_seeds=16, fig7_depths=tuple(range(0, 11)), fig7_seeds=5, thm1_seeds=5,
                     wd_grid=(-5, -1, 9), fig8_eta_enc=1e-5, q1_dims=(1, 2, 3, 5, 8),
                     q1_ratios=(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0), q1_seeds=16, chunk=8),
 }
@@ -101,141 +109,7 @@ def log_grid(spec):
     return np.logspace(lo, hi, num)
 
 
-# --- Running many configs: cache, workers, progress ---------------------------------
-
-def _last(values):
-    """Last recorded value of a metric (NaN marks steps after a run left its batch)."""
-    v = values[~np.isnan(values)]
-    return float(v[-1]) if v.size else None
-
-
-def summarize(h):
-    """The JSON-able record of one run that the figures need."""
-    return {"phase": h.phase, "step_train_90": h.step_train_90, "step_test_90": h.step_test_90,
-            "diverged_at": h.diverged_at, "stopped_at": h.stopped_at,
-            "train_acc": _last(h.train_acc), "test_acc": _last(h.test_acc),
-            "all_acc": _last(h.all_acc),
-            "final_E": np.asarray(h.final_E, dtype=float).round(6).tolist()}
-
-
-def _run_chunk(configs):
-    return [summarize(h) for h in g.train_ensemble(configs)]
-
-
-def _chunk_key(configs):
-    blob = json.dumps([dataclasses.asdict(c) for c in configs], sort_keys=True)
-    return hashlib.sha1(blob.encode()).hexdigest()[:20]
-
-
-def _read_cache(path):
-    if not os.path.exists(path):
-        return None
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as err:
-        warnings.warn(f"cache file {path} is unreadable ({err}); recomputing it")
-        return None
-
-
-def write_json(path, obj):
-    """Write atomically: a crash leaves the old file or the new one, never half."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(obj, f)
-    os.replace(tmp, path)
-
-
-def _chunks(configs, size):
-    """Group configs by shared architecture, then cut each group into ensembles."""
-    groups = {}
-    for i, c in enumerate(configs):
-        key = tuple(getattr(c, f.name) for f in dataclasses.fields(c) if f.name not in g.MEMBER_FIELDS)
-        groups.setdefault(key, []).append(i)
-    return [idx[k:k + size] for idx in groups.values() for k in range(0, len(idx), size)]
-
-
-def keep_freed_memory():
-    """Ask glibc to keep freed memory for reuse instead of returning it to the OS.
-
-    A training step allocates temporaries of a few MB; by default glibc maps each
-    one fresh and unmaps it when freed, so every step pays its page faults again
-    (measured: 0.95 -> 0.80 ms per model-step, K = 16, float32, one thread).
-    Results are unchanged. Returns False where the C library is not glibc.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3   # <malloc.h>
-    return bool(libc.mallopt(m_mmap_threshold, 1 << 25) and libc.mallopt(m_trim_threshold, 1 << 30)
-                and libc.mallopt(m_top_pad, 1 << 26))
-
-
-def _worker_init():
-    keep_freed_memory()
-
-
-class Runner:
-    """Runs configs as cached ensembles on `jobs` worker processes (BLAS pinned to 1 thread)."""
-
-    def __init__(self, jobs, cache_dir, force=False, chunk=16):
-        self.jobs, self.cache_dir, self.force, self.chunk = jobs, cache_dir, force, chunk
-        self.pool = None
-
-    def __enter__(self):
-        if self.jobs > 1:
-            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-                os.environ[var] = "1"  # read by each spawned worker's numpy
-            self.pool = multiprocessing.get_context("spawn").Pool(self.jobs, _worker_init)
-        return self
-
-    def __exit__(self, *exc):
-        if self.pool is not None:
-            self.pool.terminate() if exc[0] else self.pool.close()
-            self.pool.join()
-
-    def run(self, label, configs):
-        """Summaries of every config, in order; each finished ensemble is cached at once."""
-        configs = list(configs)
-        out = [None] * len(configs)
-        todo = []
-        size = max(1, min(self.chunk, -(-len(configs) // self.jobs)))  # keep every worker busy
-        for idx in _chunks(configs, size):
-            part = [configs[i] for i in idx]
-            path = os.path.join(self.cache_dir, label, _chunk_key(part) + ".json")
-            cached = None if self.force else _read_cache(path)
-            if cached is not None and len(cached) == len(idx):
-                for i, s in zip(idx, cached):
-                    out[i] = s
-            else:
-                todo.append((idx, part, path))
-        done_runs, total, t0 = len(configs) - sum(len(t[0]) for t in todo), len(configs), time.time()
-        self._progress(label, done_runs, total, t0, done_runs)
-        started = done_runs
-        results = (self.pool.imap_unordered(_run_indexed, todo) if self.pool
-                   else map(_run_indexed, todo))
-        for idx, path, summaries in results:
-            write_json(path, summaries)
-            for i, s in zip(idx, summaries):
-                out[i] = s
-            done_runs += len(idx)
-            self._progress(label, done_runs, total, t0, started)
-        return out
-
-    @staticmethod
-    def _progress(label, done, total, t0, started):
-        el = time.time() - t0
-        rate = (done - started) / el if el > 0 and done > started else 0
-        left = f"~{(total - done) / rate:.0f} s left" if rate else ("cached" if done == total else "")
-        print(f"  [{label}] {done}/{total} runs, {el:.0f} s elapsed {left}", flush=True)
-
-
-def _run_indexed(item):
-    idx, part, path = item
-    return idx, path, _run_chunk(part)
-
+# --- Plotting helpers ----------------------------------------------------------------
 
 def save_figure(fig, path, rect=None):
     """Lay out, write the PNG, and free the figure."""
@@ -243,6 +117,22 @@ def save_figure(fig, path, rect=None):
     fig.tight_layout(rect=rect)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def relation_axes(rels, width, height):
+    """One panel per relation side by side: (figure, [(axes, relation), ...])."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(rels), figsize=(width * len(rels), height), squeeze=False)
+    return fig, list(zip(axes[0], rels))
+
+
+# --- Report helpers: verdicts fixed before measuring ---------------------------------
+def _verdict(ok, partly=False):
+    return "holds" if ok else ("partly" if partly else "does not hold")
+
+
+def _fmt(x, spec=".3f"):
+    return "n/a" if x is None else format(x, spec)
 
 
 # --- Fig. 2: the statics bound ------------------------------------------------------
@@ -259,7 +149,6 @@ def fig2_data(p, runner):
     Eq. (5) uses b from the automorphism count, b = log2(n!/|Aut G|); Table II's
     approximation and Eq. (4)'s p_c at α = 0.9 are recorded beside it.
     """
-    import statics
     fr = list(p.fig2_fracs)
     out = {"fracs": fr, "n": p.n, "seeds": p.fig2_seeds, "orders": p.fig2_orders, "relations": {}}
     for rel in FIG2_RELATIONS:
@@ -293,7 +182,7 @@ def fig2_plot(data, path):
     save_figure(fig, path)
 
 
-def rows_fig2(d):
+def fig2_claims(d):
     rows = []
     for rel, r in d["relations"].items():
         rows.append((f"Table II / Section III {rel}: description length b and p_c (Eq. 4, α = 0.9)",
@@ -338,7 +227,6 @@ def fig3_data(p, runner):
     sqdiff with no hidden layer and with one of width 10. The theory is the
     Appendix D Monte Carlo bound; the vertical line is b/n² with b exact.
     """
-    import statics
     fr = list(p.fig3_fracs)
     out = {"fracs": fr, "seeds": p.fig3_seeds, "budget": p.steps, "n": p.n,
            "variants": [v[0] for v in FIG3_VARIANTS], "relations": {}}
@@ -346,9 +234,9 @@ def fig3_data(p, runner):
         cfgs = [base_config(p, relation=rel, mode=mode, depth=nh, width=w, frac=f, seed=s)
                 for _, mode, nh, w in FIG3_VARIANTS for f in fr for s in range(p.fig3_seeds)]
         res = runner.run(f"fig3-{rel}", cfgs)
-        acc = np.array([r["all_acc"] for r in res]).reshape(len(FIG3_VARIANTS), len(fr), p.fig3_seeds)
-        bound = [statics.mc_accuracy_bound_stats(rel, p.n, f, seeds=range(p.fig2_seeds),
-                                                 n_orders=p.fig2_orders).mean for f in fr]
+        acc = np.array([r.all_acc for r in res]).reshape(len(FIG3_VARIANTS), len(fr), p.fig3_seeds)
+        bound = [statics.mc_accuracy_bound_stats(rel, p.n, f, seeds=range(p.fig3_bound_seeds),
+                                                 n_orders=p.fig3_bound_orders).mean for f in fr]
         b = statics.description_length(g.relation_matrix(rel, p.n))
         f_theory = crossing(fr, bound)
         gaps = [None if (f_nn := crossing(fr, a)) is None or f_theory is None else f_nn - f_theory
@@ -360,10 +248,9 @@ def fig3_data(p, runner):
 
 
 def fig3_plot(data, path):
-    import matplotlib.pyplot as plt
     rels = list(data["relations"])
-    fig, axes = plt.subplots(1, len(rels), figsize=(5.5 * len(rels), 4.2), squeeze=False)
-    for ax, rel in zip(axes[0], rels):
+    fig, panels = relation_axes(rels, 5.5, 4.2)
+    for ax, rel in panels:
         r = data["relations"][rel]
         for k, lab in enumerate(data["variants"]):
             ax.errorbar(data["fracs"], r["mean"][k], yerr=r["sd"][k], fmt="o-", ms=4, capsize=2,
@@ -377,7 +264,7 @@ def fig3_plot(data, path):
     save_figure(fig, path)
 
 
-def rows_fig3(d):
+def fig3_claims(d):
     rows = []
     expect = {"mod3": "sqdiff, n_h=0", "greater": "diff, n_h=0"}
     for rel, r in d["relations"].items():
@@ -406,18 +293,16 @@ FIG4_MC_CASES = ((1.0, 1.0), (1.0, 0.1), (1.0, 10.0), (2.0, 1.0), (0.5, 4.0))  #
 def fig4_data(p, runner):
     """Fig. 4: the (a2, c) flow of Eq. (10) at η_A = η_x = 1, regions by the sign of C
     (Eq. 11), the separatrix, trajectories and their fates; plus Eq. (12) vs Monte Carlo."""
-    import repons
     pp = repons.phase_portrait_data(eta_A=1.0, eta_x=1.0)
     keep = slice(None, None, max(1, len(pp.t) // 100))       # 100 points per trajectory draw well
     fields = dataclasses.asdict(pp)
     fields["t"], fields["trajectories"] = pp.t[keep], pp.trajectories[keep]
     out = {k: (np.round(v, 5).tolist() if isinstance(v, np.ndarray) and v.dtype.kind == "f"
                else v.tolist() if isinstance(v, np.ndarray) else v) for k, v in fields.items()}
-    samples = 2000 if p.name == "smoke" else 20000
     out["eq12_mc"] = []
     for ratio_sigma, ratio_eta in FIG4_MC_CASES:
         mc = repons.mc_collision_probability(ratio_sigma, 1.0, eta_A=1.0, eta_x=ratio_eta,
-                                             n_samples=samples, seed=0)
+                                             n_samples=p.fig4_mc_samples, seed=0)
         out["eq12_mc"].append({"sigma_ratio": ratio_sigma, "eta_ratio": ratio_eta,
                                "formula": float(repons.p_collision(ratio_sigma, 1.0, 1.0, ratio_eta)),
                                **dataclasses.asdict(mc)})
@@ -446,7 +331,7 @@ def fig4_plot(data, path):
     save_figure(fig, path)
 
 
-def rows_fig4(d):
+def fig4_claims(d):
     agree = sum(a == b for a, b in zip(d["fate"], d["fate_from_C"]))
     rows = [("Theorem 2 / Fig. 4: the fate of a start is set by the sign of C (Eq. 11)",
              "C > 0 collision, C < 0 memorization",
@@ -462,7 +347,7 @@ def rows_fig4(d):
     return rows
 
 
-# --- Figs. 5 and 8: phase diagrams --------------------------------------------------
+# --- Fig. 5: phases over the learning rates (and the grid tools Fig. 8 shares) -------
 
 PHASE_COLORS = {g.GENERALIZATION: "#4caf50", g.GROKKING: "#ffd54f",
                 g.MEMORIZATION: "#7e57c2", g.CONFUSION: "#bdbdbd"}  # Fig. 5's colours
@@ -471,7 +356,7 @@ PHASE_COLORS = {g.GENERALIZATION: "#4caf50", g.GROKKING: "#ffd54f",
 def phase_grid(runner, label, configs, shape):
     """Run a grid of configs and return their phases as a nested list of `shape`."""
     res = runner.run(label, configs)
-    return np.array([r["phase"] for r in res], dtype=object).reshape(shape).tolist()
+    return np.array([r.phase for r in res], dtype=object).reshape(shape).tolist()
 
 
 def boundary_points(x, y, phases, across=("x", "y")):
@@ -481,12 +366,11 @@ def boundary_points(x, y, phases, across=("x", "y")):
     and one memorizing, contributes the midpoint of their shared edge on log axes:
     across "y" compares cells above each other (same x), across "x" side by side.
     """
-    good = (g.GENERALIZATION, g.GROKKING)
     lx, ly = np.log10(x), np.log10(y)
     pts = []
 
     def pair(p, q):
-        return (p in good and q == g.MEMORIZATION) or (q in good and p == g.MEMORIZATION)
+        return (p in g.GENERALIZED and q == g.MEMORIZATION) or (q in g.GENERALIZED and p == g.MEMORIZATION)
     for i in range(len(x)):
         for j in range(len(y)):
             if "y" in across and j + 1 < len(y) and pair(phases[i][j], phases[i][j + 1]):
@@ -516,10 +400,10 @@ def plot_phase_grids(data, xkey, xlabel, title, path):
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
     rels = list(data["relations"])
-    fig, axes = plt.subplots(1, len(rels), figsize=(4.2 * len(rels), 4), squeeze=False)
+    fig, panels = relation_axes(rels, 4.2, 4)
     cmap = ListedColormap([PHASE_COLORS[ph] for ph in g.PHASES])
     x, y = np.log10(data[xkey]), np.log10(data["eta"])
-    for ax, rel in zip(axes[0], rels):
+    for ax, rel in panels:
         r = data["relations"][rel]
         codes = np.array([[g.PHASES.index(ph) for ph in col] for col in r["phases"]]).T
         ax.pcolormesh(_edges(x), _edges(y), codes, cmap=cmap, vmin=-0.5, vmax=3.5)
@@ -574,7 +458,7 @@ def fig5_plot(data, path):
                      f"Fig. 5: phases vs learning rates ({data['budget']} steps, gap {data['gap']})", path)
 
 
-def rows_fig5(d):
+def fig5_claims(d):
     rows, intercepts = [], []
     for rel, r in d["relations"].items():
         f = r["fit"]
@@ -602,7 +486,7 @@ def rows_fig5(d):
         for a, col in enumerate(r["phases"]):
             for b, ph in enumerate(col):
                 ratio = eta[b] / eta[a]
-                good = ph in (g.GENERALIZATION, g.GROKKING)
+                good = ph in g.GENERALIZED
                 if good:
                     gen_ratio.append(ratio)
                 if ratio > 10 * 1.0001:
@@ -616,73 +500,7 @@ def rows_fig5(d):
     return rows
 
 
-def fig8_data(p, runner):
-    """Fig. 8 (Appendix F): phases over (wd_dec, η_dec) at fixed η_enc; does the boundary move?
-
-    The paper fixes η_enc = 1e-5 for 1e5 steps. Under Adam a parameter moves at
-    most about η per step, so a preset with a shorter budget scales η_enc up by
-    1e5 / budget (same largest encoder displacement) and says so.
-    """
-    lrs, wds = log_grid(p.lr_grid), log_grid(p.wd_grid)
-    out = {"eta": lrs.tolist(), "wd": wds.tolist(), "eta_enc": p.fig8_eta_enc, "budget": p.steps,
-           "relations": {}}
-    for rel in p.relations:
-        cfgs = [base_config(p, relation=rel, lr_enc=p.fig8_eta_enc, lr_dec=float(ld), wd_dec=float(wd),
-                            stop_when_decided=True) for wd in wds for ld in lrs]
-        phases = [[c[0] for c in row] for row in
-                  phase_grid(runner, f"fig8-{rel}", cfgs, (len(wds), len(lrs), 1))]
-        pts = boundary_points(wds, lrs, phases, across=("y",))
-        out["relations"][rel] = {"phases": phases, "boundary": pts, "fit": fit_loglog_line(pts)}
-    return out
-
-
-def fig8_plot(data, path):
-    plot_phase_grids(data, "wd", "log10 wd_dec",
-                     f"Fig. 8: phases vs decoder weight decay, η_enc = {data['eta_enc']:.2g} "
-                     f"({data['budget']} steps)", path)
-
-
-def rows_fig8(d):
-    rows = []
-    step = _grid_step(d)
-    for rel, r in d["relations"].items():
-        pts = r["boundary"]
-        setting = f"η_enc = {d['eta_enc']:.2g}, {d['budget']} steps"
-        n_wd = len({x for x, _ in pts})
-        if n_wd < 2:
-            rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
-                         "independent of wd", f"a generalization/memorization boundary at {n_wd} wd "
-                         f"value(s); phases seen {sorted({ph for col in r['phases'] for ph in col})} "
-                         f"({setting})", "not measurable"))
-            continue
-        spread = float(np.ptp(np.log10([y for _, y in pts])))
-        rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
-                     "independent of wd", f"boundary log10 η_dec spreads {spread:.2f} decades over "
-                     f"{n_wd} wd values (grid step {step:.2f}; {setting})", _verdict(spread <= step)))
-    return rows
-
-
 # --- Fig. 6: probability of generalization vs learning-rate ratio -------------------
-
-def sigma_a_of_network(cfg, samples=256):
-    """σ_a of Eq. (12) read off the network at initialisation.
-
-    The repon theory linearises the decoder around an embedding: z ≈ A x + b.
-    A = ∂z/∂E_i is the decoder's Jacobian with respect to the first embedding of a
-    pair; a2 is its component along the repon separation, so σ_a is the standard
-    deviation of one Jacobian entry over random initialisations and pairs.
-    """
-    cfgs = [dataclasses.replace(cfg, seed=s) for s in range(samples)]
-    params = [g.init_params(c, np.random.default_rng((c.seed, 1))) for c in cfgs]
-    params = {k: np.stack([q[k] for q in params]).astype(float) for k in params[0]}
-    rng = np.random.default_rng(12345)
-    I = rng.integers(0, cfg.n, (samples, 1))
-    J = (I + rng.integers(1, cfg.n, (samples, 1))) % cfg.n     # j ≠ i
-    z, cache = g.forward(params, I, J, cfg.mode)
-    grads = g.backward(params, cache, np.ones_like(z), I, J, cfg.mode)  # dz = 1: ∂z/∂E
-    A = grads["E"][np.arange(samples), I[:, 0]]                         # (samples, d), i ≠ j
-    return float(np.sqrt(np.mean(A ** 2)))
-
 
 def binomial_se(k, m):
     p = k / m
@@ -696,15 +514,13 @@ def p_gen_curve(p, runner, label, ratios, seeds, **overrides):
     Generalization counts Table IV's generalization and grokking (both end
     generalized; Fig. 8's caption calls grokking delayed generalization).
     """
-    import repons
     cfgs = [base_config(p, lr_enc=1e-3, lr_dec=1e-3 * r, seed=s, stop_when_decided=True, **overrides)
             for r in ratios for s in range(seeds)]
     res = runner.run(label, cfgs)
-    sig_a = sigma_a_of_network(cfgs[0])
-    sig_c = cfgs[0].init_enc / np.sqrt(2)  # r = (E_i − E_j)/2 has N(0, σ_enc²/2) components
+    sig_a, sig_c = g.sigma_a_of_network(cfgs[0]), g.sigma_c_of_network(cfgs[0])
     curve = {"sigma_a": sig_a, "sigma_c": sig_c, "p_gen": [], "se": [], "bound": []}
     for k, r in enumerate(ratios):
-        wins = sum(c["phase"] in (g.GENERALIZATION, g.GROKKING) for c in res[k * seeds:(k + 1) * seeds])
+        wins = sum(c.generalized for c in res[k * seeds:(k + 1) * seeds])
         curve["p_gen"].append(wins / seeds)
         curve["se"].append(binomial_se(wins, seeds))
         curve["bound"].append(float(repons.p_collision(sig_a, sig_c, eta_A=r, eta_x=1.0)))
@@ -719,7 +535,6 @@ def fig6_data(p, runner):
     Eq. (12) is evaluated two ways: with σ_a = σ_c (one curve, as the paper's
     single black line implies) and with σ_a, σ_c read off the network.
     """
-    import repons
     out = {"ratios": list(p.fig6_ratios), "eta_enc": 1e-3, "seeds": p.fig6_seeds,
            "budget": p.steps, "curves": [],
            "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
@@ -734,7 +549,6 @@ def fig6_data(p, runner):
 def draw_p_gen_curves(ax, ratios, curves, labels, title):
     """Measured P(generalization) ± SE per curve, Eq. (12) with each curve's network σ's
     (dashed, same colour) and with σ_a = σ_c (black): Fig. 6 and Open Question 1."""
-    import repons
     fine = np.logspace(np.log10(min(ratios)) - 0.5, np.log10(max(ratios)) + 0.5, 200)
     for k, (c, label) in enumerate(zip(curves, labels)):
         ax.errorbar(ratios, c["p_gen"], yerr=c["se"], fmt="o-", color=f"C{k}", capsize=3, label=label)
@@ -768,7 +582,7 @@ def count_under_bounds(curves, bound_equal_sigmas):
     return pts, under_eq, under_net
 
 
-def rows_fig6(d):
+def fig6_claims(d):
     pts, under_eq, under_net = count_under_bounds(d["curves"], d["bound_equal_sigmas"])
     how = "; ".join(f"init × {c['init']:g}: σ_a {c['sigma_a']:.3g}, σ_c {c['sigma_c']:.3g}"
                     for c in d["curves"])
@@ -794,10 +608,10 @@ def fig7_data(p, runner):
     for k in range(len(p.fig7_depths)):
         chunk = res[k * p.fig7_seeds:(k + 1) * p.fig7_seeds]
         for key in ("train", "test"):
-            acc = [c[f"{key}_acc"] for c in chunk]
+            acc = [getattr(c, f"{key}_acc") for c in chunk]
             out[key].append(float(np.mean(acc)))
             out[f"{key}_sd"].append(float(np.std(acc)))
-        out["phases"].append([c["phase"] for c in chunk])
+        out["phases"].append([c.phase for c in chunk])
     return out
 
 
@@ -812,7 +626,7 @@ def fig7_plot(data, path):
     save_figure(fig, path)
 
 
-def rows_fig7(d):
+def fig7_claims(d):
     test, train, deps = np.array(d["test"]), np.array(d["train"]), d["depths"]
     k = int(np.argmax(test))
     interior = 0 < k < len(deps) - 1
@@ -825,6 +639,54 @@ def rows_fig7(d):
              _verdict(interior and shape, interior or shape))]
 
 
+# --- Fig. 8 (Appendix F): phases vs decoder weight decay -----------------------------
+
+def fig8_data(p, runner):
+    """Fig. 8 (Appendix F): phases over (wd_dec, η_dec) at fixed η_enc; does the boundary move?
+
+    The paper fixes η_enc = 1e-5 for 1e5 steps. Under Adam a parameter moves at
+    most about η per step, so a preset with a shorter budget scales η_enc up by
+    1e5 / budget (same largest encoder displacement) and says so.
+    """
+    lrs, wds = log_grid(p.lr_grid), log_grid(p.wd_grid)
+    out = {"eta": lrs.tolist(), "wd": wds.tolist(), "eta_enc": p.fig8_eta_enc, "budget": p.steps,
+           "relations": {}}
+    for rel in p.relations:
+        cfgs = [base_config(p, relation=rel, lr_enc=p.fig8_eta_enc, lr_dec=float(ld), wd_dec=float(wd),
+                            stop_when_decided=True) for wd in wds for ld in lrs]
+        phases = [[c[0] for c in row] for row in
+                  phase_grid(runner, f"fig8-{rel}", cfgs, (len(wds), len(lrs), 1))]
+        pts = boundary_points(wds, lrs, phases, across=("y",))
+        out["relations"][rel] = {"phases": phases, "boundary": pts, "fit": fit_loglog_line(pts)}
+    return out
+
+
+def fig8_plot(data, path):
+    plot_phase_grids(data, "wd", "log10 wd_dec",
+                     f"Fig. 8: phases vs decoder weight decay, η_enc = {data['eta_enc']:.2g} "
+                     f"({data['budget']} steps)", path)
+
+
+def fig8_claims(d):
+    rows = []
+    step = _grid_step(d)
+    for rel, r in d["relations"].items():
+        pts = r["boundary"]
+        setting = f"η_enc = {d['eta_enc']:.2g}, {d['budget']} steps"
+        n_wd = len({x for x, _ in pts})
+        if n_wd < 2:
+            rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
+                         "independent of wd", f"a generalization/memorization boundary at {n_wd} wd "
+                         f"value(s); phases seen {sorted({ph for col in r['phases'] for ph in col})} "
+                         f"({setting})", "not measurable"))
+            continue
+        spread = float(np.ptp(np.log10([y for _, y in pts])))
+        rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec",
+                     "independent of wd", f"boundary log10 η_dec spreads {spread:.2f} decades over "
+                     f"{n_wd} wd values (grid step {step:.2f}; {setting})", _verdict(spread <= step)))
+    return rows
+
+
 # --- Beyond the paper: Theorem 1 shown, Open Question 1 answered --------------------
 
 THM1_RUNS = (("generalizing", 1e-3, 1e-3), ("memorizing", 1e-4, 1e-2))  # (label, η_enc, η_dec)
@@ -834,17 +696,17 @@ def theorem1_data(p, runner):
     """Theorem 1 on trained mod3 networks (Table III): embeddings of a run with equal
     learning rates and of one with η_dec = 100 η_enc, and their cluster ratios."""
     cfgs = [base_config(p, relation="mod3", lr_enc=le, lr_dec=ld, seed=s)
-            for _, le, ld in THM1_RUNS for s in range(p.fig7_seeds)]
+            for _, le, ld in THM1_RUNS for s in range(p.thm1_seeds)]
     res = runner.run("theorem1", cfgs)
     labels = g.class_labels(g.relation_matrix("mod3", p.n)).tolist()
     out = {"budget": p.steps, "labels": labels, "runs": []}
     for k, (name, le, ld) in enumerate(THM1_RUNS):
-        chunk = res[k * p.fig7_seeds:(k + 1) * p.fig7_seeds]
+        chunk = res[k * p.thm1_seeds:(k + 1) * p.thm1_seeds]
         out["runs"].append({"name": name, "eta_enc": le, "eta_dec": ld,
-                            "phases": [c["phase"] for c in chunk],
-                            "test_acc": [c["test_acc"] for c in chunk],
-                            "ratios": [g.cluster_ratio(c["final_E"], labels) for c in chunk],
-                            "E": chunk[0]["final_E"]})
+                            "phases": [c.phase for c in chunk],
+                            "test_acc": [c.test_acc for c in chunk],
+                            "ratios": [g.cluster_ratio(c.final_E, labels) for c in chunk],
+                            "E": chunk[0].final_E})
     return out
 
 
@@ -864,7 +726,7 @@ def theorem1_plot(data, path):
     save_figure(fig, path)
 
 
-def rows_theorem1(d):
+def theorem1_claims(d):
     parts = [f"{r['name']}: phases {', '.join(r['phases'])}; cluster ratio "
              f"{np.mean(r['ratios']):.2f} ± {np.std(r['ratios']):.2f}" for r in d["runs"]]
     gen, mem = (np.mean(r["ratios"]) for r in d["runs"])
@@ -886,7 +748,6 @@ def crossing_down(x, y, level=0.5):
 def open_q1_data(p, runner):
     """Open Question 1: the Fig. 6 experiment (Table III init) for several embedding
     dimensions d, mod3 and greater, against Eq. (12)."""
-    import repons
     out = {"ratios": list(p.q1_ratios), "seeds": p.q1_seeds, "budget": p.steps,
            "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
                                   for r in p.q1_ratios], "relations": {}}
@@ -901,10 +762,9 @@ def open_q1_data(p, runner):
 
 
 def open_q1_plot(data, path):
-    import matplotlib.pyplot as plt
     rels = list(data["relations"])
-    fig, axes = plt.subplots(1, len(rels), figsize=(5.8 * len(rels), 4.4), squeeze=False)
-    for ax, rel in zip(axes[0], rels):
+    fig, panels = relation_axes(rels, 5.8, 4.4)
+    for ax, rel in panels:
         curves = data["relations"][rel]
         draw_p_gen_curves(ax, data["ratios"], curves, [f"d = {c['d']}" for c in curves],
                           f"Open Question 1: {rel}, {data['seeds']} seeds per point "
@@ -912,7 +772,7 @@ def open_q1_plot(data, path):
     save_figure(fig, path)
 
 
-def rows_open_q1(d):
+def open_q1_claims(d):
     rows = []
     for rel, curves in d["relations"].items():
         pts, under_eq, under_net = count_under_bounds(curves, d["bound_equal_sigmas"])
@@ -925,19 +785,46 @@ def rows_open_q1(d):
     return rows
 
 
+# --- The registry: every figure once, in the paper's order --------------------------
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of the paper: compute its data, draw it, state its claims."""
+    data: object     # (preset, runner) -> dict, saved as figures/<name>.json
+    plot: object     # (data, path) -> None, writes figures/<name>.png
+    claims: object   # data -> [(claim, paper, this code, verdict)], rows of REPORT.md
+
+
+FIGURES = {
+    "fig2": Figure(fig2_data, fig2_plot, fig2_claims),
+    "fig3": Figure(fig3_data, fig3_plot, fig3_claims),
+    "fig4": Figure(fig4_data, fig4_plot, fig4_claims),
+    "fig5": Figure(fig5_data, fig5_plot, fig5_claims),
+    "fig6": Figure(fig6_data, fig6_plot, fig6_claims),
+    "fig7": Figure(fig7_data, fig7_plot, fig7_claims),
+    "fig8": Figure(fig8_data, fig8_plot, fig8_claims),
+    "theorem1": Figure(theorem1_data, theorem1_plot, theorem1_claims),
+    "open_q1": Figure(open_q1_data, open_q1_plot, open_q1_claims),
+}
+
+
+def planned_runs(p):
+    """Network runs of each figure of a preset: {name: number of runs} (each ≤ p.steps steps).
+
+    Counted from the preset's fields as each <fig>_data builds its configs; a test
+    checks it against what a smoke run actually trains.
+    """
+    grid, n_rel = p.lr_grid[2], len(p.relations)
+    return {"fig3": 2 * len(FIG3_VARIANTS) * len(p.fig3_fracs) * p.fig3_seeds,
+            "fig5": n_rel * grid * grid * p.fig5_seeds,
+            "fig6": len(p.fig6_init) * len(p.fig6_ratios) * p.fig6_seeds,
+            "fig7": len(p.fig7_depths) * p.fig7_seeds,
+            "fig8": n_rel * p.wd_grid[2] * grid,
+            "theorem1": len(THM1_RUNS) * p.thm1_seeds,
+            "open_q1": 2 * len(p.q1_dims) * len(p.q1_ratios) * p.q1_seeds}
+
+
 # --- figures/REPORT.md: the paper's claims against our numbers ----------------------
-
-def _verdict(ok, partly=False):
-    return "holds" if ok else ("partly" if partly else "does not hold")
-
-
-def _fmt(x, spec=".3f"):
-    return "n/a" if x is None else format(x, spec)
-
-
-REPORT_ROWS = {"fig2": rows_fig2, "fig3": rows_fig3, "fig4": rows_fig4, "fig5": rows_fig5, "fig6": rows_fig6, "fig7": rows_fig7,
-               "fig8": rows_fig8, "theorem1": rows_theorem1, "open_q1": rows_open_q1}
-
 
 def write_report(out_dir):
     """figures/REPORT.md from the saved figure data: one row per claim, never by hand."""
@@ -945,14 +832,14 @@ def write_report(out_dir):
              "Generated by `python run_all.py` from the data files beside it; do not edit.", "",
              "| figure | preset | budget (steps) | wall time of the last invocation (s; cached runs cost nothing) |", "|---|---|---|---|"]
     rows = []
-    for name, rows_fn in REPORT_ROWS.items():
+    for name, figure in FIGURES.items():
         path = os.path.join(out_dir, f"{name}.json")
         if not os.path.exists(path):
             continue
         with open(path) as f:
             d = json.load(f)
         lines.append(f"| {name} | {d.get('preset')} | {d.get('budget', '-')} | {d.get('seconds')} |")
-        rows += rows_fn(d)
+        rows += figure.claims(d)
     lines += ["", "Verdicts, fixed before measuring: a slope holds within ±0.3 of the claim; a "
               "boundary is the same across relations or weight decays within one grid step; a "
               "bound holds if every point is under it within 2 binomial standard errors (partly: "
@@ -965,97 +852,7 @@ def write_report(out_dir):
         f.write("\n".join(lines) + "\n")
 
 
-# --- Benchmark: one training step ---------------------------------------------------
-
-def _median_ms(fn, reps, warm=5):
-    for _ in range(warm):
-        fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(ts))
-
-
-def bench_step_ms(K, dtype, reps=40):
-    """Median ms per model-step (forward + backward + Adam update), Table III on n = 30."""
-    cfgs = [g.Config(dtype=dtype, seed=s) for s in range(K)]
-    data = g.ensemble_data(cfgs, np.dtype(dtype))
-    members = [g.init_params(c, np.random.default_rng(c.seed)) for c in cfgs]
-    params = {k: np.stack([m[k] for m in members]) for k in members[0]}
-    state = g.adam_init(params)
-    lr = {grp: np.full(K, 1e-3, dtype) for grp in ("enc", "dec")}
-    wd = {grp: np.zeros(K, dtype) for grp in ("enc", "dec")}
-
-    def step():
-        _, grads = g.loss_and_grads(params, data["I"], data["J"], data["y"], "concat")
-        g.adam_step(params, grads, state, lr, wd)
-    return _median_ms(step, reps) / K
-
-
-def step_flops(cfg=g.Config()):
-    """Matmul FLOPs of one model-step: forward 2·P·Σ fan_in·fan_out, backward twice that."""
-    P = round(cfg.frac * cfg.n ** 2)
-    shapes = g.param_shapes(cfg.n, cfg.d, cfg.depth, cfg.width, cfg.mode)
-    macs = sum(np.prod(s) for k, s in shapes.items() if k.startswith("W"))
-    return 3 * 2 * P * macs
-
-
-def machine_rates(reps=30):
-    """This machine's own rates: GFLOP/s of a (675×50)·(50×50) matmul, M tanh/s."""
-    rng = np.random.default_rng(0)
-    out = {}
-    for dt in ("float32", "float64"):
-        a, b = rng.random((675, 50)).astype(dt), rng.random((50, 50)).astype(dt)
-        x = rng.standard_normal(675 * 50 * 3).astype(dt)
-        out[f"matmul GFLOP/s {dt}"] = 2 * 675 * 50 * 50 / _median_ms(lambda: a @ b, reps) / 1e6
-        out[f"tanh M/s {dt}"] = x.size / _median_ms(lambda: np.tanh(x), reps) / 1e3
-    return out
-
-
-def _bench_worker(args):
-    K, dtype = args
-    return bench_step_ms(K, dtype)
-
-
-def bench_throughput(jobs, K=64, dtype="float32"):
-    """ms per model-step with one worker per core running K-member ensembles at once."""
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    with multiprocessing.get_context("spawn").Pool(jobs, _worker_init) as pool:
-        per_worker = pool.map(_bench_worker, [(K, dtype)] * jobs)
-    return 1.0 / sum(1.0 / ms for ms in per_worker)
-
-
-def bench(jobs):
-    """`python run_all.py --bench`: the table of issue 2 (medians)."""
-    flops = step_flops()
-    keep_freed_memory()
-    print(f"Table III model, n = 30, 675 training pairs, Adam; {flops / 1e6:.1f} MFLOP per model-step "
-          f"(matmuls); numpy {np.__version__}, {os.cpu_count()} cores")
-    print(f"{'setting':46s} {'ms/model-step':>14s} {'GFLOP/s':>9s}")
-    rows = [(f"{dt}, K = {K}", bench_step_ms(K, dt)) for dt in ("float32", "float64") for K in (1, 16, 64)]
-    rows.append((f"float32, K = 64, {jobs} workers (1 BLAS thread)", bench_throughput(jobs)))
-    for label, ms in rows:
-        print(f"{label:46s} {ms:14.3f} {flops / ms / 1e6:9.1f}")
-    print("machine:", ", ".join(f"{k} {v:.0f}" for k, v in machine_rates().items()))
-
-
 # --- Main ---------------------------------------------------------------------------
-
-FIGURES = {  # name -> (data function, plot function)
-    "fig2": (fig2_data, fig2_plot),
-    "fig3": (fig3_data, fig3_plot),
-    "fig4": (fig4_data, fig4_plot),
-    "fig5": (fig5_data, fig5_plot),
-    "fig6": (fig6_data, fig6_plot),
-    "fig7": (fig7_data, fig7_plot),
-    "fig8": (fig8_data, fig8_plot),
-    "theorem1": (theorem1_data, theorem1_plot),
-    "open_q1": (open_q1_data, open_q1_plot),
-}
-
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -1080,18 +877,19 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    keep_freed_memory()
+    sweeps.keep_freed_memory()
     if args.bench:
-        bench(args.jobs)
+        sweeps.bench(args.jobs)
         return 0
     import matplotlib
     matplotlib.use("Agg")
     preset = PRESETS[args.preset]
     os.makedirs(args.out, exist_ok=True)
     t_all = time.time()
-    with Runner(args.jobs, os.path.join(args.cache, preset.name), args.force, preset.chunk) as runner:
+    with sweeps.Runner(args.jobs, os.path.join(args.cache, preset.name), args.force,
+                       preset.chunk) as runner:
         for name in args.names:
-            compute, plot = FIGURES[name]
+            figure = FIGURES[name]
             data_path = os.path.join(args.out, f"{name}.json")
             t0 = time.time()
             if args.replot:
@@ -1099,10 +897,10 @@ def main(argv=None):
                     data = json.load(f)
             else:
                 print(f"{name}: computing ({preset.name} preset)", flush=True)
-                data = compute(preset, runner)
+                data = figure.data(preset, runner)
                 data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
-                write_json(data_path, data)
-            plot(data, os.path.join(args.out, f"{name}.png"))
+                sweeps.write_json(data_path, data)
+            figure.plot(data, os.path.join(args.out, f"{name}.png"))
             print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
     write_report(args.out)
     print(f"all done in {time.time() - t_all:.1f} s; report: {os.path.join(args.out, 'REPORT.md')}")

@@ -309,8 +309,14 @@ def test_theorem1_generalized_injective_decoder_clusters_classes():
     cfg = g.Config(n=12, d=1, depth=0, mode="sqdiff", frac=0.5, steps=1500, eval_every=50,
                    lr_enc=1e-2, lr_dec=1e-2, seed=1)
     labels = g.class_labels(g.relation_matrix("mod3", cfg.n))
-    E0 = g.init_params(cfg, np.random.default_rng((cfg.seed, 1)))["E"]
+    E0 = g.init_params(cfg, g.member_rng(cfg))["E"]
     h = g.train(cfg)
     assert h.phase == g.GENERALIZATION and h.test_acc[-1] == 1.0
     assert g.cluster_ratio(E0, labels) > 0.5
     assert g.cluster_ratio(h.final_E, labels) < 0.05
+
+
+def test_sigma_a_of_a_linear_decoder_is_its_init_scale():
+    """diff mode, no hidden layer: ∂z/∂E_i = W1 ~ σ_dec · U(±1/√d), RMS σ_dec / √(3d)."""
+    cfg = g.Config(n=10, d=4, depth=0, mode="diff", init_dec=2.0)
+    assert g.sigma_a_of_network(cfg, samples=4000) == pytest.approx(2.0 / np.sqrt(12), rel=0.03)

@@ -9,6 +9,7 @@ import pytest
 
 import geneft as g
 import run_all as ra
+import sweeps
 
 SMALL = g.Config(n=8, d=2, depth=1, width=8, frac=0.75, steps=60, eval_every=10, seed=0)
 
@@ -39,16 +40,19 @@ def test_crossings_interpolate():
     assert ra.crossing_down([1.0, 100.0], [1.0, 0.9]) is None
 
 
-def test_sigma_a_of_a_linear_decoder_is_its_init_scale():
-    """diff mode, no hidden layer: ∂z/∂E_i = W1 ~ σ_dec · U(±1/√d), RMS σ_dec / √(3d)."""
-    cfg = g.Config(n=10, d=4, depth=0, mode="diff", init_dec=2.0)
-    assert ra.sigma_a_of_network(cfg, samples=4000) == pytest.approx(2.0 / np.sqrt(12), rel=0.03)
-
-
 def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, capsys):
     out, cache = tmp_path / "fig", tmp_path / "cache"
     args = ["--preset", "smoke", "--out", str(out), "--cache", str(cache), "--jobs", "1"]
     assert ra.main(args) == 0
+    trained = {}
+    for line in capsys.readouterr().out.splitlines():     # "  [fig5-mod3] 12/12 runs, ..."
+        if line.startswith("  [") and " runs, " in line:
+            label, count = line.split("]")[0][3:], line.split("] ")[1].split("/")[1].split(" ")[0]
+            fig = {"fig3": "fig3", "fig5": "fig5", "fig6": "fig6", "fig7": "fig7", "fig8": "fig8",
+                   "theorem1": "theorem1", "openq1": "open_q1"}.get(label.split("-")[0])
+            if fig:
+                trained.setdefault(fig, {})[label] = int(count)
+    assert {f: sum(v.values()) for f, v in trained.items()} == ra.planned_runs(ra.PRESETS["smoke"])
     for name in ra.FIGURES:
         assert (out / f"{name}.png").stat().st_size > 0
         assert json.loads((out / f"{name}.json").read_text())["preset"] == "smoke"
@@ -57,14 +61,14 @@ def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, cap
                   "Fig. 7", "Fig. 8 mod3", "Theorem 1", "Open Question 1, greater"):
         assert claim in report
     # A second run trains nothing: every ensemble comes from the cache.
-    monkeypatch.setattr(ra, "_run_chunk", lambda configs: pytest.fail("retrained a cached run"))
+    monkeypatch.setattr(sweeps, "run_chunk", lambda configs: pytest.fail("retrained a cached run"))
     assert ra.main(args + ["--only", "fig5,fig7"]) == 0
     assert ra.main(args + ["--replot"]) == 0
 
 
 def test_corrupt_cache_file_is_recomputed_with_a_warning(tmp_path):
     cfgs = [dataclasses.replace(SMALL, seed=s) for s in range(2)]
-    with ra.Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
         first = runner.run("t", cfgs)
         files = list((tmp_path / "t").glob("*.json"))
         assert len(files) == 1
