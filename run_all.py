@@ -29,6 +29,7 @@ import sweeps
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 FIG_DIR = os.path.join(ROOT, "figures")
+DEFAULT_PRESET = "quick"   # its figures are the ones in figures/; other presets write below it
 CACHE_DIR = os.path.join(ROOT, ".cache")
 
 
@@ -65,6 +66,7 @@ class Preset:
     q1_seeds: int
     chunk: int                  # runs per cached ensemble: what an interrupt can lose
     relations: tuple = ("mod3", "greater", "bipartite")
+    results_in_repo: bool = False  # append finished ensembles to figures/<preset>/<fig>.jsonl
 
 
 PRESETS = {
@@ -90,11 +92,12 @@ PRESETS = {
                     fig2_orders=1000,
                     fig3_fracs=tuple(np.round(np.arange(0.1, 1.0, 0.1), 1)), fig3_seeds=3,
                     fig3_bound_seeds=20, fig3_bound_orders=1000, fig4_mc_samples=20000,
-                    lr_grid=(-5, -1, 9), fig5_seeds=1,
+                    lr_grid=(-5, -1, 7), fig5_seeds=1,
                     fig6_init=(0.3, 1.0, 3.0), fig6_ratios=(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0),
                     fig6_seeds=16, fig7_depths=tuple(range(0, 11)), fig7_seeds=5, thm1_seeds=5,
                     wd_grid=(-5, -1, 9), fig8_eta_enc=1e-5, q1_dims=(1, 2, 3, 5, 8),
-                    q1_ratios=(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0), q1_seeds=16, chunk=8),
+                    q1_ratios=(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0), q1_seeds=16, chunk=8,
+                    results_in_repo=True),
 }
 
 
@@ -854,25 +857,73 @@ def write_report(out_dir):
 
 # --- Main ---------------------------------------------------------------------------
 
+def out_dir_of(preset_name):
+    """Where a preset's figures go: figures/ for the default preset, figures/<preset>/ else,
+    so a smoke or paper run never overwrites the committed quick figures."""
+    return FIG_DIR if preset_name == DEFAULT_PRESET else os.path.join(FIG_DIR, preset_name)
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--preset", choices=list(PRESETS), default="quick")
-    ap.add_argument("--only", default="", help="comma-separated figures, e.g. fig5,fig6")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    ap.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
+    ap.add_argument("--only", default=None, help="comma-separated figures, e.g. fig5,fig6")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="local worker processes (at most the number of cores)")
+    ap.add_argument("--scheduler", default=None,
+                    help="run on a Dask cluster: tcp://HOST:8786, or local:N for a LocalCluster "
+                         f"of N workers (needs `{sweeps.CLUSTER_INSTALL}`)")
     ap.add_argument("--force", action="store_true", help="recompute, ignoring the cache")
     ap.add_argument("--replot", action="store_true", help="redraw from saved data, no training")
     ap.add_argument("--bench", action="store_true", help="time one training step and exit")
-    ap.add_argument("--out", default=FIG_DIR, help="where figures and REPORT.md go")
+    ap.add_argument("--out", default=None, help="where figures and REPORT.md go "
+                    "(default figures/, or figures/<preset>/ for a preset other than quick)")
     ap.add_argument("--cache", default=CACHE_DIR, help="where finished runs are cached")
     args = ap.parse_args(argv)
-    names = [s for s in args.only.split(",") if s] or list(FIGURES)
+    if args.only is None:
+        names = list(FIGURES)
+    else:
+        names = [s.strip() for s in args.only.split(",") if s.strip()]
+        if not names:
+            ap.error(f"--only {args.only!r}: names no figure; choose from {','.join(FIGURES)}")
     bad = [s for s in names if s not in FIGURES]
     if bad:
         ap.error(f"--only {','.join(bad)}: unknown figure; choose from {','.join(FIGURES)}")
     if args.jobs < 1:
         ap.error(f"--jobs {args.jobs}: must be >= 1")
+    cores = os.cpu_count() or 1
+    if args.jobs > cores:
+        print(f"note: --jobs {args.jobs} is more than the {cores} cores here; using {cores} "
+              "(one worker per core is the fastest)", file=sys.stderr)
+        args.jobs = cores
     args.names = names
+    args.out = args.out or out_dir_of(args.preset)
     return args
+
+
+def run_figures(args, preset):
+    """Compute (or reload, with --replot) and draw each selected figure, then the report."""
+    t_all = time.time()
+    planned = sum(n for f, n in planned_runs(preset).items() if f in args.names)
+    with sweeps.Runner(args.jobs, os.path.join(args.cache, preset.name), args.force, preset.chunk,
+                       scheduler=args.scheduler, planned_total=planned) as runner:
+        for name in args.names:
+            figure = FIGURES[name]
+            data_path = os.path.join(args.out, f"{name}.json")
+            t0 = time.time()
+            if args.replot:
+                with open(data_path) as f:
+                    data = json.load(f)
+            else:
+                print(f"{name}: computing ({preset.name} preset)", flush=True)
+                runner.results = (sweeps.ResultsFile(os.path.join(args.out, f"{name}.jsonl"))
+                                  if preset.results_in_repo else None)
+                data = figure.data(preset, runner)
+                data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
+                sweeps.write_json(data_path, data)
+            figure.plot(data, os.path.join(args.out, f"{name}.png"))
+            print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
+    write_report(args.out)
+    print(f"all done in {time.time() - t_all:.1f} s; report: {os.path.join(args.out, 'REPORT.md')}")
 
 
 def main(argv=None):
@@ -883,27 +934,13 @@ def main(argv=None):
         return 0
     import matplotlib
     matplotlib.use("Agg")
-    preset = PRESETS[args.preset]
     os.makedirs(args.out, exist_ok=True)
-    t_all = time.time()
-    with sweeps.Runner(args.jobs, os.path.join(args.cache, preset.name), args.force,
-                       preset.chunk) as runner:
-        for name in args.names:
-            figure = FIGURES[name]
-            data_path = os.path.join(args.out, f"{name}.json")
-            t0 = time.time()
-            if args.replot:
-                with open(data_path) as f:
-                    data = json.load(f)
-            else:
-                print(f"{name}: computing ({preset.name} preset)", flush=True)
-                data = figure.data(preset, runner)
-                data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
-                sweeps.write_json(data_path, data)
-            figure.plot(data, os.path.join(args.out, f"{name}.png"))
-            print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
-    write_report(args.out)
-    print(f"all done in {time.time() - t_all:.1f} s; report: {os.path.join(args.out, 'REPORT.md')}")
+    try:
+        run_figures(args, PRESETS[args.preset])
+    except KeyboardInterrupt:
+        print("interrupted: every finished ensemble is saved; run the same command again to resume",
+              file=sys.stderr)
+        return 130
     return 0
 
 

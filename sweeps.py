@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import time
 import warnings
 from dataclasses import dataclass
@@ -124,7 +125,63 @@ def chunks(configs, size):
     return [idx[k:k + size] for idx in groups.values() for k in range(0, len(idx), size)]
 
 
-# --- Worker processes ------------------------------------------------------------------
+# --- Results that accumulate in the repository ----------------------------------------
+
+class ResultsFile:
+    """Finished ensembles appended to a committed JSON-lines file, one ensemble a line:
+
+        {"key": chunk_key, "configs": [Config fields, ...], "runs": [RunSummary, ...]}
+
+    A rerun on any machine reads it first and computes only what is missing. The key is
+    recomputed from the stored configs (a Config field added later takes its default),
+    so a line written before a new field existed still matches. A line that fails to
+    parse is reported and its ensemble recomputed, never silently used; a line cut by a
+    kill is such a line, and the next append starts on a fresh line after it.
+    """
+
+    def __init__(self, path):
+        self.path, self.found, self.bad_lines = path, {}, 0
+        if os.path.exists(path):
+            with open(path) as f:
+                for number, line in enumerate(f, 1):
+                    if line.strip():
+                        self._read_line(number, line)
+
+    def _read_line(self, number, line):
+        try:
+            rec = json.loads(line)
+            configs = [g.validate(g.Config(**c)) for c in rec["configs"]]
+            runs = [RunSummary.from_json(r) for r in rec["runs"]]
+            if len(runs) != len(configs):
+                raise ValueError(f"{len(runs)} runs for {len(configs)} configs")
+        except (ValueError, TypeError, KeyError) as err:
+            self.bad_lines += 1
+            warnings.warn(f"{self.path} line {number} is unreadable ({type(err).__name__}: {err}); "
+                          "its ensemble will be recomputed")
+            return
+        self.found[chunk_key(configs)] = runs
+
+    def get(self, key):
+        return self.found.get(key)
+
+    def append(self, key, configs, runs):
+        """Add one finished ensemble: one line, flushed and synced before returning."""
+        line = json.dumps({"key": key, "configs": [dataclasses.asdict(c) for c in configs],
+                           "runs": [r.to_json() for r in runs]})
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        with open(self.path, "a+b") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() > 0:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":      # a line cut by a kill: start after it
+                    f.write(b"\n")
+            f.write(line.encode() + b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.found[key] = list(runs)
+
+
+# --- Worker processes and executors ----------------------------------------------------
 
 def keep_freed_memory():
     """Ask glibc to keep freed memory for reuse instead of returning it to the OS.
@@ -143,75 +200,275 @@ def keep_freed_memory():
                 and libc.mallopt(m_top_pad, 1 << 26))
 
 
+def die_with_parent():
+    """Linux: have the kernel kill this process when its parent dies (PR_SET_PDEATHSIG),
+    so a killed main process (SIGTERM, SIGKILL) leaves no worker training on."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return False
+    pr_set_pdeathsig = 1                                       # <sys/prctl.h>
+    return libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0
+
+
 def _worker_init():
+    """Set up a worker process once: the main process alone answers Ctrl-C (one line,
+    no traceback per worker), the worker dies with its parent, glibc keeps freed memory."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
     keep_freed_memory()
 
 
-def start_pool(jobs):
-    """`jobs` spawned worker processes, each with BLAS pinned to one thread (one worker per
-    core beats threads inside one step: the matmuls are too small to split) and glibc
-    keeping freed memory. The only place a worker is set up."""
+def pin_blas_threads():
+    """One BLAS thread per worker: one worker per core beats threads inside one step (the
+    matmuls are too small to split). Set before workers start; their numpy reads it."""
     for var in BLAS_THREAD_VARS:
-        os.environ[var] = "1"          # read by each spawned worker's numpy at import
+        os.environ[var] = "1"
+
+
+def start_pool(jobs):
+    """`jobs` spawned worker processes set up by _worker_init, BLAS pinned to one thread."""
+    pin_blas_threads()
     return multiprocessing.get_context("spawn").Pool(jobs, _worker_init)
 
 
-def _run_indexed(item):
-    idx, part, path = item
-    return idx, path, run_chunk(part)
+def _run_task(part):
+    return run_chunk(part)
+
+
+def _run_task_dask(part):
+    """A Dask task: the worker is a long-lived process of the cluster's, set up on first use."""
+    global _DASK_WORKER_READY
+    if not _DASK_WORKER_READY:
+        keep_freed_memory()
+        _DASK_WORKER_READY = True
+    return run_chunk(part)
+
+
+_DASK_WORKER_READY = False
+
+
+class InProcess:
+    """Runs ensembles one after another in this process (jobs = 1)."""
+    workers = 1
+
+    def map_unordered(self, parts, heartbeat):
+        for k, part in enumerate(parts):
+            yield k, _run_task(part)
+
+    def close(self, failed=False):
+        pass
+
+
+class LocalPool:
+    """Runs ensembles on `jobs` local worker processes (multiprocessing, spawn)."""
+
+    def __init__(self, jobs):
+        self.workers, self.pool = jobs, start_pool(jobs)
+
+    def map_unordered(self, parts, heartbeat, every=60.0):
+        results = self.pool.imap_unordered(_indexed_task, list(enumerate(parts)))
+        while True:
+            try:
+                yield results.next(timeout=every)
+            except multiprocessing.TimeoutError:
+                heartbeat()
+            except StopIteration:
+                return
+
+    def close(self, failed=False):
+        self.pool.terminate() if failed else self.pool.close()
+        self.pool.join()
+
+
+def _indexed_task(item):
+    k, part = item
+    return k, _run_task(part)
+
+
+CLUSTER_INSTALL = "pip install -r requirements-cluster.txt"
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise SystemExit(f"--scheduler needs Dask's distributed package, which is not installed: "
+                         f"run `{CLUSTER_INSTALL}`") from None
+    return distributed
+
+
+class DaskCluster:
+    """Runs ensembles on a Dask cluster: `tcp://HOST:PORT` connects to a running scheduler,
+    `local:N` starts a LocalCluster of N one-thread worker processes here. Dask is imported
+    only here, so nobody who does not ask for it needs it."""
+
+    def __init__(self, scheduler):
+        distributed = _import_distributed()
+        self.cluster = None
+        if scheduler.startswith("local:"):
+            n = _positive_int_or_exit("--scheduler local:N", scheduler[len("local:"):])
+            pin_blas_threads()                 # the cluster's worker processes inherit it
+            self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
+                                                    processes=True, dashboard_address=None)
+            self.client = distributed.Client(self.cluster)
+        elif scheduler.startswith("tcp://"):
+            self.client = distributed.Client(scheduler, timeout="20s")
+        else:
+            raise SystemExit(f"--scheduler {scheduler!r} is not allowed: use tcp://HOST:PORT or local:N")
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in
+                                  self.client.scheduler_info()["workers"].values()))
+        self.distributed = distributed
+
+    def map_unordered(self, parts, heartbeat, every=60.0):
+        futures = {self.client.submit(_run_task_dask, part, pure=False): k for k, part in enumerate(parts)}
+        pending = set(futures)
+        while pending:
+            try:
+                done, pending = self.distributed.wait(pending, timeout=every, return_when="FIRST_COMPLETED")
+            except self.distributed.TimeoutError:
+                done = set()
+            if not done:
+                heartbeat()
+            for fut in done:
+                yield futures[fut], fut.result()
+
+    def close(self, failed=False):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _positive_int_or_exit(what, text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SystemExit(f"{what}: {text!r} is not allowed: need a whole number >= 1")
+    return value
+
+
+def make_executor(jobs, scheduler=None):
+    """The executor for a sweep: Dask when a scheduler is named, else local processes."""
+    if scheduler:
+        return DaskCluster(scheduler)
+    return LocalPool(jobs) if jobs > 1 else InProcess()
+
+
+# --- The runner -----------------------------------------------------------------------
+
+class Progress:
+    """Progress a person can follow: per call and over the whole invocation, finished/total
+    runs, runs that left early because their phase was decided, elapsed time, and an ETA
+    from the rate measured so far."""
+
+    def __init__(self, planned_total=None):
+        self.t0, self.planned, self.done_all, self.computed_all = time.time(), planned_total, 0, 0
+
+    def line(self, label, done, total, early, t_label, computed):
+        el = time.time() - t_label
+        rate = computed / el if computed and el > 0 else 0.0
+        eta = f"ETA {_duration((total - done) / rate)}" if rate else ("cached" if done == total else "")
+        text = f"  [{label}] {done}/{total} runs ({early} left early), {_duration(el)} elapsed, {eta}"
+        if self.planned:
+            all_el = time.time() - self.t0
+            all_rate = self.computed_all / all_el if self.computed_all and all_el > 0 else 0.0
+            left = max(0, self.planned - self.done_all)
+            text += (f"; all: {self.done_all}/{self.planned} runs"
+                     + (f", ETA {_duration(left / all_rate)}" if all_rate else ""))
+        print(text, flush=True)
+
+
+def _duration(seconds):
+    seconds = int(round(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 class Runner:
-    """Runs configs as cached ensembles on `jobs` worker processes (1: in this process)."""
+    """Runs configs as ensembles on an executor, caching every finished ensemble at once.
 
-    def __init__(self, jobs, cache_dir, force=False, chunk=16):
+    jobs: local worker processes (1: in this process); scheduler: a Dask scheduler
+    address instead (see DaskCluster). Finished ensembles go to `cache_dir` (one JSON
+    file each) and, when `results` is set, to that ResultsFile as well; both are read
+    before anything is computed.
+    """
+
+    def __init__(self, jobs, cache_dir, force=False, chunk=16, scheduler=None, planned_total=None):
         self.jobs, self.cache_dir, self.force, self.chunk = jobs, cache_dir, force, chunk
-        self.pool = None
+        self.scheduler, self.results = scheduler, None
+        self.progress = Progress(planned_total)
+        self.executor = None
 
     def __enter__(self):
-        if self.jobs > 1:
-            self.pool = start_pool(self.jobs)
+        self.executor = make_executor(self.jobs, self.scheduler)
         return self
 
     def __exit__(self, *exc):
-        if self.pool is not None:
-            self.pool.terminate() if exc[0] else self.pool.close()
-            self.pool.join()
+        if self.executor is not None:
+            self.executor.close(failed=exc[0] is not None)
+            self.executor = None
+
+    def _lookup(self, key, path, n_runs):
+        """Finished summaries from the results file or the cache, or None."""
+        if self.force:
+            return None
+        found = self.results.get(key) if self.results is not None else None
+        if found is not None and len(found) == n_runs:
+            return found
+        return read_cached(path, n_runs)
+
+    def _keep_result(self, key, part, summaries):
+        """Append an ensemble to the results file unless it is there already."""
+        if self.results is not None and self.results.get(key) is None:
+            self.results.append(key, part, summaries)
 
     def run(self, label, configs):
-        """RunSummary of every config, in order; each finished ensemble is cached at once."""
+        """RunSummary of every config, in order; each finished ensemble is stored at once."""
         configs = list(configs)
-        out = [None] * len(configs)
-        todo = []
-        size = max(1, min(self.chunk, -(-len(configs) // self.jobs)))  # keep every worker busy
+        out, todo = [None] * len(configs), []
+        workers = self.executor.workers if self.executor else self.jobs
+        size = max(1, min(self.chunk, -(-len(configs) // workers)))  # keep every worker busy
         for idx in chunks(configs, size):
             part = [configs[i] for i in idx]
-            path = os.path.join(self.cache_dir, label, chunk_key(part) + ".json")
-            cached = None if self.force else read_cached(path, len(idx))
-            if cached is not None:
-                for i, s in zip(idx, cached):
+            key = chunk_key(part)
+            path = os.path.join(self.cache_dir, label, key + ".json")
+            found = self._lookup(key, path, len(idx))
+            if found is not None:
+                self._keep_result(key, part, found)     # a cached ensemble joins the results file
+                for i, s in zip(idx, found):
                     out[i] = s
             else:
-                todo.append((idx, part, path))
-        done_runs, total, t0 = len(configs) - sum(len(t[0]) for t in todo), len(configs), time.time()
-        self._progress(label, done_runs, total, t0, done_runs)
-        started = done_runs
-        results = (self.pool.imap_unordered(_run_indexed, todo) if self.pool
-                   else map(_run_indexed, todo))
-        for idx, path, summaries in results:
+                todo.append((idx, part, key, path))
+        total, t0, computed = len(configs), time.time(), 0
+        done = total - sum(len(t[0]) for t in todo)
+        self.progress.done_all += done
+        self.progress.line(label, done, total, _left_early(configs, out), t0, computed)
+
+        def heartbeat():   # a paper-budget ensemble can take many minutes: say it is alive
+            print(f"  [{label}] {total - done} run(s) still training, "
+                  f"{_duration(time.time() - t0)} elapsed", flush=True)
+        for k, summaries in self.executor.map_unordered([t[1] for t in todo], heartbeat):
+            idx, part, key, path = todo[k]
             write_json(path, [s.to_json() for s in summaries])
+            self._keep_result(key, part, summaries)
             for i, s in zip(idx, summaries):
                 out[i] = s
-            done_runs += len(idx)
-            self._progress(label, done_runs, total, t0, started)
+            done, computed = done + len(idx), computed + len(idx)
+            self.progress.done_all += len(idx)
+            self.progress.computed_all += len(idx)
+            self.progress.line(label, done, total, _left_early(configs, out), t0, computed)
         return out
 
-    @staticmethod
-    def _progress(label, done, total, t0, started):
-        el = time.time() - t0
-        rate = (done - started) / el if el > 0 and done > started else 0
-        left = f"~{(total - done) / rate:.0f} s left" if rate else ("cached" if done == total else "")
-        print(f"  [{label}] {done}/{total} runs, {el:.0f} s elapsed {left}", flush=True)
+
+def _left_early(configs, summaries):
+    """Runs that left their ensemble before the budget because their phase was decided."""
+    return sum(1 for c, s in zip(configs, summaries)
+               if s is not None and s.diverged_at is None and s.stopped_at < c.steps)
 
 
 # --- Benchmark: one training step (python run_all.py --bench) --------------------------

@@ -84,3 +84,26 @@ def test_bad_command_line_is_refused(capsys):
     assert "fig9" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         ra.parse_args(["--preset", "huge"])
+
+
+def figure_data(out):
+    """Every figure's JSON in a folder, without the wall times."""
+    data = {}
+    for path in sorted(out.glob("*.json")):
+        d = json.loads(path.read_text())
+        d.pop("seconds")
+        for r in (d.get("relations") or {}).values():
+            if isinstance(r, dict):
+                r.pop("seconds", None)
+        data[path.name] = d
+    return data
+
+
+def test_dask_local_cluster_gives_the_local_results_bit_for_bit(tmp_path):
+    pytest.importorskip("distributed")
+    common = ["--preset", "smoke", "--only", "fig3,fig5,fig6,fig7"]
+    assert ra.main(common + ["--jobs", "1", "--out", str(tmp_path / "a"), "--cache", str(tmp_path / "ca")]) == 0
+    assert ra.main(common + ["--scheduler", "local:2", "--out", str(tmp_path / "b"),
+                             "--cache", str(tmp_path / "cb")]) == 0
+    a, b = figure_data(tmp_path / "a"), figure_data(tmp_path / "b")
+    assert len(a) == 4 and a == b

@@ -1,0 +1,222 @@
+"""Tests of sweeps.py: the cache, the committed results file, executors (local and Dask),
+progress, and what survives Ctrl-C and kill -9."""
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import geneft as g
+import sweeps
+
+SMALL = g.Config(n=8, d=2, depth=1, width=8, frac=0.75, steps=60, eval_every=10, seed=0)
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+def small_configs(k):
+    return [dataclasses.replace(SMALL, seed=s, lr_dec=1e-3 * (1 + s)) for s in range(k)]
+
+
+def no_training(monkeypatch):
+    monkeypatch.setattr(sweeps, "run_chunk", lambda configs: pytest.fail("retrained a finished run"))
+
+
+def test_run_summary_round_trips_and_rejects_bad_records():
+    s = sweeps.run_chunk([SMALL])[0]
+    assert sweeps.RunSummary.from_json(json.loads(json.dumps(s.to_json()))) == s
+    with pytest.raises(ValueError, match="keys"):
+        sweeps.RunSummary.from_json({"phase": "generalization"})
+    with pytest.raises(ValueError, match="phase='grokked'"):
+        sweeps.RunSummary.from_json({**s.to_json(), "phase": "grokked"})
+
+
+def test_corrupt_cache_file_is_recomputed_with_a_warning(tmp_path):
+    cfgs = small_configs(2)
+    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+        first = runner.run("t", cfgs)
+        files = list((tmp_path / "t").glob("*.json"))
+        assert len(files) == 1
+        files[0].write_text('[{"phase": "gen')              # a run killed mid-write
+        with pytest.warns(UserWarning, match="unreadable"):
+            again = runner.run("t", cfgs)
+    assert again == first
+
+
+def run_with_results(cache_dir, results_path, cfgs, chunk=2):
+    with sweeps.Runner(jobs=1, cache_dir=str(cache_dir), chunk=chunk) as runner:
+        runner.results = sweeps.ResultsFile(str(results_path))
+        return runner.run("t", cfgs)
+
+
+def test_results_file_resumes_on_a_fresh_clone_without_recomputing(tmp_path, monkeypatch):
+    cfgs, path = small_configs(6), tmp_path / "repo" / "fig.jsonl"
+    first = run_with_results(tmp_path / "cache-a", path, cfgs)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 3                                   # 3 ensembles of 2 runs
+    rec = json.loads(lines[0])
+    assert set(rec) == {"key", "configs", "runs"} and len(rec["runs"]) == 2
+    no_training(monkeypatch)                                 # a fresh clone: no .cache at all
+    assert run_with_results(tmp_path / "cache-b", path, cfgs) == first
+    assert len(path.read_text().splitlines()) == 3           # nothing appended twice
+
+
+def test_results_file_line_that_fails_to_parse_is_reported_and_recomputed(tmp_path, monkeypatch):
+    cfgs, path = small_configs(4), tmp_path / "fig.jsonl"
+    first = run_with_results(tmp_path / "c1", path, cfgs)
+    good, bad = path.read_text().splitlines()
+    path.write_text(good + "\n" + bad[: len(bad) // 2])      # the last line cut by a kill
+    calls = []
+    real = sweeps.run_chunk
+    monkeypatch.setattr(sweeps, "run_chunk", lambda part: calls.append(len(part)) or real(part))
+    with pytest.warns(UserWarning, match="line 2 is unreadable"):
+        again = run_with_results(tmp_path / "c2", path, cfgs)
+    assert again == first and calls == [2]                   # only the lost ensemble
+    lines = path.read_text().splitlines()
+    assert len(lines) == 3 and json.loads(lines[2])["key"] == json.loads(bad)["key"]
+    # a line whose configs are not valid is refused too, naming the field
+    path.write_text(good.replace('"n": 8', '"n": -8') + "\n")
+    with pytest.warns(UserWarning, match="n=-8"):
+        assert sweeps.ResultsFile(str(path)).found == {}
+
+
+def test_results_file_key_survives_a_config_field_added_later(tmp_path):
+    """A line written before a Config field existed still matches: the key is recomputed
+    from the stored fields, the missing one taking its default."""
+    cfgs, path = small_configs(2), tmp_path / "fig.jsonl"
+    run_with_results(tmp_path / "c", path, cfgs)
+    rec = json.loads(path.read_text())
+    for c in rec["configs"]:
+        del c["stop_when_decided"]                           # as if written by an older version
+    path.write_text(json.dumps(rec) + "\n")
+    assert sweeps.ResultsFile(str(path)).get(sweeps.chunk_key(cfgs)) is not None
+
+
+SWEEP_SCRIPT = textwrap.dedent('''
+    import dataclasses, sys
+    import geneft as g, sweeps
+    cfg = g.Config(n=8, d=2, depth=1, width=8, steps=4000, eval_every=100)
+    cfgs = [dataclasses.replace(cfg, seed=s) for s in range(8)]
+    with sweeps.Runner(jobs=int(sys.argv[2]), cache_dir=sys.argv[1] + "/cache", chunk=1) as r:
+        r.results = sweeps.ResultsFile(sys.argv[1] + "/fig.jsonl")
+        r.run("t", cfgs)
+''')
+
+
+def start_sweep(tmp_path, jobs):
+    return subprocess.Popen([sys.executable, "-c", SWEEP_SCRIPT, str(tmp_path), str(jobs)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_lines(path, k, proc, timeout=60):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if path.exists() and len(path.read_text().splitlines()) >= k:
+            return
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    pytest.fail(f"no {k} results lines within {timeout} s")
+
+
+def test_kill_9_loses_at_most_the_ensembles_in_flight(tmp_path, monkeypatch):
+    proc = start_sweep(tmp_path, jobs=1)
+    path = tmp_path / "fig.jsonl"
+    wait_for_lines(path, 2, proc)
+    proc.kill()
+    proc.wait()
+    kept = {json.loads(line)["key"] for line in path.read_text().splitlines() if line.endswith("}")}
+    assert 2 <= len(kept) < 8
+    calls = []
+
+    def count_and_fake(part):            # what the rerun still has to compute
+        calls.append(part)
+        return [sweeps.RunSummary(g.CONFUSION, None, None, None, 0, None, None, None, [])] * len(part)
+    monkeypatch.setattr(sweeps, "run_chunk", count_and_fake)
+    cfg = g.Config(n=8, d=2, depth=1, width=8, steps=4000, eval_every=100)
+    cfgs = [dataclasses.replace(cfg, seed=s) for s in range(8)]
+    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path / "fresh"), chunk=1) as r:
+        r.results = sweeps.ResultsFile(str(path))
+        r.run("t", cfgs)
+    assert len(calls) == 8 - len(kept)                       # every finished ensemble was kept
+
+
+def children_of(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses prctl")
+def test_workers_die_with_their_parent_on_kill_9(tmp_path):
+    proc = start_sweep(tmp_path, jobs=2)
+    wait_for_lines(tmp_path / "fig.jsonl", 1, proc)
+    workers = children_of(proc.pid)
+    assert workers, "the pool has worker processes"
+    proc.kill()
+    proc.wait()
+    t0 = time.time()
+    while any(alive(w) for w in workers) and time.time() - t0 < 10:
+        time.sleep(0.05)
+    assert not any(alive(w) for w in workers)
+
+
+def test_ctrl_c_prints_one_line_and_keeps_finished_work(tmp_path):
+    cmd = [sys.executable, os.path.join(ROOT, "run_all.py"), "--preset", "smoke", "--jobs", "2",
+           "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--only", "fig5"]
+    env = dict(os.environ, MPLBACKEND="Agg")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    for line in proc.stdout:                                 # wait until it is training
+        if "fig5-mod3" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the smoke fig5 finished before the signal arrived")
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert [ln for ln in err.splitlines() if ln.strip()] == [
+        "interrupted: every finished ensemble is saved; run the same command again to resume"]
+
+
+def test_progress_says_runs_left_early_and_eta(tmp_path, capsys):
+    cfgs = [dataclasses.replace(c, stop_when_decided=True, lr_enc=1e-2, lr_dec=1e-2, steps=400)
+            for c in small_configs(4)]
+    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path), chunk=2, planned_total=4) as runner:
+        res = runner.run("t", cfgs)
+    early = sum(s.stopped_at < 400 for s in res)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  [t]")]
+    assert lines[0].startswith("  [t] 0/4 runs (0 left early)")
+    assert lines[-1].startswith(f"  [t] 4/4 runs ({early} left early)") and "all: 4/4 runs" in lines[-1]
+    assert "ETA" in lines[1]
+
+
+def test_missing_dask_is_one_clear_line(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)    # import distributed -> ImportError
+    with pytest.raises(SystemExit, match="pip install -r requirements-cluster.txt"):
+        sweeps.make_executor(1, scheduler="local:1")
+
+
+@pytest.mark.parametrize("bad", ["local:0", "local:x", "http://host:8786"])
+def test_bad_scheduler_is_refused(bad):
+    pytest.importorskip("distributed")
+    with pytest.raises(SystemExit, match="is not allowed"):
+        sweeps.make_executor(1, scheduler=bad)
