@@ -122,9 +122,18 @@ def pair_labels(R, idx):
 
 # --- Appendix A, Table III: the configuration ---------------------------------
 
+INIT_SCHEMES = ("uniform", "normal")  # decoder init (README.md, Conventions: init)
 MODES = ("concat", "diff", "sqdiff")  # Section III's three ways to combine E_x1, E_x2
 OPTIMIZERS = ("adam", "sgd")
 DTYPES = ("float64", "float32")
+
+
+# Table III's "Decoder Depth 3", read two ways (README.md, Conventions: depth). Config.depth
+# always counts hidden tanh layers; a reading maps Table III's 3 onto it:
+#   "hidden": 3 hidden layers (the paper's own n_h, "the number of hidden layers", Fig. 3)
+#   "linear": 3 linear layers = 2 hidden (how ref. [27]'s code counts depth)
+DEPTH_CONVENTIONS = {"hidden": 3, "linear": 2}
+DEFAULT_DEPTH_CONVENTION = "hidden"
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,7 @@ class Config:
     wd_dec: float = 0.0         # decoder weight decay, wd_dec of Fig. 8
     init_enc: float = 1.0       # σ_enc: E ~ N(0, σ_enc²)
     init_dec: float = 1.0       # σ_dec: decoder ~ σ_dec · U(±1/√fan_in)
+    init_scheme: str = "uniform"  # decoder init: "uniform" σ_dec·U(±1/√fan_in) | "normal" N(0, σ_dec²)
     steps: int = 100_000        # budget (Table IV: 1e5 steps)
     eval_every: int = 100       # steps between evaluations
     grok_gap: int | None = None # Table IV gap (1e3 at 1e5 steps); None: steps / 100
@@ -170,6 +180,8 @@ def validate(cfg):
         _bad("optimizer", cfg.optimizer, f"use one of {OPTIMIZERS}")
     if cfg.dtype not in DTYPES:
         _bad("dtype", cfg.dtype, f"use one of {DTYPES}")
+    if cfg.init_scheme not in INIT_SCHEMES:
+        _bad("init_scheme", cfg.init_scheme, f"use one of {INIT_SCHEMES}")
     for name in ("d", "width", "steps", "eval_every"):
         v = getattr(cfg, name)
         if not isinstance(v, (int, np.integer)) or v < 1:
@@ -210,17 +222,21 @@ def param_shapes(n, d, depth, width, mode):
 
 
 def init_params(cfg, rng):
-    """Init (README.md, Conventions): E ~ N(0, σ_enc²); W_l, b_l ~ σ_dec · U(±1/√fan_in)
-    (torch.nn.Linear's default, scaled).
+    """Init (README.md, Conventions): E ~ N(0, σ_enc²); every decoder W_l, b_l drawn by
+    cfg.init_scheme: "uniform" σ_dec · U(±1/√fan_in) (torch.nn.Linear's default, scaled),
+    or "normal" N(0, σ_dec²) (Fig. 6's caption: "a standard normal scaled by the factor").
 
     Drawn in float64 and cast, so float32 and float64 runs start from the same point.
     """
     shapes = param_shapes(cfg.n, cfg.d, cfg.depth, cfg.width, cfg.mode)
     params = {"E": cfg.init_enc * rng.standard_normal(shapes["E"])}
     for l in range(1, cfg.depth + 2):
-        bound = cfg.init_dec / np.sqrt(shapes[f"W{l}"][0])
-        params[f"W{l}"] = rng.uniform(-bound, bound, shapes[f"W{l}"])
-        params[f"b{l}"] = rng.uniform(-bound, bound, shapes[f"b{l}"])
+        for name in (f"W{l}", f"b{l}"):
+            if cfg.init_scheme == "normal":
+                params[name] = cfg.init_dec * rng.standard_normal(shapes[name])
+            else:
+                bound = cfg.init_dec / np.sqrt(shapes[f"W{l}"][0])
+                params[name] = rng.uniform(-bound, bound, shapes[name])
     return {k: v.astype(cfg.dtype) for k, v in params.items()}
 
 

@@ -47,6 +47,7 @@ class RunSummary:
     test_acc: float | None
     all_acc: float | None        # over all n² pairs (Fig. 3)
     final_E: list                # (n, d) embedding when the run stopped, 6 decimals
+    train_loss: float | None = None  # last recorded training loss (None in older records)
 
     @property
     def generalized(self):
@@ -58,18 +59,23 @@ class RunSummary:
         return cls(phase=h.phase, step_train_90=h.step_train_90, step_test_90=h.step_test_90,
                    diverged_at=h.diverged_at, stopped_at=h.stopped_at,
                    train_acc=_last(h.train_acc), test_acc=_last(h.test_acc), all_acc=_last(h.all_acc),
-                   final_E=np.asarray(h.final_E, dtype=float).round(6).tolist())
+                   final_E=np.asarray(h.final_E, dtype=float).round(6).tolist(),
+                   train_loss=_last(h.train_loss))
 
     def to_json(self):
         return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, d):
-        """Inverse of to_json; ValueError naming what is missing or unknown."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        if not isinstance(d, dict) or set(d) != names:
+        """Inverse of to_json; ValueError naming what is missing or unknown. Fields with a
+        default (added later) may be missing from an older record."""
+        fields = dataclasses.fields(cls)
+        names = {f.name for f in fields}
+        required = {f.name for f in fields if f.default is dataclasses.MISSING}
+        if not isinstance(d, dict) or not required <= set(d) <= names:
             got = sorted(d) if isinstance(d, dict) else type(d).__name__
-            raise ValueError(f"run summary {got} is not allowed: needs exactly the keys {sorted(names)}")
+            raise ValueError(f"run summary {got} is not allowed: needs the keys {sorted(required)}"
+                             f" and may have {sorted(names - required)}")
         if d["phase"] not in g.PHASES:
             raise ValueError(f"phase={d['phase']!r} is not allowed: use one of {g.PHASES}")
         return cls(**d)
@@ -82,9 +88,24 @@ def run_chunk(configs):
 
 # --- The cache: one file per finished ensemble ----------------------------------------
 
+# Config fields added after results were first stored, each with the value every earlier
+# run had: a field enters the key only when it differs from that value, so the cache and
+# the committed results files keep their keys when the model gains an option.
+FIELDS_ADDED_LATER = {"init_scheme": "uniform"}
+
+
+def key_fields(cfg):
+    """The fields of a config that its key hashes (see FIELDS_ADDED_LATER)."""
+    fields = dataclasses.asdict(cfg)
+    for name, earlier in FIELDS_ADDED_LATER.items():
+        if fields.get(name) == earlier:
+            del fields[name]
+    return fields
+
+
 def chunk_key(configs):
     """The cache key of an ensemble: a hash of every field of every config, in order."""
-    blob = json.dumps([dataclasses.asdict(c) for c in configs], sort_keys=True)
+    blob = json.dumps([key_fields(c) for c in configs], sort_keys=True)
     return hashlib.sha1(blob.encode()).hexdigest()[:20]
 
 

@@ -74,6 +74,25 @@ def test_init_scales_follow_design():
     assert np.max(np.abs(p["W2"])) <= bound and np.max(np.abs(p["W2"])) > 0.99 * bound
 
 
+def test_normal_init_scheme_draws_every_decoder_parameter_from_n0_sigma2():
+    """Fig. 6's caption reading: W, b ~ N(0, σ_dec²) whatever the fan-in; E unchanged."""
+    cfg = g.Config(n=400, d=5, width=200, init_enc=0.5, init_dec=3.0, init_scheme="normal")
+    p = g.init_params(cfg, np.random.default_rng(0))
+    assert np.std(p["E"]) == pytest.approx(0.5, rel=0.03)
+    for name in ("W1", "W2", "W4"):                     # fan-ins 10, 200, 200: no 1/√fan_in
+        assert np.std(p[name]) == pytest.approx(3.0, rel=0.1)
+    assert np.max(np.abs(p["W2"])) > 3.0 * 3            # unbounded, unlike the uniform init
+    with pytest.raises(ValueError, match="init_scheme='he'"):
+        g.validate(dataclasses.replace(cfg, init_scheme="he"))
+
+
+def test_depth_conventions_read_table_iii_both_ways():
+    assert g.DEPTH_CONVENTIONS == {"hidden": 3, "linear": 2}
+    shapes = [g.param_shapes(30, 2, g.DEPTH_CONVENTIONS[c], 50, "concat") for c in ("hidden", "linear")]
+    n_linear = [sum(k.startswith("W") for k in s) for s in shapes]
+    assert n_linear == [4, 3]                           # 3 hidden + output; 2 hidden + output
+
+
 def one_member(values):
     return {k: np.array([v], dtype=float) for k, v in values.items()}
 

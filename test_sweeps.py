@@ -220,3 +220,14 @@ def test_bad_scheduler_is_refused(bad):
     pytest.importorskip("distributed")
     with pytest.raises(SystemExit, match="is not allowed"):
         sweeps.make_executor(1, scheduler=bad)
+
+
+def test_a_config_field_added_later_keeps_the_earlier_keys():
+    """init_scheme came after results were stored: at its earlier value it is not hashed."""
+    import hashlib
+    cfg = dataclasses.replace(SMALL, seed=3)
+    fields = dataclasses.asdict(cfg)
+    del fields["init_scheme"]
+    earlier = hashlib.sha1(json.dumps([fields], sort_keys=True).encode()).hexdigest()[:20]
+    assert sweeps.chunk_key([cfg]) == earlier
+    assert sweeps.chunk_key([dataclasses.replace(cfg, init_scheme="normal")]) != earlier
