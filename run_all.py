@@ -392,35 +392,6 @@ PHASE_COLORS = {g.GENERALIZATION: "#4caf50", g.GROKKING: "#ffd54f",
                 g.MEMORIZATION: "#7e57c2", g.CONFUSION: "#bdbdbd"}  # Fig. 5's colours
 
 
-def near_change(generalized):
-    """Cells within one grid step of a change: the cell or a 4-neighbour differs in
-    'generalized' (a (nx, ny) bool array in, the same shape out)."""
-    gen = np.asarray(generalized, dtype=bool)
-    near = np.zeros_like(gen)
-    near[1:, :] |= gen[1:, :] != gen[:-1, :]
-    near[:-1, :] |= gen[1:, :] != gen[:-1, :]
-    near[:, 1:] |= gen[:, 1:] != gen[:, :-1]
-    near[:, :-1] |= gen[:, 1:] != gen[:, :-1]
-    return near
-
-
-def adaptive_phase_grid(runner, label, make_config, xs, ys, seeds):
-    """Phases of every run on an (xs, ys) grid: seed 0 in every cell, then seeds
-    1 .. seeds−1 in every cell within one grid step of a change of 'generalized'.
-
-    make_config(x, y, seed) -> Config. Returns phases[i][j] = [phase of each seed].
-    """
-    first = runner.run(label, [make_config(x, y, 0) for x in xs for y in ys])
-    gen = np.array([s.generalized for s in first]).reshape(len(xs), len(ys))
-    phases = [[[first[i * len(ys) + j].phase] for j in range(len(ys))] for i in range(len(xs))]
-    cells = [tuple(c) for c in np.argwhere(near_change(gen))] if seeds > 1 else []
-    extra = runner.run(f"{label}-seeds", [make_config(xs[i], ys[j], s) for i, j in cells
-                                          for s in range(1, seeds)]) if cells else []
-    for k, (i, j) in enumerate(cells):
-        phases[i][j] += [s.phase for s in extra[k * (seeds - 1):(k + 1) * (seeds - 1)]]
-    return phases
-
-
 def grid_runs(xs, ys, phases):
     """Every generalized or memorizing run of a grid as (log10 x, log10 y, generalized):
     the runs a generalization/memorization boundary is fitted to (confusion, which
@@ -496,7 +467,7 @@ def fig5_data(p, runner):
                 return base_config(p, relation=rel, depth=depth, lr_enc=float(le), lr_dec=float(ld),
                                    seed=s, stop_when_decided=True)
             label = f"fig5-{rel}" if conv == g.DEFAULT_DEPTH_CONVENTION else f"fig5-{conv}-{rel}"
-            rels[rel] = grid_summary(lrs, lrs, adaptive_phase_grid(runner, label, make, lrs, lrs,
+            rels[rel] = grid_summary(lrs, lrs, sweeps.adaptive_phase_grid(runner, label, make, lrs, lrs,
                                                                    p.fig5_seeds))
         out["conventions"][conv] = {"depth": depth, "relations": rels}
     out["sgd"] = sgd_columns(p, runner)
@@ -829,7 +800,7 @@ def fig8_data(p, runner):
         def make(wd, ld, s, rel=rel):
             return base_config(p, relation=rel, lr_enc=p.fig8_eta_enc, lr_dec=float(ld),
                                wd_dec=float(wd), seed=s, stop_when_decided=True)
-        out["relations"][rel] = grid_summary(wds, lrs, adaptive_phase_grid(
+        out["relations"][rel] = grid_summary(wds, lrs, sweeps.adaptive_phase_grid(
             runner, f"fig8-{rel}", make, wds, lrs, p.fig5_seeds))
     return out
 
@@ -1075,13 +1046,8 @@ def write_report(out_dir):
             d = json.load(f)
         lines.append(f"| {name} | {d.get('preset')} | {d.get('budget', '-')} | {d.get('seconds')} |")
         rows += figure.claims(d)
-    lines += ["", "Verdicts, fixed before measuring: a slope holds within ±0.3 of the claim; a "
-              "boundary is the same across relations or weight decays within one grid step; a "
-              "bound holds if every point is under it within 2 binomial standard errors (partly: "
-              "3 in 4); Monte Carlo agrees within 3 standard errors; Eq. (5) agrees roughly "
-              "within 0.1 (partly: 0.2). 'not measurable' means the grid holds no such boundary "
-              "at this budget.", "",
-              "| claim | paper | this code | verdict |", "|---|---|---|---|"]
+    lines += ["", "## Verdict rules, fixed before measuring", ""] + [f"- {r}" for r in verdicts.RULES]
+    lines += ["", "## Claims", "", "| claim | paper | this code | verdict |", "|---|---|---|---|"]
     lines += [f"| {c} | {p} | {o} | {v} |" for c, p, o, v in rows]
     with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

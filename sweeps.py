@@ -492,6 +492,37 @@ def _left_early(configs, summaries):
                if s is not None and s.diverged_at is None and s.stopped_at < c.steps)
 
 
+# --- Grids that add seeds where the phase changes (Figs. 5 and 8) ----------------------
+
+def near_change(generalized):
+    """Cells within one grid step of a change: the cell or a 4-neighbour differs in
+    'generalized' (a (nx, ny) bool array in, the same shape out)."""
+    gen = np.asarray(generalized, dtype=bool)
+    near = np.zeros_like(gen)
+    near[1:, :] |= gen[1:, :] != gen[:-1, :]
+    near[:-1, :] |= gen[1:, :] != gen[:-1, :]
+    near[:, 1:] |= gen[:, 1:] != gen[:, :-1]
+    near[:, :-1] |= gen[:, 1:] != gen[:, :-1]
+    return near
+
+
+def adaptive_phase_grid(runner, label, make_config, xs, ys, seeds):
+    """Phases of every run on an (xs, ys) grid: seed 0 in every cell, then seeds
+    1 .. seeds−1 in every cell within one grid step of a change of 'generalized'.
+
+    make_config(x, y, seed) -> Config. Returns phases[i][j] = [phase of each seed].
+    """
+    first = runner.run(label, [make_config(x, y, 0) for x in xs for y in ys])
+    gen = np.array([s.generalized for s in first]).reshape(len(xs), len(ys))
+    phases = [[[first[i * len(ys) + j].phase] for j in range(len(ys))] for i in range(len(xs))]
+    cells = [tuple(c) for c in np.argwhere(near_change(gen))] if seeds > 1 else []
+    extra = runner.run(f"{label}-seeds", [make_config(xs[i], ys[j], s) for i, j in cells
+                                          for s in range(1, seeds)]) if cells else []
+    for k, (i, j) in enumerate(cells):
+        phases[i][j] += [s.phase for s in extra[k * (seeds - 1):(k + 1) * (seeds - 1)]]
+    return phases
+
+
 # --- Benchmark: one training step (python run_all.py --bench) --------------------------
 
 def _median_ms(fn, reps, warm=5):

@@ -22,9 +22,9 @@ def test_crossing_down_interpolates_on_log_axes():
 
 def test_near_change_marks_both_sides_of_every_edge():
     gen = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 1]], dtype=bool)
-    near = ra.near_change(gen)
+    near = sweeps.near_change(gen)
     np.testing.assert_array_equal(near, [[0, 1, 1], [1, 1, 1], [0, 1, 1]])
-    assert not ra.near_change(np.ones((3, 3), dtype=bool)).any()
+    assert not sweeps.near_change(np.ones((3, 3), dtype=bool)).any()
 
 
 def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, capsys):

@@ -32,6 +32,40 @@ def _check_runs(*columns):
     return n
 
 
+# --- The rules as the report states them ---------------------------------------------
+
+RULES = (
+    "Every interval is a 95% interval: bootstrap (1,000 resamples of the runs or seeds) for "
+    "fitted slopes, ratios and crossings; Wilson score for a proportion P(generalized) at one point.",
+    "'Generalized' is Table IV's generalization or grokking. A phase boundary is fitted to the "
+    "generalized and memorizing runs (confusion, which trains nothing, sits on neither side) as a "
+    "logistic regression of 'generalized' on the log learning rates; its slope is −β1/β2.",
+    "A claimed slope holds when it lies in the slope's interval and the rival value (−1 against "
+    "+1) does not; inconclusive when both do, or the fit has no interval; does not hold when it "
+    "lies outside. Fig. 8's slope 0 holds when 0 lies in the interval unless the interval also "
+    "holds both ±1 (inconclusive).",
+    "The boundary's place is the critical ratio η_dec/η_enc where P(generalized) = ½ with the "
+    "slope held at +1. 'The same for every relation' holds when the relations' intervals share a "
+    "value, does not hold when two are disjoint; 'ratio ≲ 10' holds when every interval lies "
+    "within half a decade of 10, does not hold when one lies wholly outside.",
+    "Eq. (12) is an upper bound: it holds when no measured P(generalized) lies significantly "
+    "above it (Wilson interval wholly above); it does not hold otherwise.",
+    "Fig. 3: a crossing outside the grid is reported as 'below'/'above' the grid edge, never "
+    "clamped. The smallest-gap variant holds when it is the expected one and its interval "
+    "overlaps no other variant's; does not hold when another variant's interval lies wholly "
+    "below the expected one's; inconclusive otherwise.",
+    "Fig. 7: the peak depth must be interior, generalize in most of its seeds, and exceed each "
+    "neighbour's mean test accuracy by more than 2√(se_peak² + se_neighbour²); the shallowest "
+    "depth must be confusion and the deepest memorization in most seeds. Only the separation "
+    "failing makes it inconclusive.",
+    "Theorem 1 holds when generalized runs have median cluster ratio < 0.2 and memorized runs "
+    "> 0.5, with median embedding displacements within a factor 3 of each other "
+    "(inconclusive otherwise, or with an empty group); the zero-loss premise is reported.",
+    "Statics and the repon theory (exact computations): Monte Carlo agrees within 3 standard "
+    "errors; Eq. (5) agrees roughly with the Monte Carlo bound within 0.1 (partly: 0.2).",
+)
+
+
 # --- Logistic regression by Newton's method ------------------------------------------
 
 def logistic_fit(X, y, ridge=1e-2, iters=100, tol=1e-10):
