@@ -34,7 +34,7 @@ RELATIONS = ("mod3", "mod5", "greater", "bipartite")  # Table I; also any "mod<k
 
 
 def _check_n(n):
-    if not isinstance(n, (int, np.integer)) or n < 2:
+    if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)) or n < 2:
         raise ValueError(f"n={n!r} is not allowed: n must be an integer >= 2")
 
 
@@ -171,35 +171,49 @@ def _bad(name, value, allowed):
     raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
 
 
+def _is_int(v):
+    """A whole number that is not a bool (True would otherwise pass as 1)."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_real(v):
+    """A real number that is not a bool or a string ('0.01' would otherwise reach NumPy)."""
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
 def validate(cfg):
     """Raise ValueError naming the first bad field of cfg and what is allowed."""
     relation_matrix(cfg.relation, cfg.n)  # checks relation and n
-    if cfg.mode not in MODES:
-        _bad("mode", cfg.mode, f"use one of {MODES}")
-    if cfg.optimizer not in OPTIMIZERS:
-        _bad("optimizer", cfg.optimizer, f"use one of {OPTIMIZERS}")
-    if cfg.dtype not in DTYPES:
-        _bad("dtype", cfg.dtype, f"use one of {DTYPES}")
-    if cfg.init_scheme not in INIT_SCHEMES:
-        _bad("init_scheme", cfg.init_scheme, f"use one of {INIT_SCHEMES}")
+    for name, allowed in (("mode", MODES), ("optimizer", OPTIMIZERS), ("dtype", DTYPES),
+                          ("init_scheme", INIT_SCHEMES)):
+        if getattr(cfg, name) not in allowed:
+            _bad(name, getattr(cfg, name), f"use one of {allowed}")
     for name in ("d", "width", "steps", "eval_every"):
         v = getattr(cfg, name)
-        if not isinstance(v, (int, np.integer)) or v < 1:
+        if not _is_int(v) or v < 1:
             _bad(name, v, "must be an integer >= 1")
-    if not isinstance(cfg.depth, (int, np.integer)) or cfg.depth < 0:
+    if not _is_int(cfg.depth) or cfg.depth < 0:
         _bad("depth", cfg.depth, "must be an integer >= 0 (hidden layers)")
-    if not (isinstance(cfg.frac, (int, float, np.floating)) and 0 < cfg.frac <= 1):
-        _bad("frac", cfg.frac, "the training fraction must lie in (0, 1]")
+    if not _is_int(cfg.seed) or cfg.seed < 0:
+        _bad("seed", cfg.seed, "must be an integer >= 0")
+    if not (_is_real(cfg.frac) and 0 < cfg.frac < 1):
+        _bad("frac", cfg.frac, "the training fraction must lie in (0, 1): Table IV's phases "
+             "need a test set")
+    if round(cfg.frac * cfg.n ** 2) >= cfg.n ** 2:
+        _bad("frac", cfg.frac, f"leaves no test pair for n={cfg.n} (round(frac·n²) = n²): Table "
+             "IV's phases need a test accuracy")
     for name in ("lr_enc", "lr_dec", "wd_enc", "wd_dec"):
         v = getattr(cfg, name)
-        if not (np.isfinite(v) and v >= 0):
+        if not (_is_real(v) and np.isfinite(v) and v >= 0):
             _bad(name, v, "must be a finite number >= 0")
     for name in ("init_enc", "init_dec"):
         v = getattr(cfg, name)
-        if not (np.isfinite(v) and v > 0):
+        if not (_is_real(v) and np.isfinite(v) and v > 0):
             _bad(name, v, "must be a finite number > 0")
-    if cfg.grok_gap is not None and (not isinstance(cfg.grok_gap, (int, np.integer)) or cfg.grok_gap < 1):
+    if cfg.grok_gap is not None and (not _is_int(cfg.grok_gap) or cfg.grok_gap < 1):
         _bad("grok_gap", cfg.grok_gap, "must be None or an integer >= 1")
+    if not isinstance(cfg.stop_when_decided, (bool, np.bool_)):
+        _bad("stop_when_decided", cfg.stop_when_decided, "must be True or False")
     return cfg
 
 
@@ -443,7 +457,7 @@ class History:
     config: Config
     steps: np.ndarray            # evaluation steps (number of updates done)
     train_loss: np.ndarray
-    test_loss: np.ndarray        # NaN when there is no test pair (frac = 1)
+    test_loss: np.ndarray        # on the held-out pairs (validate demands at least one)
     train_acc: np.ndarray
     test_acc: np.ndarray
     all_acc: np.ndarray          # accuracy over all n² pairs (Fig. 3)

@@ -260,6 +260,17 @@ def test_stop_when_decided_keeps_the_phase():
     ("depth", -1, "depth=-1"),
     ("optimizer", "rmsprop", "optimizer='rmsprop'"),
     ("init_enc", 0.0, "init_enc=0.0"),
+    ("seed", -1, "seed=-1"),
+    ("seed", None, "seed=None"),
+    ("seed", 1.5, "seed=1.5"),
+    ("lr_enc", "0.01", "lr_enc='0.01'"),
+    ("steps", True, "steps=True"),
+    ("frac", True, "frac=True"),
+    ("n", True, "n=True"),
+    ("stop_when_decided", "no", "stop_when_decided='no'"),
+    ("frac", 1, "frac=1"),
+    ("frac", 0.9995, "leaves no test pair"),
+    ("grok_gap", False, "grok_gap=False"),
 ])
 def test_bad_config_raises_naming_the_value(field, value, words):
     with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(".", r"\.")) as err:

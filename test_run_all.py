@@ -98,3 +98,65 @@ def test_dask_local_cluster_gives_the_local_results_bit_for_bit(tmp_path):
                              "--cache", str(tmp_path / "cb")]) == 0
     a, b = figure_data(tmp_path / "a"), figure_data(tmp_path / "b")
     assert len(a) == 4 and a == b
+
+
+def smoke_args(tmp_path, *more):
+    return ["--preset", "smoke", "--jobs", "1", "--out", str(tmp_path / "out"),
+            "--cache", str(tmp_path / "cache"), *more]
+
+
+def one_error_line(capsys):
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert "Traceback" not in err and len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+def test_cache_that_is_a_file_is_refused_before_computing(tmp_path, capsys, monkeypatch):
+    (tmp_path / "cache").write_text("not a folder")
+    monkeypatch.setattr(sweeps, "run_chunk", lambda configs: pytest.fail("computed anyway"))
+    assert ra.main(smoke_args(tmp_path, "--only", "fig5")) == 2
+    assert "is a file, not a folder" in one_error_line(capsys)
+
+
+def test_unwritable_output_folder_is_refused_before_computing(tmp_path, capsys, monkeypatch):
+    (tmp_path / "blocker").write_text("")
+    monkeypatch.setattr(sweeps, "run_chunk", lambda configs: pytest.fail("computed anyway"))
+    args = smoke_args(tmp_path, "--only", "fig5")
+    args[args.index("--out") + 1] = str(tmp_path / "blocker" / "figs")   # a folder inside a file
+    assert ra.main(args) == 2
+    assert "is not writable" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("content, words", [(None, "is missing"), ('{"eta": [1, 2', "is unreadable")])
+def test_replot_without_good_data_is_one_error_line(tmp_path, capsys, content, words):
+    (tmp_path / "out").mkdir()
+    if content is not None:
+        (tmp_path / "out" / "fig5.json").write_text(content)
+    assert ra.main(smoke_args(tmp_path, "--only", "fig5", "--replot")) == 2
+    assert words in one_error_line(capsys)
+
+
+def test_corrupt_data_of_another_figure_leaves_a_whole_report(tmp_path, capsys):
+    assert ra.main(smoke_args(tmp_path, "--only", "fig4,fig5")) == 0
+    (tmp_path / "out" / "fig5.json").write_text('{"conventions": ')        # cut mid-write
+    capsys.readouterr()
+    assert ra.main(smoke_args(tmp_path, "--only", "fig4")) == 2
+    assert "fig5.json is unreadable" in one_error_line(capsys)
+    report = (tmp_path / "out" / "REPORT.md").read_text()
+    assert "| fig5 | data file unreadable |" in report and "Eq. (12) at" in report
+    assert report.endswith("\n") and not list((tmp_path / "out").glob("*.tmp*"))
+
+
+def test_report_puts_quick_and_paper_budget_side_by_side(tmp_path, monkeypatch):
+    monkeypatch.setattr(ra, "FIG_DIR", str(tmp_path / "figures"))
+    args = ["--preset", "smoke", "--jobs", "1", "--cache", str(tmp_path / "cache"), "--only", "fig7"]
+    assert ra.main(args + ["--out", str(tmp_path / "figures")]) == 0
+    report = (tmp_path / "figures" / "REPORT.md").read_text()
+    assert "| claim | paper | quick: this code | quick: verdict | paper budget: this code | " \
+           "paper budget: verdict |" in report
+    assert "| pending | pending |" in report                    # no paper-budget data yet
+    assert ra.main(args + ["--out", str(tmp_path / "figures" / "paper")]) == 0
+    report = (tmp_path / "figures" / "REPORT.md").read_text()
+    fig7 = [ln for ln in report.splitlines() if ln.startswith("| Fig. 7")][0]
+    assert "pending" not in fig7
