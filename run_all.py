@@ -30,6 +30,7 @@ import verdicts
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 FIG_DIR = os.path.join(ROOT, "figures")
+DEFAULT_FIG_DIR = FIG_DIR   # README's findings are rewritten only for the repository's own figures
 DEFAULT_PRESET = "quick"   # its figures are the ones in figures/; other presets write below it
 CACHE_DIR = os.path.join(ROOT, ".cache")
 
@@ -1098,6 +1099,59 @@ def write_report(out_dir):
     return errors
 
 
+# --- README: what each run found, generated from the same data --------------------------
+
+README = os.path.join(ROOT, "README.md")
+
+
+def findings(folder):
+    """A few sentences on the headline network claims, from a preset's saved data."""
+    out = []
+    try:
+        d5, d6, d7, d8 = (load_figure_data(folder, n) for n in ("fig5", "fig6", "fig7", "fig8"))
+    except DataFileError as err:
+        return f"(not generated: {err})"
+    if d5:
+        for conv, c in d5["conventions"].items():
+            slopes = ", ".join(f"{rel} {verdicts.Interval(**r['slope']).text()}"
+                               for rel, r in c["relations"].items())
+            out.append(f"Fig. 5 boundary slopes, depth {c['depth']} ({conv} reading), with 95% "
+                       f"intervals: {slopes} (the text says −1, Eq. (12) implies +1).")
+    if d6:
+        parts = []
+        for s in d6["settings"]:
+            pts, over_eq, _ = count_over_bounds(s["curves"], d6["bound_equal_sigmas"])
+            parts.append(f"{setting_name(s)}: {pts - over_eq}/{pts}")
+        out.append("Fig. 6 points not significantly above Eq. (12) (σ_a = σ_c): " + "; ".join(parts) + ".")
+    if d7:
+        k, verdict = goldilocks_verdict(d7)
+        out.append(f"Fig. 7 peaks at depth {d7['depths'][k]} (phases there: "
+                   f"{', '.join(d7['phases'][k])}); Goldilocks verdict: {verdict}.")
+    if d8:
+        slopes = ", ".join(f"{rel} {verdicts.Interval(**r['slope']).text()}"
+                           for rel, r in d8["relations"].items())
+        out.append(f"Fig. 8 boundary slope in (log wd_dec, log η_dec): {slopes} (the paper: 0).")
+    return " ".join(out) if out else "pending: no network figure finished yet."
+
+
+def update_readme_findings(label, folder, readme=README):
+    """Replace the text between the README's markers for `label` by findings(folder)."""
+    begin, end = f"<!-- begin {label} findings -->", f"<!-- end {label} findings -->"
+    if not os.path.exists(readme):
+        return
+    with open(readme) as f:
+        text = f.read()
+    if begin not in text or end not in text:
+        return
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    new = f"{head}{begin}\n{findings(folder)}\n{end}{tail}"
+    tmp = f"{readme}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(new)
+    os.replace(tmp, readme)
+
+
 # --- Main ---------------------------------------------------------------------------
 
 def out_dir_of(preset_name):
@@ -1193,6 +1247,9 @@ def run_figures(args, preset):
     main_report = [os.path.abspath(folder) for _, folder in report_columns(FIG_DIR)]
     if os.path.abspath(args.out) in main_report[1:] and os.path.isdir(FIG_DIR):
         errors += write_report(FIG_DIR)       # the main report shows quick and paper side by side
+    if os.path.abspath(args.out) in main_report and os.path.abspath(FIG_DIR) == DEFAULT_FIG_DIR:
+        for (label, folder) in report_columns(FIG_DIR):
+            update_readme_findings(label, folder)
     print(f"all done in {time.time() - t_all:.1f} s; report: {os.path.join(args.out, 'REPORT.md')}")
     return errors
 

@@ -3,6 +3,7 @@ to end, the cache, the command line.
 """
 import dataclasses
 import json
+import os
 
 import numpy as np
 import pytest
@@ -75,6 +76,24 @@ def test_bad_command_line_is_refused(capsys):
     assert "fig9" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         ra.parse_args(["--preset", "huge"])
+    with pytest.raises(SystemExit):
+        ra.parse_args(["--only", ""])                     # not "every figure"
+    assert "names no figure" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        ra.parse_args(["--only", " , "])
+
+
+def test_jobs_are_capped_at_the_cores_with_a_note(capsys, monkeypatch):
+    monkeypatch.setattr(ra.os, "cpu_count", lambda: 2)
+    assert ra.parse_args(["--jobs", "1000"]).jobs == 2
+    assert "--jobs 1000 is more than the 2 cores" in capsys.readouterr().err
+    assert ra.parse_args(["--jobs", "1"]).jobs == 1
+
+
+def test_non_default_presets_write_under_their_own_folder():
+    assert ra.parse_args([]).out == ra.FIG_DIR
+    assert ra.parse_args(["--preset", "smoke"]).out == os.path.join(ra.FIG_DIR, "smoke")
+    assert ra.parse_args(["--preset", "paper"]).out == os.path.join(ra.FIG_DIR, "paper")
 
 
 def figure_data(out):
@@ -160,3 +179,14 @@ def test_report_puts_quick_and_paper_budget_side_by_side(tmp_path, monkeypatch):
     report = (tmp_path / "figures" / "REPORT.md").read_text()
     fig7 = [ln for ln in report.splitlines() if ln.startswith("| Fig. 7")][0]
     assert "pending" not in fig7
+
+
+def test_readme_findings_are_generated_between_their_markers(tmp_path):
+    assert ra.main(smoke_args(tmp_path, "--only", "fig5,fig7")) == 0
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- begin quick findings -->\nold text\n<!-- end quick findings -->\nrest\n")
+    ra.update_readme_findings("quick", str(tmp_path / "out"), readme=str(readme))
+    text = readme.read_text()
+    assert "old text" not in text and text.startswith("intro\n") and text.endswith("rest\n")
+    assert "Fig. 5 boundary slopes" in text and "Fig. 7 peaks at depth" in text
+    assert "pending" in ra.findings(str(tmp_path / "nothing-here"))
