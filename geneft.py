@@ -31,6 +31,7 @@ import numpy as np
 # --- Section II, Table I: relations and data ---------------------------------
 
 RELATIONS = ("mod3", "mod5", "greater", "bipartite")  # Table I; also any "mod<k>"
+# Beyond Table I: "preorder<k>", a total preorder (transitive and reflexive, not symmetric).
 
 
 def _check_n(n):
@@ -73,6 +74,15 @@ def bipartite_relation(n, seed=None):
     return (in_s[:, None] != in_s[None, :]).astype(np.int8)
 
 
+def preorder_relation(n, k):
+    """Beyond Table I, a total preorder of k tiers: R[x, y] = 1 iff x mod k ≤ y mod k.
+    Reflexive and transitive but not symmetric; elements of one tier are interchangeable,
+    so |Aut G| = Π (tier size)! (no tier can move: the tiers are ordered)."""
+    _check_n(n)
+    x = np.arange(n) % k
+    return (x[:, None] <= x[None, :]).astype(np.int8)
+
+
 def relation_kind(name):
     """Table I name -> (kind, k): ('equivalence', k) for 'mod<k>', ('bipartite', 2),
     ('total_order', None) for 'greater'. The one place a relation name is parsed."""
@@ -83,8 +93,11 @@ def relation_kind(name):
         return "bipartite", 2
     if name == "greater":
         return "total_order", None
-    raise ValueError(
-        f"relation={name!r} is not allowed: use one of {RELATIONS} or 'mod<k>' (k >= 1)")
+    m = re.fullmatch(r"preorder(\d+)", str(name))
+    if m and int(m.group(1)) >= 2:
+        return "total_preorder", int(m.group(1))
+    raise ValueError(f"relation={name!r} is not allowed: use one of {RELATIONS}, 'mod<k>' (k >= 1) "
+                     "or 'preorder<k>' (k >= 2)")
 
 
 def relation_matrix(name, n, seed=None):
@@ -95,6 +108,8 @@ def relation_matrix(name, n, seed=None):
         return modk_relation(n, k)
     if kind == "total_order":
         return greater_relation(n)
+    if kind == "total_preorder":
+        return preorder_relation(n, k)
     return bipartite_relation(n, seed)
 
 
@@ -431,6 +446,8 @@ PHASES = (GENERALIZATION, GROKKING, MEMORIZATION, CONFUSION)
 # Runs that end generalized: Table IV's generalization and grokking (Fig. 8's caption
 # calls grokking delayed generalization). P(generalization) in Figs. 5, 6 and 8 counts these.
 GENERALIZED = frozenset({GENERALIZATION, GROKKING})
+PHASE_COLORS = {GENERALIZATION: "#4caf50", GROKKING: "#ffd54f",   # Fig. 5's colours
+                MEMORIZATION: "#7e57c2", CONFUSION: "#bdbdbd"}
 ACC_THRESHOLD = 0.9  # Table IV
 
 

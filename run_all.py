@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import beyond
 import geneft as g
 import repons
 import statics
@@ -72,12 +73,23 @@ class Preset:
     q1_dims: tuple              # Open Question 1: embedding dimensions d
     q1_ratios: tuple
     q1_seeds: int
+    gold_relations: tuple       # beyond the paper: Goldilocks zone across relations ...
+    gold_depths: tuple
+    gold_widths: tuple
+    gold_seeds: int
+    gold_frac_factor: float     # ... each trained at this multiple of its Eq. (4) p_c
     chunk: int                  # runs per cached ensemble: what an interrupt can lose
     relations: tuple = ("mod3", "greater", "bipartite")
     results_in_repo: bool = False  # append finished ensembles to figures/<preset>/<fig>.jsonl
 
+    def config(self, **kw):
+        """Table III config at the preset's size and budget; kw overrides fields."""
+        return dataclasses.replace(g.Config(n=self.n, steps=self.steps, eval_every=self.eval_every,
+                                            dtype=self.dtype), **kw)
+
 
 BOTH_DEPTHS = ("hidden", "linear")
+GOLD_RELATIONS = ("mod3", "mod5", "greater", "bipartite", "preorder3")
 FIG6_ALL = (("both", "adam", "hidden"), ("embeddings", "adam", "hidden"), ("normal", "adam", "hidden"),
             ("both", "sgd", "hidden"), ("both", "adam", "linear"))
 
@@ -90,7 +102,9 @@ PRESETS = {
                     sgd_ratios=(0.1, 10.0), sgd_seeds=2,
                     fig6_init=(1.0,), fig6_settings=FIG6_ALL, fig6_ratios=(0.1, 10.0), fig6_seeds=2,
                     fig7_depths=(0, 1, 2), fig7_seeds=2, thm1_seeds=1, wd_grid=(-3, -1, 2),
-                    fig8_eta_enc=1e-3, q1_dims=(1, 3), q1_ratios=(0.1, 10.0), q1_seeds=1, chunk=4),
+                    fig8_eta_enc=1e-3, q1_dims=(1, 3), q1_ratios=(0.1, 10.0), q1_seeds=1,
+                    gold_relations=("mod3", "preorder3"), gold_depths=(0, 1, 3), gold_widths=(5, 10),
+                    gold_seeds=1, gold_frac_factor=3.0, chunk=4),
     "quick": Preset("quick", n=30, steps=3000, eval_every=6, dtype="float32",
                     fig2_fracs=(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), fig2_seeds=5,
                     fig2_orders=200,
@@ -102,7 +116,9 @@ PRESETS = {
                     fig6_ratios=(0.1, 1.0, 10.0, 100.0), fig6_seeds=8,
                     fig7_depths=(0, 1, 2, 3, 5, 8), fig7_seeds=3, thm1_seeds=3, wd_grid=(-4, -1, 4),
                     fig8_eta_enc=1e-5 * 100_000 / 3000, q1_dims=(1, 2, 3, 5, 8),
-                    q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, chunk=16),
+                    q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, gold_relations=GOLD_RELATIONS,
+                    gold_depths=(0, 1, 2, 4, 8), gold_widths=(5, 10, 50), gold_seeds=2,
+                    gold_frac_factor=3.0, chunk=16),
     "paper": Preset("paper", n=30, steps=100_000, eval_every=100, dtype="float32",
                     fig2_fracs=tuple(np.round(np.arange(0.05, 1.0, 0.05), 2)), fig2_seeds=20,
                     fig2_orders=1000,
@@ -114,15 +130,10 @@ PRESETS = {
                     fig6_ratios=(0.01, 0.1, 1.0, 10.0, 100.0), fig6_seeds=8,
                     fig7_depths=tuple(range(0, 11)), fig7_seeds=5, thm1_seeds=5,
                     wd_grid=(-5, -1, 5), fig8_eta_enc=1e-5, q1_dims=(1, 2, 3, 5, 8),
-                    q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, chunk=8,
-                    results_in_repo=True),
+                    q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, gold_relations=GOLD_RELATIONS,
+                    gold_depths=(0, 1, 2, 3, 4, 6, 8), gold_widths=(5, 10, 50), gold_seeds=3,
+                    gold_frac_factor=3.0, chunk=8, results_in_repo=True),
 }
-
-
-def base_config(p, **kw):
-    """Table III config at the preset's size; kw overrides fields."""
-    return dataclasses.replace(g.Config(n=p.n, steps=p.steps, eval_every=p.eval_every,
-                                        dtype=p.dtype), **kw)
 
 
 def log_grid(spec):
@@ -244,7 +255,7 @@ def fig3_data(p, runner):
     out = {"fracs": fr, "seeds": p.fig3_seeds, "budget": p.steps, "n": p.n,
            "variants": [v[0] for v in FIG3_VARIANTS], "relations": {}}
     for rel in ("mod3", "greater"):
-        cfgs = [base_config(p, relation=rel, mode=mode, depth=nh, width=w, frac=f, seed=s)
+        cfgs = [p.config(relation=rel, mode=mode, depth=nh, width=w, frac=f, seed=s)
                 for _, mode, nh, w in FIG3_VARIANTS for f in fr for s in range(p.fig3_seeds)]
         res = runner.run(f"fig3-{rel}", cfgs)
         acc = np.array([r.all_acc for r in res]).reshape(len(FIG3_VARIANTS), len(fr), p.fig3_seeds)
@@ -389,9 +400,6 @@ def fig4_claims(d):
 
 # --- Fig. 5: phases over the learning rates (and the grid tools Fig. 8 shares) -------
 
-PHASE_COLORS = {g.GENERALIZATION: "#4caf50", g.GROKKING: "#ffd54f",
-                g.MEMORIZATION: "#7e57c2", g.CONFUSION: "#bdbdbd"}  # Fig. 5's colours
-
 
 def grid_runs(xs, ys, phases):
     """Every generalized or memorizing run of a grid as (log10 x, log10 y, generalized):
@@ -420,7 +428,7 @@ def plot_phase_grid(ax, xs, ys, r, xlabel, title):
     written in cells with more than one run, the fitted boundary dashed."""
     from matplotlib.colors import ListedColormap
     x, y = np.log10(xs), np.log10(ys)
-    cmap = ListedColormap([PHASE_COLORS[ph] for ph in g.PHASES])
+    cmap = ListedColormap([g.PHASE_COLORS[ph] for ph in g.PHASES])
     major = [[max(g.PHASES, key=cell.count) for cell in col] for col in r["phases"]]
     codes = np.array([[g.PHASES.index(ph) for ph in col] for col in major]).T
     ax.pcolormesh(_edges(x), _edges(y), codes, cmap=cmap, vmin=-0.5, vmax=3.5)
@@ -439,7 +447,7 @@ def plot_phase_grid(ax, xs, ys, r, xlabel, title):
 
 def phase_legend(fig):
     import matplotlib.pyplot as plt
-    handles = [plt.Rectangle((0, 0), 1, 1, color=PHASE_COLORS[ph]) for ph in g.PHASES]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=g.PHASE_COLORS[ph]) for ph in g.PHASES]
     fig.legend(handles, list(g.PHASES), loc="lower center", ncol=4, frameon=False)
 
 
@@ -459,13 +467,13 @@ def fig5_data(p, runner):
     the phase changes; plus an SGD control on mod3: columns at fixed η_enc, η_dec = ratio · η_enc.
     """
     lrs = log_grid(p.lr_grid)
-    out = {"eta": lrs.tolist(), "budget": p.steps, "gap": base_config(p).gap,
+    out = {"eta": lrs.tolist(), "budget": p.steps, "gap": p.config().gap,
            "seeds_near_change": p.fig5_seeds, "conventions": {}}
     for conv in p.depth_conventions:
         depth, rels = g.DEPTH_CONVENTIONS[conv], {}
         for rel in p.relations:
             def make(le, ld, s, rel=rel, depth=depth):
-                return base_config(p, relation=rel, depth=depth, lr_enc=float(le), lr_dec=float(ld),
+                return p.config(relation=rel, depth=depth, lr_enc=float(le), lr_dec=float(ld),
                                    seed=s, stop_when_decided=True)
             label = f"fig5-{rel}" if conv == g.DEFAULT_DEPTH_CONVENTION else f"fig5-{conv}-{rel}"
             rels[rel] = grid_summary(lrs, lrs, sweeps.adaptive_phase_grid(runner, label, make, lrs, lrs,
@@ -480,7 +488,7 @@ def sgd_columns(p, runner):
     over p.sgd_ratios, p.sgd_seeds seeds; P(generalized) and the critical ratio per column."""
     cols = []
     for le in p.sgd_eta_enc:
-        cfgs = [base_config(p, relation="mod3", optimizer="sgd", lr_enc=le, lr_dec=le * r, seed=s,
+        cfgs = [p.config(relation="mod3", optimizer="sgd", lr_enc=le, lr_dec=le * r, seed=s,
                             stop_when_decided=True) for r in p.sgd_ratios for s in range(p.sgd_seeds)]
         res = runner.run(f"fig5-sgd-{le:g}", cfgs)
         phases = [[s.phase for s in res[k * p.sgd_seeds:(k + 1) * p.sgd_seeds]]
@@ -595,7 +603,7 @@ def p_gen_curve(p, runner, label, ratios, seeds, optimizer="adam", **overrides):
 
     Generalized counts Table IV's generalization and grokking (geneft.GENERALIZED).
     """
-    cfgs = [base_config(p, optimizer=optimizer, seed=s, stop_when_decided=True, **overrides,
+    cfgs = [p.config(optimizer=optimizer, seed=s, stop_when_decided=True, **overrides,
                         **dict(zip(("lr_enc", "lr_dec"), learning_rates(p, optimizer, r))))
             for r in ratios for s in range(seeds)]
     res = runner.run(label, cfgs)
@@ -718,7 +726,7 @@ def fig7_data(p, runner):
     every run's Table IV phase."""
     out = {"depths": list(p.fig7_depths), "seeds": p.fig7_seeds, "budget": p.steps,
            "train": [], "test": [], "test_sd": [], "train_sd": [], "test_runs": [], "phases": []}
-    cfgs = [base_config(p, relation="mod3", width=10, frac=0.3, depth=dep, seed=s)
+    cfgs = [p.config(relation="mod3", width=10, frac=0.3, depth=dep, seed=s)
             for dep in p.fig7_depths for s in range(p.fig7_seeds)]
     res = runner.run("fig7", cfgs)
     for k in range(len(p.fig7_depths)):
@@ -742,8 +750,8 @@ def fig7_plot(data, path):
     offsets = np.linspace(-0.15, 0.15, data["seeds"]) if data["seeds"] > 1 else [0.0]
     for dep, accs, phases in zip(data["depths"], data["test_runs"], data["phases"]):
         for dx, acc, ph in zip(offsets, accs, phases):
-            ax.plot(dep + dx, acc, "o", ms=6, color=PHASE_COLORS[ph], mec="k", mew=0.4)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=PHASE_COLORS[ph], mec="k", label=ph)
+            ax.plot(dep + dx, acc, "o", ms=6, color=g.PHASE_COLORS[ph], mec="k", mew=0.4)
+    handles = [plt.Line2D([], [], marker="o", ls="", color=g.PHASE_COLORS[ph], mec="k", label=ph)
                for ph in g.PHASES]
     ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, fontsize=7,
               loc="upper left", bbox_to_anchor=(1.01, 1.0), title="each run's test acc. by phase",
@@ -799,7 +807,7 @@ def fig8_data(p, runner):
            "seeds_near_change": p.fig5_seeds, "relations": {}}
     for rel in p.relations:
         def make(wd, ld, s, rel=rel):
-            return base_config(p, relation=rel, lr_enc=p.fig8_eta_enc, lr_dec=float(ld),
+            return p.config(relation=rel, lr_enc=p.fig8_eta_enc, lr_dec=float(ld),
                                wd_dec=float(wd), seed=s, stop_when_decided=True)
         out["relations"][rel] = grid_summary(wds, lrs, sweeps.adaptive_phase_grid(
             runner, f"fig8-{rel}", make, wds, lrs, p.fig5_seeds))
@@ -866,7 +874,7 @@ def embedding_displacement(cfg, final_E):
 def theorem1_data(p, runner):
     """Theorem 1 on trained mod3 networks (Table III), runs grouped by the phase they ended
     in: each run's cluster ratio, how far its embeddings moved, its final training loss."""
-    cfgs = [base_config(p, relation="mod3", lr_enc=le, lr_dec=ld, seed=s)
+    cfgs = [p.config(relation="mod3", lr_enc=le, lr_dec=ld, seed=s)
             for _, le, ld in THM1_RUNS for s in range(p.thm1_seeds)]
     res = runner.run("theorem1", cfgs)
     labels = g.class_labels(g.relation_matrix("mod3", p.n)).tolist()
@@ -901,7 +909,7 @@ def theorem1_plot(data, path):
     axes[0][0].legend(fontsize=7, loc="best", framealpha=0.9)
     ax = axes[0][-1]
     for r in data["runs"]:
-        ax.plot(r["displacement"], r["ratio"], "o", color=PHASE_COLORS[r["phase"]], mec="k", mew=0.4)
+        ax.plot(r["displacement"], r["ratio"], "o", color=g.PHASE_COLORS[r["phase"]], mec="k", mew=0.4)
     ax.set(xlabel="embedding displacement |E − E_init| / |E_init|", ylabel="cluster ratio",
            title="every run, coloured by phase")
     fig.suptitle(f"Theorem 1: mod3 embeddings after {data['budget']} steps")
@@ -1006,6 +1014,7 @@ FIGURES = {
     "fig8": Figure(fig8_data, fig8_plot, fig8_claims),
     "theorem1": Figure(theorem1_data, theorem1_plot, theorem1_claims),
     "open_q1": Figure(open_q1_data, open_q1_plot, open_q1_claims),
+    "goldilocks": Figure(beyond.goldilocks_data, beyond.goldilocks_plot, beyond.goldilocks_claims),
 }
 
 
@@ -1023,7 +1032,8 @@ def run_bounds(p):
              "fig6": len(p.fig6_settings) * len(p.fig6_init) * len(p.fig6_ratios) * p.fig6_seeds,
              "fig7": len(p.fig7_depths) * p.fig7_seeds,
              "theorem1": len(THM1_RUNS) * p.thm1_seeds,
-             "open_q1": 2 * len(p.q1_dims) * len(p.q1_ratios) * p.q1_seeds}
+             "open_q1": 2 * len(p.q1_dims) * len(p.q1_ratios) * p.q1_seeds,
+             "goldilocks": len(p.gold_relations) * len(p.gold_depths) * len(p.gold_widths) * p.gold_seeds}
     bounds = {k: (v, v) for k, v in fixed.items()}
     n_conv = len(p.depth_conventions)
     bounds["fig5"] = (n_conv * cells5 + sgd, n_conv * cells5 * p.fig5_seeds + sgd)

@@ -350,3 +350,13 @@ def test_sigma_a_of_a_linear_decoder_is_its_init_scale():
     """diff mode, no hidden layer: ∂z/∂E_i = W1 ~ σ_dec · U(±1/√d), RMS σ_dec / √(3d)."""
     cfg = g.Config(n=10, d=4, depth=0, mode="diff", init_dec=2.0)
     assert g.sigma_a_of_network(cfg, samples=4000) == pytest.approx(2.0 / np.sqrt(12), rel=0.03)
+
+
+def test_preorder_relation_is_transitive_reflexive_not_symmetric():
+    R = g.relation_matrix("preorder3", 7).astype(bool)
+    assert R.diagonal().all() and not (R == R.T).all()
+    assert ((R.astype(int) @ R.astype(int) > 0) <= R).all()          # transitive
+    np.testing.assert_array_equal(R[1], [0, 1, 1, 0, 1, 1, 0])        # 1 mod 3 = 1 ≤ x mod 3
+    assert g.relation_kind("preorder3") == ("total_preorder", 3)
+    with pytest.raises(ValueError, match="preorder1"):
+        g.relation_kind("preorder1")

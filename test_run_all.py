@@ -37,7 +37,8 @@ def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, cap
         if line.startswith("  [") and " runs, " in line:
             label, count = line.split("]")[0][3:], line.split("] ")[1].split("/")[1].split(" ")[0]
             fig = {"fig3": "fig3", "fig5": "fig5", "fig6": "fig6", "fig7": "fig7", "fig8": "fig8",
-                   "theorem1": "theorem1", "openq1": "open_q1"}.get(label.split("-")[0])
+                   "theorem1": "theorem1", "openq1": "open_q1",
+                   "goldilocks": "goldilocks"}.get(label.split("-")[0])
             if fig:
                 trained.setdefault(fig, {})[label] = int(count)
     bounds = ra.run_bounds(ra.PRESETS["smoke"])

@@ -99,5 +99,8 @@ def test_wilson_interval_hand_values():
     assert (round(lo, 4), round(hi, 4)) == (0.2366, 0.7634)
     lo, hi = v.wilson_interval(0, 8)
     assert lo == 0.0 and hi == pytest.approx(0.3244, abs=1e-4)
+    for k, m in ((8, 8), (3, 3), (0, 5), (7, 9)):         # always brackets k/m, also at k = m
+        lo, hi = v.wilson_interval(k, m)
+        assert lo <= k / m <= hi
     with pytest.raises(ValueError, match="m=0"):
         v.wilson_interval(0, 0)

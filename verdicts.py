@@ -271,4 +271,5 @@ def wilson_interval(k, m, z=1.959964):
     p = k / m
     centre = (p + z * z / (2 * m)) / (1 + z * z / m)
     half = z * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / (1 + z * z / m)
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    # clamp so that lo ≤ k/m ≤ hi also after rounding (k = m gave hi = 1 − 1e-16)
+    return float(max(0.0, min(p, centre - half))), float(min(1.0, max(p, centre + half)))
