@@ -18,6 +18,266 @@ import verdicts
 ALPHA = 0.9   # Eq. (4)'s accuracy level
 
 
+# --- 1. Eq. (11) on the network: a same-class pair's linearised decoder ------------------
+
+def pair_input_jacobians(params, I, J, mode):
+    """Logit z_p of every pair and its gradients with respect to the pair's two embeddings,
+    ∂z_p/∂E_{I_p} and ∂z_p/∂E_{J_p}, each (K, P, d), by the model's own backprop: each pair
+    gets private copies of its two embeddings, so the scatter onto E keeps them apart."""
+    K, P = I.shape
+    k = np.arange(K)[:, None]
+    E = params["E"]
+    private = dict(params, E=np.concatenate([E[k, I], E[k, J]], axis=1))   # (K, 2P, d)
+    I2, J2 = np.broadcast_to(np.arange(P), (K, P)), np.broadcast_to(P + np.arange(P), (K, P))
+    z, cache = g.forward(private, I2, J2, mode)
+    grads = g.backward(private, cache, np.ones_like(z), I2, J2, mode)
+    return z, grads["E"][:, :P], grads["E"][:, P:]
+
+
+def partner_jacobian(params, x, partners, mode):
+    """The decoder seen by one repon at position x (K, d): the logits z(x, E_k) and
+    z(E_k, x) for every partner k, and their Jacobian A_raw = ∂z/∂x, (K, 2m, d)."""
+    K, n, d = params["E"].shape
+    m = len(partners)
+    E = np.concatenate([params["E"], x[:, None, :]], axis=1)        # x is row n
+    I = np.broadcast_to(np.r_[np.full(m, n), partners], (K, 2 * m))
+    J = np.broadcast_to(np.r_[partners, np.full(m, n)], (K, 2 * m))
+    z, dI, dJ = pair_input_jacobians(dict(params, E=E), I, J, mode)
+    jac = np.concatenate([dI[:, :m], dJ[:, m:]], axis=1)            # ∂z/∂x in either slot
+    return z, jac
+
+
+def linearised_A(params, x, partners, mode, frac, n_train):
+    """Eq. (6)'s A for the network at x: the Gauss–Newton factor of the expected training
+    loss, A = diag(√w) ∂z/∂x with w_k = σ'(z_k) · frac / P.
+
+    Mean BCE over P training pairs, expanded to second order in x, is
+    ½ (x − x̄)ᵀ [Σ_k w_k J_kᵀ J_k] (x − x̄) + linear terms, where σ' = σ(1 − σ) is BCE's
+    curvature in the logit and each partner pair trains with probability frac; that is
+    Eq. (6)'s ½|A x + b − y|² with AᵀA = Σ_k w_k J_kᵀ J_k. Returns (K, 2m, d)."""
+    z, jac = partner_jacobian(params, x, partners, mode)
+    s = g.sigmoid(z)
+    w = s * (1 - s) * frac / n_train
+    return np.sqrt(w)[..., None] * jac
+
+
+def pair_state(params, i, j, mode, frac, n_train):
+    """Eq. (9)'s a2 and c for the same-class pair (i, j), K members: the decoder is
+    linearised at the midpoint x̄ = (E_i + E_j)/2 over the partners k ∉ {i, j};
+    r = (E_i − E_j)/2, c = |r|, a2 = |A r̂| (so a2² c² = rᵀAᵀA r, the pair's potential)."""
+    E = params["E"]
+    n = E.shape[1]
+    partners = np.array([k for k in range(n) if k not in (i, j)])
+    x_mid, r = (E[:, i] + E[:, j]) / 2, (E[:, i] - E[:, j]) / 2
+    c = np.linalg.norm(r, axis=1)
+    A = linearised_A(params, x_mid, partners, mode, frac, n_train)
+    a2 = np.linalg.norm(np.einsum("kpd,kd->kp", A, r / c[:, None]), axis=1)
+    return a2, c
+
+
+def conserved_C_of_pair(a2, c, eta_dec, eta_enc):
+    """Eq. (11) for a network pair, mapping η_A = η_dec (decoder) and η_x = η_enc (encoder):
+    C = a2²/(2η_dec) − c²/η_enc. The mapping treats A as free parameters, as Eq. (7) does;
+    in the network A moves through the decoder's weights, so it is exact for no decoder
+    deeper than a linear one, and Adam rescales each parameter's step (see the report)."""
+    return a2 ** 2 / (2.0 * eta_dec) - c ** 2 / eta_enc
+
+
+def same_class_pairs(R, limit=None):
+    """Unordered same-class pairs (i < j) of an equivalence relation matrix."""
+    pairs = [(i, j) for i in range(len(R)) for j in range(i + 1, len(R)) if R[i, j]]
+    return pairs[:limit] if limit else pairs
+
+
+def together(E, i, j, labels):
+    """Did the pair end up together? |E_i − E_j| below a tenth of the median distance
+    between elements of different classes (Theorem 1's clustering, per pair)."""
+    E = np.asarray(E, dtype=float)
+    diff = labels[:, None] != labels[None, :]
+    between = np.median(np.linalg.norm(E[:, None] - E[None, :], axis=-1)[diff])
+    return bool(np.linalg.norm(E[i] - E[j]) < 0.1 * between)
+
+
+def flow_departure(params, R, i, j, mode, frac, n_train, scales):
+    """Where Eq. (8) stops describing the network: at separations s·r̂ around the pair's
+    midpoint, the relative difference between the network's dr/dt (its expected-loss
+    gradients at x̄ ± s r̂, in units of η_x) and Eq. (8)'s −AᵀA r. Returns one value per s
+    (member 0)."""
+    E = params["E"][:1]
+    n, d = E.shape[1:]
+    one = {k: v[:1] for k, v in params.items()}
+    partners = np.array([k for k in range(n) if k not in (i, j)])
+    x_mid, r = (E[:, i] + E[:, j]) / 2, (E[:, i] - E[:, j]) / 2
+    r_hat = r / np.linalg.norm(r, axis=1, keepdims=True)
+    A = linearised_A(one, x_mid, partners, mode, frac, n_train)
+    y = np.r_[R[i, partners], R[partners, i]][None].astype(float)  # same class: j's labels too
+    out = []
+    for s in scales:
+        grads = []
+        for sign in (1, -1):
+            z, jac = partner_jacobian(one, x_mid + sign * s * r_hat, partners, mode)
+            grads.append(np.einsum("kp,kpd->kd", (g.sigmoid(z) - y) * frac / n_train, jac))
+        measured = -(grads[0] - grads[1]) / 2                              # dr/dt / η_x
+        predicted = -np.einsum("kpd,kpe,ke->kd", A, A, s * r_hat)         # −AᵀA r
+        out.append(float(np.linalg.norm(measured - predicted) / np.linalg.norm(predicted)))
+    return out
+
+
+def repon_config(p, optimizer, ratio, seed):
+    """mod3, Table III, at learning-rate ratio η_dec/η_enc, trained for the whole budget."""
+    le, ld = g.ratio_learning_rates(optimizer, ratio, p.sgd_eta)
+    return p.config(relation="mod3", optimizer=optimizer, lr_enc=le, lr_dec=ld, seed=seed)
+
+
+def pair_states(params, pairs, cfg):
+    """(a2, c) of every listed pair for member 0: arrays of len(pairs)."""
+    n_train = round(cfg.frac * cfg.n ** 2)
+    one = {k: v[:1].astype(float) for k, v in params.items()}
+    st = [pair_state(one, i, j, cfg.mode, cfg.frac, n_train) for i, j in pairs]
+    return np.array([a[0] for a, _ in st]), np.array([c[0] for _, c in st])
+
+
+def track_C(cfg, pairs, steps, every):
+    """C of each pair along the real training trajectory (first `steps` steps), with
+    η_A = η_dec, η_x = η_enc; also c(t). Returns (t, C (T, pairs), c (T, pairs))."""
+    batch = g.Batch.start([cfg])
+    ts, Cs, cs = [], [], []
+    for step in range(steps + 1):
+        if step % every == 0:
+            a2, c = pair_states(batch.params, pairs, cfg)
+            ts.append(step)
+            Cs.append(conserved_C_of_pair(a2, c, cfg.lr_dec, cfg.lr_enc))
+            cs.append(c)
+        if step < steps:
+            batch.update(batch.loss_and_grads()[1])
+    return ts, np.array(Cs), np.array(cs)
+
+
+def repon_network_data(p, runner):
+    """Eq. (11) tested on the trained network (mod3, Table III; Adam, and SGD where the
+    encoder's mapping η_x = η_enc is exact): for every same-class pair, sign(C) at init
+    from its linearised decoder vs whether the pair ends up together; C along the real
+    trajectory; and the separation at which Eq. (8) stops describing the network's flow."""
+    R = g.relation_matrix("mod3", p.n)
+    labels = g.class_labels(R)
+    pairs = same_class_pairs(R)
+    out = {"ratios": list(p.repon_ratios), "seeds": p.repon_seeds, "budget": p.steps,
+           "pairs": len(pairs), "optimizers": {}}
+    for opt in ("adam", "sgd"):
+        cfgs = [repon_config(p, opt, r, s) for r in p.repon_ratios for s in range(p.repon_seeds)]
+        res = runner.run(f"repons-{opt}", cfgs)
+        table = []
+        for k, r in enumerate(p.repon_ratios):
+            counts = {"C>0 together": 0, "C>0 apart": 0, "C<0 together": 0, "C<0 apart": 0}
+            for cfg, s in zip(cfgs[k * p.repon_seeds:(k + 1) * p.repon_seeds],
+                              res[k * p.repon_seeds:(k + 1) * p.repon_seeds]):
+                a2, c = pair_states(g.init_ensemble([cfg]), pairs, cfg)
+                C0 = conserved_C_of_pair(a2, c, cfg.lr_dec, cfg.lr_enc)
+                for (i, j), Cij in zip(pairs, C0):
+                    key = f"C{'>' if Cij > 0 else '<'}0 {'together' if together(s.final_E, i, j, labels) else 'apart'}"
+                    counts[key] += 1
+            table.append({"ratio": r, **counts,
+                          "phases": [x.phase for x in res[k * p.repon_seeds:(k + 1) * p.repon_seeds]]})
+        track = []
+        for r in p.repon_ratios:
+            cfg = repon_config(p, opt, r, 0)
+            ts, Cs, cs = track_C(cfg, pairs[::p.repon_pair_stride], p.repon_track_steps,
+                                 p.repon_track_every)
+            track.append({"ratio": r, "t": ts, "C_rel": (Cs / Cs[0]).tolist(), "c": cs.tolist()})
+        out["optimizers"][opt] = {"confusion": table, "track": track}
+    cfg = repon_config(p, "adam", 1.0, 0)
+    params0 = {k: v.astype(float) for k, v in g.init_ensemble([cfg]).items()}
+    n_train = round(cfg.frac * cfg.n ** 2)
+    scales = np.geomspace(0.01, 3.0, 12)
+    dep = [flow_departure(params0, R, i, j, cfg.mode, cfg.frac, n_train, scales)
+           for i, j in pairs[::p.repon_pair_stride]]
+    out["validity"] = {"scales": scales.tolist(), "departure": dep,
+                       "c0": pair_states(params0, pairs[::p.repon_pair_stride], cfg)[1].tolist()}
+    return out
+
+
+def first_above(scales, values, level=0.1):
+    """The first scale whose value exceeds level (None if none does)."""
+    for s, v in zip(scales, values):
+        if v > level:
+            return s
+    return None
+
+
+def repon_network_plot(data, path):
+    import matplotlib.pyplot as plt
+    opts = list(data["optimizers"])
+    fig, axes = plt.subplots(1, len(opts) + 1, figsize=(5 * (len(opts) + 1), 4.2), squeeze=False)
+    for ax, opt in zip(axes[0], opts):
+        for k, tr in enumerate(data["optimizers"][opt]["track"]):
+            C = np.array(tr["C_rel"])
+            ax.plot(tr["t"], np.median(C, axis=1), color=f"C{k}", label=f"η_dec/η_enc = {tr['ratio']:g}")
+            ax.fill_between(tr["t"], *np.quantile(C, [0.25, 0.75], axis=1), color=f"C{k}", alpha=0.2)
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.axhline(0.0, color="0.5", lw=0.8, ls=":")
+        ax.set(xlabel="training step", ylabel="C(t) / C(0) (median, quartiles over pairs)",
+               title=f"{opt.upper() if opt == 'sgd' else 'Adam'}: is C of Eq. (11) conserved?")
+        ax.legend(fontsize=7, loc="best", framealpha=0.9)
+    ax = axes[0][-1]
+    v = data["validity"]
+    for dep, c0 in zip(v["departure"], v["c0"]):
+        ax.plot(np.array(v["scales"]), dep, color="0.4", lw=0.8)
+    ax.axhline(0.1, color="r", lw=1, ls="--", label="10%")
+    ax.set(xscale="log", yscale="log", xlabel="half-separation s (embedding units)",
+           ylabel="|network dr/dt − Eq. (8)| / |Eq. (8)|", title="where Eq. (8) holds (init, Adam, ratio 1)")
+    ax.legend(fontsize=7)
+    fig.suptitle(f"Eq. (11) on the network: mod3, Table III, {data['budget']} steps, "
+                 f"{data['pairs']} same-class pairs × {data['seeds']} seeds per ratio")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def repon_network_claims(d):
+    """Rows: the sign(C) confusion table per optimizer and ratio (does C > 0 predict that a
+    pair ends together, as Theorem 2 says?), C's drift, and Eq. (8)'s range of validity.
+    Rule for the prediction: HOLDS if, pooled over ratios, P(together | C>0) exceeds
+    P(together | C<0) and their 95% Wilson intervals are disjoint; DOES_NOT_HOLD if they
+    are disjoint the other way; INCONCLUSIVE otherwise."""
+    rows = []
+    for opt, o in d["optimizers"].items():
+        tab = o["confusion"]
+        text = "; ".join(f"ratio {t['ratio']:g}: C>0 {t['C>0 together']} together / {t['C>0 apart']} "
+                         f"apart, C<0 {t['C<0 together']} / {t['C<0 apart']}" for t in tab)
+        pos = [sum(t["C>0 together"] for t in tab), sum(t["C>0 together"] + t["C>0 apart"] for t in tab)]
+        neg = [sum(t["C<0 together"] for t in tab), sum(t["C<0 together"] + t["C<0 apart"] for t in tab)]
+        if pos[1] == 0 or neg[1] == 0:
+            verdict = verdicts.INCONCLUSIVE
+        else:
+            ip, ineg = verdicts.wilson_interval(*pos), verdicts.wilson_interval(*neg)
+            verdict = (verdicts.HOLDS if ip[0] > ineg[1] else verdicts.DOES_NOT_HOLD if ineg[0] > ip[1]
+                       else verdicts.INCONCLUSIVE)
+        rows.append((f"Beyond the paper, Eq. (11) on the network ({opt}): a same-class pair with "
+                     "C > 0 at init ends up together (Theorem 2's collision)", "C > 0 → collision",
+                     f"{text} (pairs × {d['seeds']} seeds; together = distance < 0.1 × median "
+                     f"between-class distance)", verdict))
+        drift = [np.median(np.abs(np.array(tr["C_rel"])[-1] - 1.0)) for tr in o["track"]]
+        flips = [float(np.mean(np.array(tr["C_rel"])[-1] < 0)) for tr in o["track"]]
+        rows.append((f"Beyond the paper ({opt}): C of Eq. (11) is conserved along real training "
+                     "(HOLDS if every ratio's median |C(t)/C(0) − 1| < 0.1)",
+                     "dC/dt = 0", f"median |C(t)/C(0) − 1| at step {o['track'][0]['t'][-1]}: " + "; ".join(
+                         f"ratio {tr['ratio']:g}: {dr:.2f} (sign flipped for {fl:.0%} of pairs)"
+                         for tr, dr, fl in zip(o["track"], drift, flips)),
+                     verdicts.HOLDS if max(drift) < 0.1 else verdicts.DOES_NOT_HOLD))
+    v = d["validity"]
+    valid = [first_above(v["scales"], dep) for dep in v["departure"]]
+    at_zero = sum(s == v["scales"][0] for s in valid)
+    rel = [s / c0 for s, c0 in zip(valid, v["c0"]) if s is not None and s != v["scales"][0]]
+    rows.append(("Beyond the paper: Eq. (8) describes the network's pair flow (within 10%)",
+                 "(the linearisation behind Theorems 2-3)",
+                 f"{at_zero}/{len(valid)} pairs depart by > 10% already at the smallest separation "
+                 f"({v['scales'][0]:g}: BCE's residual times the decoder's curvature, absent from "
+                 f"Eq. (6))" + (f"; the others up to a half-separation of median {np.median(rel):.2f} × "
+                               "their initial one" if rel else ""),
+                 verdicts.HOLDS if at_zero == 0 and rel and np.median(rel) >= 1 else verdicts.DOES_NOT_HOLD))
+    return rows
+
+
 # --- 2. The Goldilocks zone across relations --------------------------------------------
 
 def goldilocks_fraction(rel, n, factor):

@@ -182,6 +182,16 @@ class Config:
         return self.grok_gap if self.grok_gap is not None else max(1, round(self.steps / 100))
 
 
+def ratio_learning_rates(optimizer, ratio, sgd_eta=1.0):
+    """(η_enc, η_dec) of an experiment at ratio η_dec/η_enc (README.md, Conventions). Adam
+    keeps Table III's η_enc = 1e-3. SGD centres the pair on sgd_eta geometrically
+    (η_enc = η/√r, η_dec = η√r): SGD's step is η times the gradient, so only a band of η
+    trains at all within the budget without diverging."""
+    if optimizer == "adam":
+        return 1e-3, 1e-3 * ratio
+    return sgd_eta / np.sqrt(ratio), sgd_eta * np.sqrt(ratio)
+
+
 def _bad(name, value, allowed):
     raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
 

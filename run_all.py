@@ -78,6 +78,11 @@ class Preset:
     gold_widths: tuple
     gold_seeds: int
     gold_frac_factor: float     # ... each trained at this multiple of its Eq. (4) p_c
+    repon_ratios: tuple         # beyond the paper: Eq. (11) on the network, at these η_dec/η_enc
+    repon_seeds: int
+    repon_pair_stride: int      # track every k-th same-class pair along training
+    repon_track_steps: int
+    repon_track_every: int
     chunk: int                  # runs per cached ensemble: what an interrupt can lose
     relations: tuple = ("mod3", "greater", "bipartite")
     results_in_repo: bool = False  # append finished ensembles to figures/<preset>/<fig>.jsonl
@@ -104,7 +109,8 @@ PRESETS = {
                     fig7_depths=(0, 1, 2), fig7_seeds=2, thm1_seeds=1, wd_grid=(-3, -1, 2),
                     fig8_eta_enc=1e-3, q1_dims=(1, 3), q1_ratios=(0.1, 10.0), q1_seeds=1,
                     gold_relations=("mod3", "preorder3"), gold_depths=(0, 1, 3), gold_widths=(5, 10),
-                    gold_seeds=1, gold_frac_factor=3.0, chunk=4),
+                    gold_seeds=1, gold_frac_factor=3.0, repon_ratios=(0.1, 10.0), repon_seeds=1,
+                    repon_pair_stride=3, repon_track_steps=20, repon_track_every=10, chunk=4),
     "quick": Preset("quick", n=30, steps=3000, eval_every=6, dtype="float32",
                     fig2_fracs=(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), fig2_seeds=5,
                     fig2_orders=200,
@@ -118,7 +124,8 @@ PRESETS = {
                     fig8_eta_enc=1e-5 * 100_000 / 3000, q1_dims=(1, 2, 3, 5, 8),
                     q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, gold_relations=GOLD_RELATIONS,
                     gold_depths=(0, 1, 2, 4, 8), gold_widths=(5, 10, 50), gold_seeds=2,
-                    gold_frac_factor=3.0, chunk=16),
+                    gold_frac_factor=3.0, repon_ratios=(0.1, 1.0, 10.0, 100.0), repon_seeds=3,
+                    repon_pair_stride=5, repon_track_steps=600, repon_track_every=50, chunk=16),
     "paper": Preset("paper", n=30, steps=100_000, eval_every=100, dtype="float32",
                     fig2_fracs=tuple(np.round(np.arange(0.05, 1.0, 0.05), 2)), fig2_seeds=20,
                     fig2_orders=1000,
@@ -132,7 +139,9 @@ PRESETS = {
                     wd_grid=(-5, -1, 5), fig8_eta_enc=1e-5, q1_dims=(1, 2, 3, 5, 8),
                     q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, gold_relations=GOLD_RELATIONS,
                     gold_depths=(0, 1, 2, 3, 4, 6, 8), gold_widths=(5, 10, 50), gold_seeds=3,
-                    gold_frac_factor=3.0, chunk=8, results_in_repo=True),
+                    gold_frac_factor=3.0, repon_ratios=(0.1, 1.0, 10.0, 100.0), repon_seeds=4,
+                    repon_pair_stride=3, repon_track_steps=5000, repon_track_every=250, chunk=8,
+                    results_in_repo=True),
 }
 
 
@@ -588,15 +597,6 @@ FIG6_INIT_VARIANTS = {  # how the initialization factor s enters a config (READM
 }
 
 
-def learning_rates(p, optimizer, ratio):
-    """(η_enc, η_dec) at ratio η_dec/η_enc. Adam keeps Table III's η_enc = 1e-3. SGD centres
-    the pair on p.sgd_eta geometrically (η_enc = η/√r, η_dec = η√r): SGD's step is η times
-    the gradient, so only a band of η trains at all within the budget without diverging."""
-    if optimizer == "adam":
-        return 1e-3, 1e-3 * ratio
-    return p.sgd_eta / np.sqrt(ratio), p.sgd_eta * np.sqrt(ratio)
-
-
 def p_gen_curve(p, runner, label, ratios, seeds, optimizer="adam", **overrides):
     """P(generalized) with its 95% Wilson interval at each η_dec/η_enc ratio, with the
     σ_a, σ_c of Eq. (12) read off the network and the bound they give.
@@ -604,7 +604,7 @@ def p_gen_curve(p, runner, label, ratios, seeds, optimizer="adam", **overrides):
     Generalized counts Table IV's generalization and grokking (geneft.GENERALIZED).
     """
     cfgs = [p.config(optimizer=optimizer, seed=s, stop_when_decided=True, **overrides,
-                        **dict(zip(("lr_enc", "lr_dec"), learning_rates(p, optimizer, r))))
+                        **dict(zip(("lr_enc", "lr_dec"), g.ratio_learning_rates(optimizer, r, p.sgd_eta))))
             for r in ratios for s in range(seeds)]
     res = runner.run(label, cfgs)
     sig_a, sig_c = g.sigma_a_of_network(cfgs[0]), g.sigma_c_of_network(cfgs[0])
@@ -1014,6 +1014,8 @@ FIGURES = {
     "fig8": Figure(fig8_data, fig8_plot, fig8_claims),
     "theorem1": Figure(theorem1_data, theorem1_plot, theorem1_claims),
     "open_q1": Figure(open_q1_data, open_q1_plot, open_q1_claims),
+    "repons_net": Figure(beyond.repon_network_data, beyond.repon_network_plot,
+                         beyond.repon_network_claims),
     "goldilocks": Figure(beyond.goldilocks_data, beyond.goldilocks_plot, beyond.goldilocks_claims),
 }
 
@@ -1033,6 +1035,7 @@ def run_bounds(p):
              "fig7": len(p.fig7_depths) * p.fig7_seeds,
              "theorem1": len(THM1_RUNS) * p.thm1_seeds,
              "open_q1": 2 * len(p.q1_dims) * len(p.q1_ratios) * p.q1_seeds,
+             "repons_net": 2 * len(p.repon_ratios) * p.repon_seeds,
              "goldilocks": len(p.gold_relations) * len(p.gold_depths) * len(p.gold_widths) * p.gold_seeds}
     bounds = {k: (v, v) for k, v in fixed.items()}
     n_conv = len(p.depth_conventions)

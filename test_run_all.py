@@ -38,7 +38,7 @@ def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, cap
             label, count = line.split("]")[0][3:], line.split("] ")[1].split("/")[1].split(" ")[0]
             fig = {"fig3": "fig3", "fig5": "fig5", "fig6": "fig6", "fig7": "fig7", "fig8": "fig8",
                    "theorem1": "theorem1", "openq1": "open_q1",
-                   "goldilocks": "goldilocks"}.get(label.split("-")[0])
+                   "goldilocks": "goldilocks", "repons": "repons_net"}.get(label.split("-")[0])
             if fig:
                 trained.setdefault(fig, {})[label] = int(count)
     bounds = ra.run_bounds(ra.PRESETS["smoke"])

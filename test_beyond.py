@@ -1,0 +1,86 @@
+"""Tests of beyond.py: the linearised decoder against finite differences of the network,
+C against repons.conserved_C on a decoder that is linear by construction."""
+import numpy as np
+import pytest
+
+import beyond
+import geneft as g
+import repons as rp
+from conftest import central_differences, rel_error
+
+
+def small_params(depth, mode="concat", n=6, d=2, seed=0):
+    cfg = g.Config(n=n, d=d, depth=depth, width=5, mode=mode, seed=seed)
+    return cfg, {k: v.astype(float) for k, v in g.init_ensemble([cfg]).items()}
+
+
+@pytest.mark.parametrize("mode", g.MODES)
+def test_pair_input_jacobians_match_finite_differences_of_the_logit(mode):
+    cfg, params = small_params(depth=2, mode=mode)
+    I, J = np.array([[0, 1, 4, 2]]), np.array([[3, 1, 0, 5]])       # (1, 1) uses one row twice
+    z, dI, dJ = beyond.pair_input_jacobians(params, I, J, mode)
+    for p in range(I.shape[1]):
+        def logit_of(x, slot):
+            E = params["E"].copy()
+            private = {"a": x}
+            def f(q):
+                ei = q["a"] if slot == 0 else E[0, I[0, p]]
+                ej = q["a"] if slot == 1 else E[0, J[0, p]]
+                E2 = np.stack([ei, ej])[None]
+                return g.forward(dict(params, E=E2), np.array([[0]]), np.array([[1]]), mode)[0][0, 0]
+            return central_differences(f, private)["a"]
+        for analytic, slot, idx in ((dI[0, p], 0, I[0, p]), (dJ[0, p], 1, J[0, p])):
+            numeric = logit_of(params["E"][0, idx].copy(), slot)
+            if not analytic.any():          # sqdiff of a pair (i, i): exactly 0, FD noise ~1e-15
+                assert np.max(np.abs(numeric)) < 1e-12
+            else:
+                assert rel_error(analytic, numeric) < 1e-7
+    np.testing.assert_allclose(z, g.forward(params, I, J, mode)[0], rtol=1e-13)
+
+
+def test_linearised_A_of_a_linear_decoder_is_its_weights_and_C_is_eq_11():
+    """depth 0, concat: z(x, E_k) = x·W1[:d] + E_k·W1[d:] + b, so ∂z/∂x = W1[:d] in the
+    first slot and W1[d:] in the second, and A = diag(√w) ∂z/∂x with w = σ'(z)·frac/P."""
+    cfg, params = small_params(depth=0)
+    d, frac, P = cfg.d, 0.75, 27
+    x = np.array([[0.3, -0.7]])
+    partners = np.array([0, 2, 5])
+    A = beyond.linearised_A(params, x, partners, "concat", frac, P)
+    z, _ = beyond.partner_jacobian(params, x, partners, "concat")
+    w = g.sigmoid(z) * (1 - g.sigmoid(z)) * frac / P
+    W = params["W1"][0, :, 0]
+    expected = np.sqrt(w[0])[:, None] * np.r_[[W[:d]] * 3, [W[d:]] * 3]
+    np.testing.assert_allclose(A[0], expected, rtol=1e-12)
+    a2, c = beyond.pair_state(params, 1, 4, "concat", frac, P)
+    r = (params["E"][0, 1] - params["E"][0, 4]) / 2
+    assert c[0] == pytest.approx(np.linalg.norm(r), rel=1e-14)
+    A_mid = beyond.linearised_A(params, ((params["E"][:, 1] + params["E"][:, 4]) / 2),
+                                np.array([0, 2, 3, 5]), "concat", frac, P)
+    assert a2[0] == pytest.approx(np.linalg.norm(A_mid[0] @ (r / np.linalg.norm(r))), rel=1e-12)
+    for eta_dec, eta_enc in ((1e-3, 1e-3), (0.1, 1e-3), (1e-3, 0.5)):
+        assert beyond.conserved_C_of_pair(a2, c, eta_dec, eta_enc)[0] == pytest.approx(
+            float(rp.conserved_C(a2[0], c[0], eta_A=eta_dec, eta_x=eta_enc)), rel=1e-14)
+
+
+def test_eq8_holds_exactly_for_a_linear_decoder_at_small_separation():
+    """With a linear decoder only BCE's own curvature bends the flow: the departure from
+    Eq. (8) vanishes as the separation shrinks (O(s))."""
+    cfg, params = small_params(depth=0)
+    R = g.relation_matrix("mod3", cfg.n)
+    dep = beyond.flow_departure(params, R, 0, 3, "concat", 0.75, 27, [1e-4, 1e-2, 1.0])
+    assert dep[0] < 1e-3 and dep[0] < dep[1] < dep[2]
+
+
+def test_together_and_same_class_pairs():
+    R = g.relation_matrix("mod3", 6)
+    assert beyond.same_class_pairs(R) == [(0, 3), (1, 4), (2, 5)]
+    labels = g.class_labels(R)
+    E = np.array([[0, 0], [1, 0], [0, 1], [0.01, 0], [1, 0.5], [0, 1]], dtype=float)
+    assert beyond.together(E, 0, 3, labels) and beyond.together(E, 2, 5, labels)
+    assert not beyond.together(E, 1, 4, labels)
+
+
+def test_spearman_hand_values():
+    assert beyond.spearman([1, 2, 3], [10, 20, 30]) == pytest.approx(1.0)
+    assert beyond.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert beyond.spearman([1, 2, 3], [5, 5, 5]) is None
