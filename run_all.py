@@ -553,9 +553,15 @@ def slope_rows(fig, where, r, budget):
              "slope +1 (Eq. 12)", measured, verdicts.judge(s, +1.0, rival=-1.0))]
 
 
+def ratio_text(crit):
+    """'10^0.80 [0.51, 1.13]' for a fitted critical log-ratio, else why there is none."""
+    i = verdicts.Interval(**crit)
+    return f"10^{i.text('.2f')}" if i.value is not None else i.text()
+
+
 def ratio_claims(where, crits):
     """Rows for the critical ratio η_dec/η_enc (boundary at slope +1) of several fits."""
-    text = "; ".join(f"{k}: 10^{verdicts.Interval(**c).text('.2f')}" for k, c in crits.items())
+    text = "; ".join(f"{k}: {ratio_text(c)}" for k, c in crits.items())
     ivs = [verdicts.Interval(**c) for c in crits.values()]
     same = (verdicts.INCONCLUSIVE if any(i.lo is None for i in ivs) else
             verdicts.HOLDS if verdicts.intervals_overlap(ivs) else verdicts.DOES_NOT_HOLD)
@@ -570,6 +576,12 @@ def ratio_claims(where, crits):
              "half a decade of 10)", "ratio ≲ 10", text, rule10)]
 
 
+def phase_counts(phases):
+    """'2 gen, 1 grok, 1 mem' style counts of a list of Table IV phases."""
+    short = {g.GENERALIZATION: "gen", g.GROKKING: "grok", g.MEMORIZATION: "mem", g.CONFUSION: "conf"}
+    return ", ".join(f"{phases.count(ph)} {short[ph]}" for ph in g.PHASES if ph in phases)
+
+
 def fig5_claims(d):
     rows = []
     for conv, c in d["conventions"].items():
@@ -580,10 +592,13 @@ def fig5_claims(d):
     sgd = d["sgd"]
     crits = {f"η_enc {col['eta_enc']:g}": col["critical_log_ratio"] for col in sgd["columns"]}
     ivs = [verdicts.Interval(**c) for c in crits.values()]
-    text = "; ".join(f"{k}: 10^{verdicts.Interval(**c).text('.2f')}" for k, c in crits.items())
+    text = "; ".join(f"{k}: {ratio_text(c)}" for k, c in crits.items())
+    seen = "; ".join(f"η_enc {col['eta_enc']:g}: " + ", ".join(
+        f"ratio {r:g} {phase_counts(ph)}" for r, ph in zip(sgd["ratios"], col["phases"]))
+        for col in sgd["columns"])
     rows.append(("Fig. 5, SGD control (mod3): the boundary sits at one ratio η_dec/η_enc whatever "
                  "η_enc (slope +1, as Eq. (12) says for gradient flow)", "(control)",
-                 f"critical ratio per column {text} ({sgd['seeds']} seeds per point)",
+                 f"critical ratio per column {text} ({sgd['seeds']} seeds per point); phases: {seen}",
                  verdicts.INCONCLUSIVE if len(ivs) < 2 or any(i.lo is None for i in ivs) else
                  verdicts.HOLDS if verdicts.intervals_overlap(ivs) else verdicts.DOES_NOT_HOLD))
     return rows
