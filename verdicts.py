@@ -131,25 +131,31 @@ def _both_classes(y):
     return 0 < np.sum(y) < len(y)
 
 
+def _fit_interval(X, gen, statistic, seed):
+    """statistic(β) of the logistic fit to every run, with its bootstrap interval (runs
+    resampled with replacement and refitted); NaN where a resample has one class only."""
+    n = len(gen)
+    if not _both_classes(gen):
+        return Interval(None, None, None, n, "every run on one side: no boundary in the grid")
+
+    def stat(idx):
+        return statistic(logistic_fit(X[idx], gen[idx])) if _both_classes(gen[idx]) else np.nan
+    return _interval(stat(np.arange(n)), _bootstrap(stat, n, seed), n)
+
+
+def _neg_ratio(num, den):
+    return -num / den if abs(den) > 1e-12 else np.nan
+
+
 def boundary_slope(x, y, generalized, seed=0):
     """Slope of the generalization boundary in the (x, y) plane of log learning rates.
 
     Logistic regression P(generalized) = σ(β0 + β1 x + β2 y) over every run; the
     boundary P = 1/2 is the line y = −(β1/β2) x − β0/β2, so the slope is −β1/β2.
-    The interval resamples runs (with replacement) and refits.
     """
     n = _check_runs(x, y, generalized)
-    x, y, gen = (np.asarray(v, dtype=float) for v in (x, y, generalized))
-    if not _both_classes(gen):
-        return Interval(None, None, None, n, "every run on one side: no boundary in the grid")
-    X = np.column_stack([np.ones(n), x, y])
-
-    def slope(idx):
-        if not _both_classes(gen[idx]):
-            return np.nan
-        b = logistic_fit(X[idx], gen[idx])
-        return -b[1] / b[2] if abs(b[2]) > 1e-12 else np.nan
-    return _interval(slope(np.arange(n)), _bootstrap(slope, n, seed), n)
+    X = np.column_stack([np.ones(n), np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+    return _fit_interval(X, np.asarray(generalized, dtype=float), lambda b: _neg_ratio(b[1], b[2]), seed)
 
 
 def boundary_line(x, y, generalized):
@@ -169,18 +175,8 @@ def critical_log_ratio(x, y, generalized, seed=0):
     critical r* = −β0/β1 (Eq. (12) predicts the boundary at a fixed ratio).
     """
     n = _check_runs(x, y, generalized)
-    r = np.asarray(y, dtype=float) - np.asarray(x, dtype=float)
-    gen = np.asarray(generalized, dtype=float)
-    if not _both_classes(gen):
-        return Interval(None, None, None, n, "every run on one side: no boundary in the grid")
-    X = np.column_stack([np.ones(n), r])
-
-    def crit(idx):
-        if not _both_classes(gen[idx]):
-            return np.nan
-        b = logistic_fit(X[idx], gen[idx])
-        return -b[0] / b[1] if abs(b[1]) > 1e-12 else np.nan
-    return _interval(crit(np.arange(n)), _bootstrap(crit, n, seed), n)
+    X = np.column_stack([np.ones(n), np.asarray(y, dtype=float) - np.asarray(x, dtype=float)])
+    return _fit_interval(X, np.asarray(generalized, dtype=float), lambda b: _neg_ratio(b[0], b[1]), seed)
 
 
 def judge(interval, claim, rival=None):
