@@ -3,12 +3,14 @@ progress, and what survives Ctrl-C and kill -9."""
 import dataclasses
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 
+import numpy as np
 import pytest
 
 import geneft as g
@@ -231,3 +233,21 @@ def test_a_config_field_added_later_keeps_the_earlier_keys():
     earlier = hashlib.sha1(json.dumps([fields], sort_keys=True).encode()).hexdigest()[:20]
     assert sweeps.chunk_key([cfg]) == earlier
     assert sweeps.chunk_key([dataclasses.replace(cfg, init_scheme="normal")]) != earlier
+
+
+def test_subnormals_are_flushed_inside_and_restored_after():
+    tiny = np.float32(1e-30) * np.float32(1e-10)                # 1e-40: subnormal in float32
+    assert tiny != 0
+    with sweeps.subnormals_flushed():
+        if sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64"):
+            assert np.float32(1e-30) * np.float32(1e-10) == 0
+            x = np.full((7, 5), 1e-20, np.float32)
+            assert not (x @ x.T).any()                         # 5e-40 per entry: flushed
+        assert np.float32(1e-20) * np.float32(1e-10) == np.float32(1e-30)   # normal: untouched
+    assert np.float32(1e-30) * np.float32(1e-10) == tiny      # restored
+
+
+def test_flushing_leaves_a_run_without_subnormals_bit_identical():
+    cfgs = [dataclasses.replace(c, dtype="float32") for c in small_configs(3)]
+    plain = [sweeps.RunSummary.of_history(h) for h in g.train_ensemble(cfgs)]
+    assert sweeps.run_chunk(cfgs) == plain
