@@ -18,6 +18,7 @@ import os
 import platform
 import signal
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -313,9 +314,17 @@ class InProcess:
     """Runs ensembles one after another in this process (jobs = 1)."""
     workers = 1
 
-    def map_unordered(self, parts, heartbeat):
+    def map_unordered(self, parts, heartbeat, every=60.0):
         for k, part in enumerate(parts):
-            yield k, _run_task(part)
+            stop = threading.Event()
+            beat = threading.Thread(target=_beat_until, args=(stop, heartbeat, every), daemon=True)
+            beat.start()
+            try:
+                result = _run_task(part)
+            finally:
+                stop.set()
+                beat.join()
+            yield k, result
 
     def close(self, failed=False):
         pass
@@ -340,6 +349,13 @@ class LocalPool:
     def close(self, failed=False):
         self.pool.terminate() if failed else self.pool.close()
         self.pool.join()
+
+
+def _beat_until(stop, heartbeat, every):
+    """Call heartbeat every `every` seconds until stop is set (a long ensemble in this
+    process would otherwise leave the terminal silent for many minutes)."""
+    while not stop.wait(every):
+        heartbeat()
 
 
 def _indexed_task(item):

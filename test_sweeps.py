@@ -251,3 +251,13 @@ def test_flushing_leaves_a_run_without_subnormals_bit_identical():
     cfgs = [dataclasses.replace(c, dtype="float32") for c in small_configs(3)]
     plain = [sweeps.RunSummary.of_history(h) for h in g.train_ensemble(cfgs)]
     assert sweeps.run_chunk(cfgs) == plain
+
+
+def test_a_long_ensemble_in_process_still_says_it_is_alive(capsys, monkeypatch):
+    def slow(part):
+        time.sleep(0.35)
+        return [sweeps.RunSummary(g.CONFUSION, None, None, None, 0, None, None, None, [])] * len(part)
+    monkeypatch.setattr(sweeps, "run_chunk", slow)
+    beats = []
+    out = list(sweeps.InProcess().map_unordered([[SMALL]], lambda: beats.append(1), every=0.1))
+    assert len(out) == 1 and 2 <= len(beats) <= 4
