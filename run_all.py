@@ -686,18 +686,31 @@ def setting_name(s):
     return f"{s['optimizer'].upper() if s['optimizer'] == 'sgd' else 'Adam'}, {init[s['variant']]}, depth {s['depth']}"
 
 
+def legend_below(fig, ax):
+    """One legend for the whole figure, under the panels, so no legend sits on data."""
+    handles, labels = ax.get_legend_handles_labels()
+    from matplotlib.lines import Line2D
+    handles.append(Line2D([], [], color="0.3", ls="--"))
+    labels.append("dashed: Eq. (12) with the network's σ_a, σ_c (same colour)")
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, frameon=False)
+
+
 def fig6_plot(data, path):
     import matplotlib.pyplot as plt
     sets = data["settings"]
-    fig, axes = plt.subplots(1, len(sets), figsize=(4.6 * len(sets), 4.6), squeeze=False)
-    for ax, s in zip(axes[0], sets):
-        labels = [f"s = {c['init']:g} (dashed: Eq. (12) with network σ_a/σ_c = "
-                  f"{c['sigma_a'] / c['sigma_c']:.2f})" for c in s["curves"]]
-        draw_p_gen_curves(ax, data["ratios"], s["curves"], labels, setting_name(s))
-        ax.legend(fontsize=6, loc="lower left", framealpha=0.9)
+    cols = min(len(sets), 3)
+    rows = -(-len(sets) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.8 * cols, 4.2 * rows + 0.6), squeeze=False)
+    for ax, s in zip(axes.ravel(), sets):
+        ratios_text = ", ".join(f"{c['sigma_a'] / c['sigma_c']:.2f}" for c in s["curves"])
+        draw_p_gen_curves(ax, data["ratios"], s["curves"], [f"s = {c['init']:g}" for c in s["curves"]],
+                          f"{setting_name(s)}\nnetwork σ_a/σ_c: {ratios_text}")
+    for ax in axes.ravel()[len(sets):]:
+        ax.axis("off")
+    legend_below(fig, axes[0][0])
     fig.suptitle(f"Fig. 6: mod3, {data['seeds']} seeds per point, {data['budget']} steps "
                  f"(SGD: η_enc·η_dec = {data['sgd_eta']:g}²)")
-    save_figure(fig, path)
+    save_figure(fig, path, rect=(0, 0.06, 1, 1))
 
 
 def count_over_bounds(curves, bound_equal_sigmas):
@@ -991,10 +1004,9 @@ def open_q1_plot(data, path):
     for ax, rel in panels:
         curves = data["relations"][rel]
         draw_p_gen_curves(ax, data["ratios"], curves, [f"d = {c['d']}" for c in curves],
-                          f"Open Question 1: {rel}, {data['seeds']} seeds per point "
-                          "(dashed: network σ's)")
-        ax.legend(fontsize=7, loc="lower left", framealpha=0.9)
-    save_figure(fig, path)
+                          f"Open Question 1: {rel}, {data['seeds']} seeds per point")
+    legend_below(fig, panels[0][0])
+    save_figure(fig, path, rect=(0, 0.1, 1, 1))
 
 
 def open_q1_claims(d):
