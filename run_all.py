@@ -534,7 +534,7 @@ def fig5_plot(data, path):
                     label=f"η_enc = {col['eta_enc']:g}")
     ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalized), 95% Wilson",
            ylim=(-0.05, 1.05), title=f"SGD control, mod3 ({sgd['seeds']} seeds per point)")
-    ax.legend(fontsize=7, loc="upper right", framealpha=0.9)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     phase_legend(fig)
     fig.suptitle(f"Fig. 5: phases vs learning rates (Adam, {data['budget']} steps, gap {data['gap']}); "
                  f"one seed per cell, {data['seeds_near_change']} where the phase changes (k/m: "
