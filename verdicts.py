@@ -54,6 +54,8 @@ RULES = (
     "clamped. The smallest-gap variant holds when it is the expected one and its interval "
     "overlaps no other variant's; does not hold when another variant's interval lies wholly "
     "below the expected one's; inconclusive otherwise.",
+    "Fig. 3's 'network under the bound' holds when no (variant, fraction) mean exceeds the "
+    "Monte Carlo bound by more than 0.01; partly when at most a quarter do.",
     "Fig. 7: the peak depth must be interior, generalize in most of its seeds, and exceed each "
     "neighbour's mean test accuracy by more than 2√(se_peak² + se_neighbour²); the shallowest "
     "depth must be confusion and the deepest memorization in most seeds. Only the separation "
