@@ -948,8 +948,9 @@ def theorem1_plot(data, path):
 def theorem1_claims(d):
     """Rule: HOLDS if the generalized runs' median cluster ratio is < 0.2 and the memorized
     runs' > 0.5 while their median displacements agree within a factor 3; INCONCLUSIVE if a
-    group is empty or the displacements are not comparable; DOES_NOT_HOLD otherwise. The
-    premise (zero training loss) is checked, injectivity is not checkable here."""
+    group is empty, the displacements are not comparable, or a generalized run misses the
+    premise (final training loss ≥ THM1_ZERO_LOSS); DOES_NOT_HOLD otherwise. Injectivity
+    of the decoder is not checkable here."""
     gen, mem = theorem1_groups(d)
     med = lambda grp, key: float(np.median([r[key] for r in grp])) if grp else None
     text = "; ".join(f"{name}: {len(grp)} runs, median cluster ratio {_fmt(med(grp, 'ratio'), '.2f')}, "
@@ -960,8 +961,9 @@ def theorem1_claims(d):
         (f"largest final training loss of a generalized run {max(losses):.3g} "
          f"(zero loss taken as < {THM1_ZERO_LOSS})" if losses else "training loss not recorded") + \
         "; decoder injectivity not checked"
-    if not gen or not mem:
-        verdict = verdicts.INCONCLUSIVE
+    premise_met = bool(losses) and max(losses) < THM1_ZERO_LOSS
+    if not gen or not mem or not premise_met:
+        verdict = verdicts.INCONCLUSIVE       # the theorem speaks of zero-loss runs only
     else:
         comparable = max(med(gen, "displacement"), med(mem, "displacement")) <= 3 * min(
             med(gen, "displacement"), med(mem, "displacement"))

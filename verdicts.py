@@ -62,7 +62,8 @@ RULES = (
     "failing makes it inconclusive.",
     "Theorem 1 holds when generalized runs have median cluster ratio < 0.2 and memorized runs "
     "> 0.5, with median embedding displacements within a factor 3 of each other "
-    "(inconclusive otherwise, or with an empty group); the zero-loss premise is reported.",
+    "(inconclusive otherwise, with an empty group, or when a generalized run's final training "
+    "loss is ≥ 0.05: the theorem speaks of zero-loss runs only).",
     "Statics and the repon theory (exact computations): Monte Carlo agrees within 3 standard "
     "errors; Eq. (5) agrees roughly with the Monte Carlo bound within 0.1 (partly: 0.2).",
 )
