@@ -68,7 +68,8 @@ class Preset:
     fig7_depths: tuple
     fig7_seeds: int
     thm1_seeds: int             # Theorem 1: runs per learning-rate setting
-    wd_grid: tuple              # (log10 lo, log10 hi, points) for Fig. 8
+    wd_grid: tuple              # (log10 lo, log10 hi, points) for Fig. 8's wd_dec ...
+    fig8_lr_grid: tuple         # ... and its η_dec
     fig8_eta_enc: float         # paper: 1e-5 at 1e5 steps
     q1_dims: tuple              # Open Question 1: embedding dimensions d
     q1_ratios: tuple
@@ -106,7 +107,7 @@ PRESETS = {
                     depth_conventions=BOTH_DEPTHS, sgd_eta=1.0, sgd_eta_enc=(1.0,),
                     sgd_ratios=(0.1, 10.0), sgd_seeds=2,
                     fig6_init=(1.0,), fig6_settings=FIG6_ALL, fig6_ratios=(0.1, 10.0), fig6_seeds=2,
-                    fig7_depths=(0, 1, 2), fig7_seeds=2, thm1_seeds=1, wd_grid=(-3, -1, 2),
+                    fig7_depths=(0, 1, 2), fig7_seeds=2, thm1_seeds=1, wd_grid=(-3, -1, 2), fig8_lr_grid=(-3, -1, 3),
                     fig8_eta_enc=1e-3, q1_dims=(1, 3), q1_ratios=(0.1, 10.0), q1_seeds=1,
                     gold_relations=("mod3", "preorder3"), gold_depths=(0, 1, 3), gold_widths=(5, 10),
                     gold_seeds=1, gold_frac_factor=3.0, repon_ratios=(0.1, 10.0), repon_seeds=1,
@@ -121,6 +122,7 @@ PRESETS = {
                     fig6_init=(0.3, 1.0, 3.0), fig6_settings=FIG6_ALL,
                     fig6_ratios=(0.1, 1.0, 10.0, 100.0), fig6_seeds=8,
                     fig7_depths=(0, 1, 2, 3, 5, 8), fig7_seeds=3, thm1_seeds=3, wd_grid=(-4, -1, 4),
+                    fig8_lr_grid=(-4, -1, 6),
                     fig8_eta_enc=1e-5 * 100_000 / 3000, q1_dims=(1, 2, 3, 5, 8),
                     q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, gold_relations=GOLD_RELATIONS,
                     gold_depths=(0, 1, 2, 4, 8), gold_widths=(5, 10, 50), gold_seeds=2,
@@ -137,7 +139,7 @@ PRESETS = {
                     fig6_settings=(("both", "adam", "hidden"), ("both", "sgd", "hidden")),
                     fig6_ratios=(0.01, 0.1, 1.0, 10.0, 100.0), fig6_seeds=8,
                     fig7_depths=tuple(range(0, 11)), fig7_seeds=5, thm1_seeds=5,
-                    wd_grid=(-5, -1, 5), fig8_eta_enc=1e-5, q1_dims=(1, 2, 3, 5, 8),
+                    wd_grid=(-5, -2, 5), fig8_lr_grid=(-4, -1, 5), fig8_eta_enc=1e-5, q1_dims=(1, 2, 3, 5, 8),
                     q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, gold_relations=GOLD_RELATIONS,
                     gold_depths=(0, 1, 2, 4, 8), gold_widths=(5, 10, 50), gold_seeds=2,
                     gold_frac_factor=3.0, repon_ratios=(0.1, 1.0, 10.0, 100.0), repon_seeds=3,
@@ -831,7 +833,7 @@ def fig8_data(p, runner):
     most about η per step, so a preset with a shorter budget scales η_enc up by
     1e5 / budget (same largest encoder displacement) and says so.
     """
-    lrs, wds = log_grid(p.lr_grid), log_grid(p.wd_grid)
+    lrs, wds = log_grid(p.fig8_lr_grid), log_grid(p.wd_grid)
     out = {"eta": lrs.tolist(), "wd": wds.tolist(), "eta_enc": p.fig8_eta_enc, "budget": p.steps,
            "seeds_near_change": p.fig5_seeds, "relations": {}}
     for rel in p.relations:
@@ -1058,7 +1060,7 @@ def run_bounds(p):
     fig5_seeds per cell. A test checks a smoke run against these bounds.
     """
     cells5 = len(p.relations) * p.lr_grid[2] ** 2
-    cells8 = len(p.relations) * p.wd_grid[2] * p.lr_grid[2]
+    cells8 = len(p.relations) * p.wd_grid[2] * p.fig8_lr_grid[2]
     sgd = len(p.sgd_eta_enc) * len(p.sgd_ratios) * p.sgd_seeds
     fixed = {"fig3": 2 * len(FIG3_VARIANTS) * len(p.fig3_fracs) * p.fig3_seeds,
              "fig6": len(p.fig6_settings) * len(p.fig6_init) * len(p.fig6_ratios) * p.fig6_seeds,
