@@ -360,3 +360,147 @@ def test_preorder_relation_is_transitive_reflexive_not_symmetric():
     assert g.relation_kind("preorder3") == ("total_preorder", 3)
     with pytest.raises(ValueError, match="preorder1"):
         g.relation_kind("preorder1")
+
+
+# === The fast path (Batch: flat parameters, feature-major blocks) against the reference ===
+
+def fast_batch(mode, depth, optimizer="adam", n=5, d=3, width=4, K=1, **kw):
+    """A float64 Batch of K seeded members (mod3 / greater alternating) on a tiny problem."""
+    cfgs = [g.Config(n=n, d=d, depth=depth, width=width, mode=mode, optimizer=optimizer, seed=s,
+                     relation=("mod3", "greater")[s % 2], frac=0.75, **kw) for s in range(K)]
+    return g.Batch.start(cfgs), cfgs
+
+
+@pytest.mark.parametrize("mode", g.MODES)
+@pytest.mark.parametrize("depth", [0, 1, 3])
+def test_fast_backprop_matches_finite_differences(mode, depth):
+    """Batch.loss_and_grads (the training step's fast path) against central differences of
+    its own loss, entry by entry, as strict as the reference's test."""
+    batch, _ = fast_batch(mode, depth)
+    assert 0 < batch.data["y"].sum() < batch.data["y"].size
+    _, grads = batch.loss_and_grads()
+    grads = {k: v.copy() for k, v in grads.items()}
+    num = central_differences(lambda p: batch.loss_and_grads()[0][0], batch.params)
+    assert set(grads) == set(batch.params)
+    for name in batch.params:
+        assert grads[name].shape == batch.params[name].shape
+        assert rel_error(grads[name], num[name]) < 1e-6, name
+
+
+def reference_training(cfgs, steps):
+    """The reference formulas (loss_and_grads = forward + backward, adam_step / sgd_step on
+    one array per parameter), stepped `steps` times: final params and the loss of every step."""
+    params, data = g.init_ensemble(cfgs), g.ensemble_data(cfgs, np.float64)
+    lr = {"enc": np.array([c.lr_enc for c in cfgs]), "dec": np.array([c.lr_dec for c in cfgs])}
+    wd = {"enc": np.array([c.wd_enc for c in cfgs]), "dec": np.array([c.wd_dec for c in cfgs])}
+    state, losses = g.adam_init(params), []
+    for _ in range(steps):
+        loss, grads = g.loss_and_grads(params, data["I"], data["J"], data["y"], cfgs[0].mode)
+        losses.append(loss)
+        if cfgs[0].optimizer == "adam":
+            g.adam_step(params, grads, state, lr, wd)
+        else:
+            g.sgd_step(params, grads, lr, wd)
+    return params, np.array(losses)
+
+
+@pytest.mark.parametrize("mode", g.MODES)
+@pytest.mark.parametrize("depth", [0, 1, 3])
+@pytest.mark.parametrize("optimizer", g.OPTIMIZERS)
+def test_fast_path_matches_reference_over_50_steps(mode, depth, optimizer):
+    """float64: 50 training steps of the fast path (Batch) equal 50 steps of the reference
+    formulas to rounding (1e-12 of each parameter array's scale; loss to 1e-12 relative),
+    with weight decay on one member."""
+    _, cfgs = fast_batch(mode, depth, optimizer, n=8, d=2, width=8, K=3, lr_enc=1e-2, lr_dec=1e-2)
+    cfgs[1] = dataclasses.replace(cfgs[1], wd_enc=0.05, wd_dec=0.1)
+    batch = g.Batch.start(cfgs)
+    ref_params, ref_loss = reference_training(cfgs, 50)
+    losses = []
+    for _ in range(50):
+        loss, grads = batch.loss_and_grads()
+        losses.append(loss.copy())
+        batch.update(grads)
+    np.testing.assert_allclose(np.array(losses), ref_loss, rtol=1e-12, atol=0)
+    for name, p in ref_params.items():
+        assert np.max(np.abs(batch.params[name] - p)) <= 1e-12 * np.max(np.abs(p)), name
+
+
+def test_fast_path_matches_reference_on_table_iii():
+    """The Table III model itself (n = 30, depth 3, width 50, concat, Adam), float64, 50 steps."""
+    cfgs = [g.Config(seed=s, relation=r) for s, r in ((0, "mod3"), (1, "bipartite"))]
+    ref_params, ref_loss = reference_training(cfgs, 50)
+    batch = g.Batch.start(cfgs)
+    for step in range(50):
+        loss, grads = batch.loss_and_grads()
+        np.testing.assert_allclose(loss, ref_loss[step], rtol=1e-12, atol=0)
+        batch.update(grads)
+    for name, p in ref_params.items():
+        assert np.max(np.abs(batch.params[name] - p)) <= 1e-12 * np.max(np.abs(p)), name
+
+
+@pytest.mark.parametrize("mode", g.MODES)
+def test_evaluate_matches_the_reference_forward(mode):
+    """evaluate (logits_all_pairs, one forward over the n² pairs) against the metrics written
+    with the reference forward and np.logaddexp, float64, after a few training steps."""
+    batch, _ = fast_batch(mode, depth=2, n=7, d=2, width=6, K=3, lr_enc=0.05, lr_dec=0.05)
+    for _ in range(20):
+        batch.update(batch.loss_and_grads()[1])
+    K, n = batch.params["E"].shape[:2]
+    idx = np.arange(n * n)
+    z, _ = g.forward(batch.params, np.broadcast_to(idx // n, (K, n * n)),
+                     np.broadcast_to(idx % n, (K, n * n)), mode)
+    y, mask = batch.data["y_all"], batch.data["mask"]
+    loss = np.logaddexp(0, z) - y * z
+    correct = (z > 0) == (y > 0.5)
+    expected = {"train_loss": (loss * mask).sum(1) / mask.sum(1),
+                "test_loss": (loss * ~mask).sum(1) / (~mask).sum(1),
+                "train_acc": (correct & mask).sum(1) / mask.sum(1),
+                "test_acc": (correct & ~mask).sum(1) / (~mask).sum(1), "all_acc": correct.mean(1)}
+    got = g.evaluate(batch.params, batch.data, mode)
+    for k, v in expected.items():
+        np.testing.assert_allclose(got[k], v, rtol=1e-12, atol=0, err_msg=k)
+
+
+def test_batch_blocks_do_not_change_a_members_numbers():
+    """Members are stepped in blocks sharing one Workspace: any block size gives the same
+    numbers bit for bit (float32, sqdiff, Adam)."""
+    cfgs = [dataclasses.replace(SMALL, mode="sqdiff", dtype="float32", seed=s) for s in range(5)]
+    runs = []
+    for budget in (1, 10 ** 9):                        # blocks of 1 member, then all 5 at once
+        old, g.BLOCK_BYTES = g.BLOCK_BYTES, budget
+        try:
+            batch = g.Batch.start(cfgs)
+            assert len(batch.blocks) == (5 if budget == 1 else 1)
+            for _ in range(30):
+                batch.update(batch.loss_and_grads()[1])
+        finally:
+            g.BLOCK_BYTES = old
+        runs.append(batch.flat.copy())
+    assert np.array_equal(runs[0], runs[1])
+
+
+def test_adam_step_without_temporaries_equals_the_formula_with_them():
+    """adam_step works in place on scratch buffers; float64 it is bit for bit the formula
+    written with temporaries (the code before it was made in place), weight decay included."""
+    rng = np.random.default_rng(3)
+    params = {"E": rng.standard_normal((2, 4, 3)), "W1": rng.standard_normal((2, 6, 5))}
+    ref = {k: v.copy() for k, v in params.items()}
+    state, ref_state = g.adam_init(params), g.adam_init(ref)
+    lr = {"enc": np.array([1e-2, 3e-3]), "dec": np.array([1e-3, 2e-2])}
+    wd = {"enc": np.array([0.0, 0.1]), "dec": np.array([0.3, 0.0])}
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for t in range(1, 6):
+        grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+        g.adam_step(params, grads, state, lr, wd)
+        for name, p in ref.items():
+            grp = g.group_of(name)
+            gt = grads[name] + wd[grp][:, None, None] * p
+            m, v = ref_state["m"][name], ref_state["v"][name]
+            m *= b1
+            m += (1.0 - b1) * gt
+            v *= b2
+            v += (1.0 - b2) * (gt * gt)
+            denom = np.sqrt(v) / np.sqrt(1.0 - b2 ** t) + eps
+            p -= (lr[grp] / (1.0 - b1 ** t))[:, None, None] * (m / denom)
+        for name, p in params.items():
+            assert np.array_equal(p, ref[name]), (t, name)
