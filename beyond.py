@@ -207,7 +207,7 @@ def first_above(scales, values, level=0.1):
 def repon_network_plot(data, path):
     import matplotlib.pyplot as plt
     opts = list(data["optimizers"])
-    fig, axes = plt.subplots(1, len(opts) + 1, figsize=(5 * (len(opts) + 1), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(opts) + 1, figsize=(5 * (len(opts) + 1), 4.8), squeeze=False)
     for ax, opt in zip(axes[0], opts):
         for k, tr in enumerate(data["optimizers"][opt]["track"]):
             C = np.array(tr["C_rel"])
@@ -217,7 +217,7 @@ def repon_network_plot(data, path):
         ax.axhline(0.0, color="0.5", lw=0.8, ls=":")
         ax.set(xlabel="training step", ylabel="C(t) / C(0) (median, quartiles over pairs)",
                title=f"{opt.upper() if opt == 'sgd' else 'Adam'}: is C of Eq. (11) conserved?")
-        ax.legend(fontsize=7, loc="best", framealpha=0.9)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     ax = axes[0][-1]
     v = data["validity"]
     for dep, c0 in zip(v["departure"], v["c0"]):
@@ -225,7 +225,7 @@ def repon_network_plot(data, path):
     ax.axhline(0.1, color="r", lw=1, ls="--", label="10%")
     ax.set(xscale="log", yscale="log", xlabel="half-separation s (embedding units)",
            ylabel="|network dr/dt − Eq. (8)| / |Eq. (8)|", title="where Eq. (8) holds (init, Adam, ratio 1)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     fig.suptitle(f"Eq. (11) on the network: mod3, Table III, {data['budget']} steps, "
                  f"{data['pairs']} same-class pairs × {data['seeds']} seeds per ratio")
     fig.tight_layout()
@@ -248,6 +248,9 @@ def repon_network_claims(d):
         neg = [sum(t["C<0 together"] for t in tab), sum(t["C<0 together"] + t["C<0 apart"] for t in tab)]
         if pos[1] == 0 or neg[1] == 0:
             verdict = verdicts.INCONCLUSIVE
+            side, (k, m) = ("C > 0", pos) if neg[1] == 0 else ("C < 0", neg)
+            text += (f"; every pair has {side} under this mapping (a2 ~ √(frac/P) because the mean "
+                     f"loss weights each pair by 1/P), and {k} of its {m} ended together")
         else:
             ip, ineg = verdicts.wilson_interval(*pos), verdicts.wilson_interval(*neg)
             verdict = (verdicts.HOLDS if ip[0] > ineg[1] else verdicts.DOES_NOT_HOLD if ineg[0] > ip[1]
@@ -320,7 +323,8 @@ def zone_of(r, depths):
 def goldilocks_plot(data, path):
     import matplotlib.pyplot as plt
     rels = list(data["relations"])
-    fig, axes = plt.subplots(1, len(rels), figsize=(3.6 * len(rels), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(rels), figsize=(3.4 * len(rels) + 1.2, 4.0), squeeze=False,
+                             constrained_layout=True)
     letter = {g.GENERALIZATION: "G", g.GROKKING: "K", g.MEMORIZATION: "M", g.CONFUSION: "C"}
     for ax, rel in zip(axes[0], rels):
         r = data["relations"][rel]
@@ -334,10 +338,11 @@ def goldilocks_plot(data, path):
         ax.set(xticks=range(len(data["depths"])), xticklabels=data["depths"],
                yticks=range(len(data["widths"])), yticklabels=data["widths"],
                xlabel="decoder depth n_h", ylabel="width w",
-               title=f"{rel}: b = {r['b']:.1f} bits, frac {r['frac']:.2f}")
+               title=f"{rel}\nb = {r['b']:.1f} bits, frac {r['frac']:.2f}")
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="mean test accuracy")
     fig.suptitle(f"Goldilocks zone across relations (frac = {data['factor']:g} × p_c of Eq. (4); "
-                 f"{data['seeds']} seeds; letter: majority phase G/K/M/C; {data['budget']} steps)")
+                 f"{data['seeds']} seeds; letter: majority phase, G generalization, K grokking, "
+                 f"M memorization, C confusion; {data['budget']} steps)", fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

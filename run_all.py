@@ -1102,6 +1102,11 @@ def report_columns(out_dir):
     return [(os.path.basename(os.path.normpath(out_dir)), out_dir)]
 
 
+def md_cell(text):
+    """Text for one Markdown table cell: every '|' escaped (once)."""
+    return str(text).replace("\\|", "|").replace("|", "\\|")
+
+
 def write_report(out_dir):
     """out_dir/REPORT.md from the saved figure data: one row per claim, never by hand; one
     (measured, verdict) pair of columns per report_columns entry, 'pending' where a column's
@@ -1133,9 +1138,9 @@ def write_report(out_dir):
               "| claim | paper | " + " | ".join(f"{c}: this code | {c}: verdict" for c, _ in cols) + " |",
               "|---|---" + "|---|---" * len(cols) + "|"]
     for claim, (paper, by_col) in claims.items():
-        cells = [f"{by_col[c][0]} | {by_col[c][1]}" if c in by_col else "pending | pending"
-                 for c, _ in cols]
-        lines.append(f"| {claim} | {paper} | " + " | ".join(cells) + " |")
+        cells = [f"{md_cell(by_col[c][0])} | {md_cell(by_col[c][1])}" if c in by_col
+                 else "pending | pending" for c, _ in cols]
+        lines.append(f"| {md_cell(claim)} | {md_cell(paper)} | " + " | ".join(cells) + " |")
     path = os.path.join(out_dir, "REPORT.md")
     tmp = f"{path}.tmp{os.getpid()}"
     with open(tmp, "w") as f:
