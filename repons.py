@@ -25,7 +25,7 @@ Glossary (paper symbol -> name here)
     κ              separatrix slope √(η_x/(2η_A))    -> separatrix_slope(eta_A, eta_x)
 
 What the code found where the printed paper and the mathematics differ (each pinned
-by a test in test_repons_part.py):
+by a test in test_repons.py):
   * (C1), b line: ∂ℓ/∂b = A(x1 + x2) + 2(b − y), not A(x1 + x2) + b − y; and the
     x line is ∂ℓ/∂x_i, not ∂ℓ/∂r. Appendix C's b(t) = (1 − e^{−2η_A t}) y follows
     from the correct factor 2, so the print is a typo and the appendix used the truth.
@@ -48,21 +48,64 @@ FATE_MEMORIZATION = "memorization"  # a2 → 0 with c ≠ 0: no collision
 FATE_UNDECIDED = "undecided"        # on (or numerically at) the separatrix C = 0
 
 
-def _check_rate(name, value):
-    v = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(v)) or np.any(v <= 0):
-        raise ValueError(f"{name}={value!r} is not allowed: learning rates must be finite and > 0")
+# --- Argument checks: one message shape, "name=value is not allowed: what is allowed" --
+
+def _check_real(name, value, what, above=None, at_least=None):
+    """Every entry of value a finite real number (bool, complex, str, None refused),
+    > above and >= at_least when given. Returns value as a float array. The message names
+    the first offending entry as name=value (with its index when value is an array)."""
+    v = np.asarray(value)
+    if v.dtype.kind not in "iuf":
+        raise ValueError(f"{name}={value!r} is not allowed: {what} must be real numbers "
+                         f"(got {type(value).__name__} of dtype {v.dtype})")
+    v = v.astype(float)
+    ok = np.isfinite(v)
+    rule = "finite"
+    if above is not None:
+        ok, rule = ok & (v > above), f"finite and > {above:g}"
+    if at_least is not None:
+        ok, rule = ok & (v >= at_least), f"finite and >= {at_least:g}"
+    if not ok.all():
+        idx = np.unravel_index(np.argmin(ok), v.shape)
+        where = f" (entry {tuple(int(i) for i in idx)} of shape {v.shape})" if v.ndim else ""
+        raise ValueError(f"{name}={np.asarray(value)[idx].item()!r}{where} is not allowed: "
+                         f"{what} must be {rule}")
+    return v
 
 
-def _check_sigma(name, value):
-    v = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(v)) or np.any(v <= 0):
-        raise ValueError(f"{name}={value!r} is not allowed: widths must be finite and > 0")
+def _check_positive(name, value, what):
+    """Finite and > 0 (a rate, a width, a step, a length), scalar or every entry."""
+    return _check_real(name, value, what, above=0.0)
 
 
-def _check_positive_int(name, value, minimum=1):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name}={value!r} is not allowed: must be an integer >= {minimum}")
+def _check_finite(name, value):
+    """A state variable (a2, c, A, x, t, ...): every entry finite; returns a float array."""
+    return _check_real(name, value, name)
+
+
+def _check_rates(eta_A, eta_x):
+    """Eq. (7)'s two learning rates, η_A (decoder) and η_x (encoder): finite and > 0."""
+    _check_positive("eta_A", eta_A, "learning rates")
+    _check_positive("eta_x", eta_x, "learning rates")
+
+
+def _check_widths(sigma_a, sigma_c):
+    """Theorem 3's Gaussian widths σ_a, σ_c of a2(0), c(0): finite and > 0."""
+    _check_positive("sigma_a", sigma_a, "widths")
+    _check_positive("sigma_c", sigma_c, "widths")
+
+
+def _check_int(name, value, minimum):
+    """An integer count >= minimum; bool (an int subclass) and 3.0 are refused."""
+    if (not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_))
+            or value < minimum):
+        raise ValueError(f"{name}={value!r} is not allowed: {name} must be an integer >= {minimum}")
+
+
+def _check_seed(seed):
+    """np.random.default_rng's seed as used here: None or an integer >= 0 (not bool)."""
+    if seed is not None:
+        _check_int("seed", seed, 0)
 
 
 # --- The integrator: classical fixed-step RK4 (used by every flow below) ------------
@@ -83,12 +126,12 @@ def rk4(f, y0, dt, n_steps, args=(), t0=0.0, save_every=1):
     Returns (t, ys): t (n_saved,) and ys (n_saved, *y0.shape) (a dict of such for a dict
     y0), holding t0, every save_every-th step and always the last step.
     """
-    _check_positive_int("n_steps", n_steps, minimum=0)
-    _check_positive_int("save_every", save_every)
-    if not (np.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt={dt!r} is not allowed: dt must be finite and > 0")
-    as_float = lambda v: np.array(v, dtype=float)  # noqa: E731
-    y = {k: as_float(v) for k, v in y0.items()} if isinstance(y0, dict) else as_float(y0)
+    _check_int("n_steps", n_steps, 0)
+    _check_int("save_every", save_every, 1)
+    _check_positive("dt", dt, "the step dt")
+    _check_finite("t0", t0)
+    y = ({k: _check_finite(f"y0[{k!r}]", v) for k, v in y0.items()} if isinstance(y0, dict)
+         else _check_finite("y0", y0))
     t, ts, ys = float(t0), [float(t0)], [y]
     for n in range(1, n_steps + 1):
         k1 = f(t, y, *args)
@@ -121,8 +164,9 @@ def _outer(u, v):  # u vᵀ      (..., p), (..., q) -> (..., p, q)
 
 
 def _check_pair_shapes(A, b, x1, x2, y):
-    """Raise unless A is (..., m, d), b and y end in m, x1 and x2 in d; return float arrays."""
-    A = np.asarray(A, dtype=float)
+    """Raise unless A is (..., m, d), b and y end in m, x1 and x2 in d, all entries finite;
+    return float arrays."""
+    A = _check_finite("A", A)
     if A.ndim < 2:
         raise ValueError(f"A.shape={A.shape} is not allowed: A must be (..., m, d)")
     m, d = A.shape[-2:]
@@ -130,7 +174,8 @@ def _check_pair_shapes(A, b, x1, x2, y):
         if np.ndim(v) < 1 or np.shape(v)[-1] != n:
             raise ValueError(f"{name}.shape={np.shape(v)} is not allowed: needs last axis {n} "
                              f"to match A.shape={A.shape} (m={m} outputs, d={d} embedding dims)")
-    return tuple(np.asarray(v, dtype=float) for v in (A, b, x1, x2, y))
+    rest = (("b", b), ("x1", x1), ("x2", x2), ("y", y))
+    return (A,) + tuple(_check_finite(name, v) for name, v in rest)
 
 
 def pair_loss(A, b, x1, x2, y):
@@ -163,6 +208,7 @@ def full_flow_rhs(t, state, eta_A, eta_x, y):
 
     state = {"A": (..., m, d), "b": (..., m), "x1": (..., d), "x2": (..., d)}; for rk4.
     """
+    _check_rates(eta_A, eta_x)
     g = pair_loss_grads(state["A"], state["b"], state["x1"], state["x2"], y)
     return {"A": -eta_A * g["A"], "b": -eta_A * g["b"],
             "x1": -eta_x * g["x1"], "x2": -eta_x * g["x2"]}
@@ -186,9 +232,9 @@ def appendix_c_b(t, y, eta_A, b0=0.0):
     (random A0 (3×2), r0, y, seed 1; η_A = 1, t ≤ 20): η_x/η_A = 0.1, 1, 10 give
     |b − b(t)|/|y| = 0.006, 0.040, 0.17 and ‖A − A_Eq8‖/‖A0‖ = 0.0008, 0.014, 0.038.
     """
-    _check_rate("eta_A", eta_A)
-    t = np.asarray(t, dtype=float)[..., None]
-    return y + (np.asarray(b0, dtype=float) - y) * np.exp(-2.0 * eta_A * t)
+    _check_positive("eta_A", eta_A, "learning rates")
+    t, y, b0 = _check_finite("t", t)[..., None], _check_finite("y", y), _check_finite("b0", b0)
+    return y + (b0 - y) * np.exp(-2.0 * eta_A * t)
 
 
 # --- Section IV, Eq. (8) / (C3): the reduced matrix flow --------------------------
@@ -198,7 +244,8 @@ def reduced_flow_rhs(t, state, eta_A, eta_x):
 
     state = {"A": (..., m, d), "r": (..., d)}; r = (x1 − x2)/2 is half the separation.
     """
-    A, r = state["A"], state["r"]
+    _check_rates(eta_A, eta_x)
+    A, r = _check_finite("state['A']", state["A"]), _check_finite("state['r']", state["r"])
     Ar = _mv(A, r)
     return {"A": -2.0 * eta_A * _outer(Ar, r), "r": -eta_x * _mtv(A, Ar)}
 
@@ -216,11 +263,12 @@ class ReductionCheck:
 def reduction_check(A0, r0, y, eta_A, eta_x, t_max, n_steps, b0=None):
     """Appendix C, checked: integrate (C1) from x1 = r0, x2 = −r0, b(0) = b0 (default 0)
     and Eq. (8) from (A0, r0) with the same RK4 steps; compare b with b(t), A and r."""
-    _check_rate("eta_A", eta_A)
-    _check_rate("eta_x", eta_x)
-    A0, r0, y = (np.asarray(v, dtype=float) for v in (A0, r0, y))
-    b0 = np.zeros_like(y) if b0 is None else np.asarray(b0, dtype=float)
-    _check_pair_shapes(A0, b0, r0, r0, y)
+    _check_rates(eta_A, eta_x)
+    _check_positive("t_max", t_max, "the duration t_max")
+    _check_int("n_steps", n_steps, 1)
+    y = _check_finite("y", y)
+    b0 = np.zeros_like(y) if b0 is None else b0
+    A0, b0, r0, _, y = _check_pair_shapes(A0, b0, r0, r0, y)
     dt = t_max / n_steps
     full0 = {"A": A0, "b": b0, "x1": r0, "x2": -r0}
     t, full = rk4(full_flow_rhs, full0, dt, n_steps, args=(eta_A, eta_x, y))
@@ -246,7 +294,8 @@ def ansatz_state(a, b9, c, A0, r0):
     −η_x λ (a + b)² c, which is Eq. (10) for a2 = (a + b)|A0 r0| (λ = |A0 r0|²). For
     other r0, AᵀA r leaves the r0 direction and r(t) turns away (tested).
     """
-    a, b9, c = (np.asarray(v, dtype=float)[..., None] for v in (a, b9, c))
+    a, b9, c = (_check_finite(name, v)[..., None] for name, v in (("a", a), ("b9", b9), ("c", c)))
+    A0, r0 = _check_finite("A0", A0), _check_finite("r0", r0)
     A = a[..., None] * A0 + b9[..., None] * _outer(_mv(A0, r0), r0)
     return A, c * r0
 
@@ -254,7 +303,8 @@ def ansatz_state(a, b9, c, A0, r0):
 def ansatz_residual(A, r, A0, r0):
     """Distance of (A, r) from the Eq. (9) family: fit a, b, c by projection, return
     (a, b9, c, residual) with residual = ‖A − A(a, b9)‖ + |r − c r0| (0 inside the family)."""
-    r0 = np.asarray(r0, dtype=float)
+    A, r = _check_finite("A", A), _check_finite("r", r)
+    A0, r0 = _check_finite("A0", A0), _check_finite("r0", r0)
     P = np.eye(r0.shape[-1]) - np.outer(r0, r0)        # projector off r0
     M = A0 @ P
     a = np.sum(A @ P * M, axis=(-2, -1)) / np.sum(M * M)   # A P = a A0 P
@@ -269,22 +319,22 @@ def ansatz_residual(A, r, A0, r0):
 
 def scalar_flow_rhs(t, state, eta_A, eta_x):
     """Eq. (10): da2/dt = −2 η_A c² a2,  dc/dt = −η_x a2² c.   state[..., 0] = a2, [..., 1] = c."""
+    _check_rates(eta_A, eta_x)
+    state = _check_finite("state", state)
     a2, c = state[..., 0], state[..., 1]
     return np.stack([-2.0 * eta_A * c ** 2 * a2, -eta_x * a2 ** 2 * c], axis=-1)
 
 
 def conserved_C(a2, c, eta_A, eta_x):
     """Eq. (11): C = a2²/(2η_A) − c²/η_x;  dC/dt = −2a2²c² + 2a2²c² = 0 along Eq. (10)."""
-    _check_rate("eta_A", eta_A)
-    _check_rate("eta_x", eta_x)
-    a2, c = np.asarray(a2, dtype=float), np.asarray(c, dtype=float)
+    _check_rates(eta_A, eta_x)
+    a2, c = _check_finite("a2", a2), _check_finite("c", c)
     return a2 ** 2 / (2.0 * eta_A) - c ** 2 / eta_x
 
 
 def separatrix_slope(eta_A, eta_x):
     """Fig. 4 / Eq. (12): C = 0 on the lines c = ±κ a2 with κ = √(η_x/(2η_A))."""
-    _check_rate("eta_A", eta_A)
-    _check_rate("eta_x", eta_x)
+    _check_rates(eta_A, eta_x)
     return float(np.sqrt(eta_x / (2.0 * eta_A)))
 
 
@@ -333,10 +383,9 @@ def closed_form_flow(a2_0, c_0, eta_A, eta_x, t):
     t → ∞: C > 0 gives v → 2η_A C, u → 0; C < 0 gives u → −η_x C, v → 0 (Theorem 2).
     Returns (a2(t), c(t)) broadcast over a2_0, c_0, t.
     """
+    a2_0, c_0 = _check_finite("a2_0", a2_0), _check_finite("c_0", c_0)
+    t = _check_real("t", t, "times", at_least=0.0)
     C = conserved_C(a2_0, c_0, eta_A, eta_x)
-    a2_0, c_0, t = (np.asarray(v, dtype=float) for v in (a2_0, c_0, t))
-    if np.any(t < 0):
-        raise ValueError(f"t={t!r} is not allowed: times must be >= 0")
     k = 4.0 * eta_A * eta_x * C
     u = _bernoulli(c_0 ** 2, k, 4.0 * eta_A, t)
     v = _bernoulli(a2_0 ** 2, -k, 2.0 * eta_x, t)
@@ -364,10 +413,9 @@ def fate_by_integration(a2_0, c_0, eta_A, eta_x, s_max=60.0, ds=0.2, tol=1e-6):
     |a2| ≤ tol ρ < |c|, undecided otherwise (starts within ~1e-12 of the separatrix).
     C is not used. Returns (fate, t_reached, a2_end, c_end), each of the batch shape.
     """
-    _check_rate("eta_A", eta_A)
-    _check_rate("eta_x", eta_x)
-    _check_clock(s_max, ds)
-    a2_0, c_0 = np.broadcast_arrays(np.asarray(a2_0, dtype=float), np.asarray(c_0, dtype=float))
+    _check_rates(eta_A, eta_x)
+    _check_clock(s_max, ds, tol)
+    a2_0, c_0 = np.broadcast_arrays(_check_finite("a2_0", a2_0), _check_finite("c_0", c_0))
     z0 = np.stack([a2_0, c_0, np.zeros_like(a2_0)], axis=-1)
     n_steps = int(np.ceil(s_max / ds))
     _, z = rk4(_clock_rhs, z0, s_max / n_steps, n_steps, args=(eta_A, eta_x), save_every=n_steps)
@@ -377,9 +425,12 @@ def fate_by_integration(a2_0, c_0, eta_A, eta_x, s_max=60.0, ds=0.2, tol=1e-6):
     return fate, t, a2, c
 
 
-def _check_clock(s_max, ds):
-    if not (np.isfinite(s_max) and np.isfinite(ds) and s_max > 0 and ds > 0):
-        raise ValueError(f"s_max={s_max!r}, ds={ds!r} are not allowed: both must be finite, > 0")
+def _check_clock(s_max, ds, tol=None):
+    """The clock of fate_by_integration: its length s_max, step ds and end-state tolerance."""
+    _check_positive("s_max", s_max, "the clock length s_max")
+    _check_positive("ds", ds, "the clock step ds")
+    if tol is not None:
+        _check_positive("tol", tol, "the end-state tolerance tol")
 
 
 def _fate_from_end_state(size_a2, size_c, small):
@@ -413,16 +464,17 @@ def phase_portrait_data(eta_A, eta_x, lim=2.0, n_grid=21, starts=None,
     and RK4 trajectories (t ∈ [0, t_max]) from `starts` (default: 16 points on a circle
     of radius 0.9 lim), each with its fate by integration and by the sign of C."""
     slope = separatrix_slope(eta_A, eta_x)
-    _check_positive_int("n_grid", n_grid, minimum=2)
-    if not (np.isfinite(lim) and lim > 0):
-        raise ValueError(f"lim={lim!r} is not allowed: the plot half-width must be finite and > 0")
+    _check_int("n_grid", n_grid, 2)
+    _check_positive("lim", lim, "the plot half-width")
+    _check_positive("t_max", t_max, "the duration t_max")
+    _check_int("n_steps", n_steps, 1)
     g = np.linspace(-lim, lim, n_grid)
     a2_grid, c_grid = np.meshgrid(g, g)
     flow = scalar_flow_rhs(0.0, np.stack([a2_grid, c_grid], axis=-1), eta_A, eta_x)
     if starts is None:
         th = (np.arange(16) + 0.5) * 2 * np.pi / 16
         starts = 0.9 * lim * np.stack([np.cos(th), np.sin(th)], axis=-1)
-    starts = np.asarray(starts, dtype=float)
+    starts = _check_finite("starts", starts)
     if starts.ndim != 2 or starts.shape[1] != 2:
         raise ValueError(f"starts.shape={starts.shape} is not allowed: need (n_starts, 2)")
     t, traj = rk4(scalar_flow_rhs, starts, t_max / n_steps, n_steps, args=(eta_A, eta_x),
@@ -447,8 +499,7 @@ def p_collision(sigma_a, sigma_c, eta_A, eta_x):
     m = (σ_a/σ_c)κ, of angle 4 arctan m out of 2π — the printed arctan. The signed region
     c/a < κ would instead give ½ + (1/π) arctan m. σ_x in the print is σ_c.
     """
-    _check_sigma("sigma_a", sigma_a)
-    _check_sigma("sigma_c", sigma_c)
+    _check_widths(sigma_a, sigma_c)
     return 2.0 / np.pi * np.arctan(np.asarray(sigma_a) / sigma_c * separatrix_slope(eta_A, eta_x))
 
 
@@ -477,11 +528,16 @@ def mc_collision_probability(sigma_a, sigma_c, eta_A, eta_x, n_samples, seed,
     """Monte Carlo for Eq. (12): draw a2(0) ~ N(0, σ_a²), c(0) ~ N(0, σ_c²) with
     rng = np.random.default_rng(seed); decide every draw by the sign of C, and the first
     n_integrate draws (default min(n_samples, 20000)) by fate_by_integration."""
-    _check_sigma("sigma_a", sigma_a)
-    _check_sigma("sigma_c", sigma_c)
-    _check_positive_int("n_samples", n_samples)
+    _check_widths(sigma_a, sigma_c)
+    _check_rates(eta_A, eta_x)
+    _check_int("n_samples", n_samples, 1)
+    _check_seed(seed)
+    _check_clock(s_max, ds)
     n_int = min(n_samples, 20000) if n_integrate is None else n_integrate
-    _check_positive_int("n_integrate", n_int)
+    _check_int("n_integrate", n_int, 1)
+    if n_int > n_samples:   # else a2[:n_int] would quietly integrate only n_samples draws
+        raise ValueError(f"n_integrate={n_int!r} is not allowed: "
+                         f"n_integrate must be <= n_samples={n_samples}")
     rng = np.random.default_rng(seed)
     a2, c = sigma_a * rng.standard_normal(n_samples), sigma_c * rng.standard_normal(n_samples)
     by_C = fate_from_C(a2, c, eta_A, eta_x)
@@ -513,7 +569,7 @@ def p_collision_N(sigma_a, sigma_c, eta_A, eta_x, N):
     η_A → η_A,N, which is exactly Eq. (13). (A mean instead of a sum over repons rescales
     time only.) Pinned by MC of the full (N + 1)-body flow within 3 SE for N = 2 and 5.
     """
-    _check_positive_int("N", N)
+    _check_int("N", N, 1)
     return p_collision(sigma_a, sigma_c, 2.0 * N / (N + 1) * eta_A, eta_x)
 
 
@@ -523,7 +579,9 @@ def n_repon_flow_rhs(t, state, eta_A, eta_x, y):
 
     state = {"A": (..., m, d), "b": (..., m), "x": (..., N + 1, d)}.
     """
-    A, b, x = state["A"], state["b"], state["x"]
+    _check_rates(eta_A, eta_x)
+    A, b, x = (_check_finite(f"state[{k!r}]", state[k]) for k in ("A", "b", "x"))
+    y = _check_finite("y", y)
     e = np.einsum("...ij,...nj->...ni", A, x) + (b - y)[..., None, :]   # (..., N+1, m)
     return {"A": -eta_A * np.einsum("...ni,...nj->...ij", e, x),
             "b": -eta_A * e.sum(axis=-2),
@@ -533,8 +591,9 @@ def n_repon_flow_rhs(t, state, eta_A, eta_x, y):
 def n_repon_initial_state(a2, c, N, y=0.0):
     """Eq. (13)'s set-up in one embedding and one output dimension: A = a2, b = y, the lone
     repon at 2N/(N+1) c and N repons at −2/(N+1) c (mean 0; half separation r = c)."""
-    _check_positive_int("N", N)
-    a2, c = np.broadcast_arrays(np.asarray(a2, dtype=float), np.asarray(c, dtype=float))
+    _check_int("N", N, 1)
+    _check_finite("y", y)
+    a2, c = np.broadcast_arrays(_check_finite("a2", a2), _check_finite("c", c))
     x0, xN = 2.0 * N / (N + 1) * c, -2.0 / (N + 1) * c
     x = np.stack([x0] + [xN] * N, axis=-1)[..., None]                     # (..., N+1, 1)
     return {"A": a2[..., None, None], "b": np.full(a2.shape + (1,), float(y)), "x": x}
@@ -564,12 +623,12 @@ def mc_collision_probability_N(sigma_a, sigma_c, eta_A, eta_x, N, n_samples, see
     (N + 1)-repon state (n_repon_initial_state), integrate n_repon_flow_rhs with RK4 on
     the clock of fate_by_integration, and read the end state: collision if the repons'
     spread ≤ tol ρ < ‖A‖. The sign-of-C verdict uses η_A,N = 2N/(N + 1) η_A."""
-    _check_sigma("sigma_a", sigma_a)
-    _check_sigma("sigma_c", sigma_c)
-    _check_rate("eta_A", eta_A)
-    _check_rate("eta_x", eta_x)
-    _check_positive_int("n_samples", n_samples)
-    _check_clock(s_max, ds)
+    _check_widths(sigma_a, sigma_c)
+    _check_rates(eta_A, eta_x)
+    _check_int("N", N, 1)
+    _check_int("n_samples", n_samples, 1)
+    _check_seed(seed)
+    _check_clock(s_max, ds, tol)
     rng = np.random.default_rng(seed)
     a2, c = sigma_a * rng.standard_normal(n_samples), sigma_c * rng.standard_normal(n_samples)
     x = n_repon_initial_state(a2, c, N)["x"]

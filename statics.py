@@ -31,7 +31,7 @@ training pair or an inferred pair counts 1, an undetermined one max(p_u, 1 - p_u
 import argparse
 import itertools
 import math
-import re
+import os
 import sys
 from dataclasses import dataclass
 
@@ -136,13 +136,125 @@ def b_tree(n, d_avg):
 
 # --- Section III: b = log2(n! / |Aut G|) for any relation ---------------------
 
+# Size limits: refuse before allocating, never grow without bound. Measured on this
+# machine (2 shared cores; /usr/bin/time -v, max RSS of the whole process):
+#   closed forms (any Table I relation): CLI mod3 --n 10000 in 1.0 s, 265 MB;
+#     --n 20000 in 3.6 s, 0.96 GB (relation_matrix's n² bool + n² int8, one n² bool copy)
+#   general search (_aut_search): memory ~n³ (a colouring and a k×k invariant per level):
+#     twin-rich input (mod3 with one entry flipped) 187 MB at n = 300, 388 MB at 400;
+#     time depends on structure: random digraph n = 300 0.05 s; undirected cycle n = 100
+#     0.3 s, n = 300 15 s; twin-rich n = 60 0.9 s, 90 6 s, 150 93 s (~n^5: use a closed form)
+#   CSV reader: comma-separated n = 4096 (32 MB) in 2.1 s, 245 MB
+#   Appendix D Monte Carlo (frac 0.2): mod3 n = 3000 3.0 s, 297 MB; bipartite n = 3000
+#     4.8 s, 737 MB; greater with 1000 orders n = 30 1.9 s, 60 24 s, 100 54 s
+MAX_N_MATRIX = 20_000     # an (n, n) int8 relation: n² bytes, 400 MB at the limit
+MAX_N_SEARCH = 300        # general search: memory ~190 MB at the limit
+MAX_CSV_BYTES = 32 << 20  # the CLI's text reader: 32 MB, a comma-separated n = 4096
+MAX_N_MC_CLASSES = 3_000  # Appendix D bound for mod<k>, bipartite: ~80 n² bytes
+MAX_N_MC_ORDER = 100      # Appendix D bound for greater: Bubley-Dyer runs n³ ln n steps
+
+
+def _check_size(label, n, limit, what):
+    """Refuse an n above limit before anything of size n² is allocated."""
+    if n > limit:
+        raise ValueError(f"{label} is too large: {what} is limited to n <= {limit}")
+
+
 def _as_relation(R):
+    """R as an (n, n) int8 0/1 matrix (n² bytes; a bool or integer R is checked without
+    an n² temporary, since min/max suffice there)."""
     A = np.asarray(R)
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
         raise ValueError(f"R of shape {A.shape} is not allowed: R must be a square (n, n) matrix, n >= 1")
-    if not np.isin(A, (0, 1)).all():
+    _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_MATRIX, "an (n, n) relation matrix")
+    if A.dtype.kind in "biu":
+        ok = A.dtype.kind == "b" or (A.min() >= 0 and A.max() <= 1)
+    else:
+        ok = np.isin(A, (0, 1)).all()
+    if not ok:
         raise ValueError("R has entries other than 0 and 1: R must be a 0/1 matrix")
-    return A.astype(np.int64)
+    return A.astype(np.int8, copy=False)
+
+
+def _row_blocks(n, entries=1 << 22):
+    """Slices of about `entries` matrix entries, so a blockwise check needs no n² temporary."""
+    step = max(1, entries // n)
+    return (slice(s, min(s + step, n)) for s in range(0, n, step))
+
+
+def _class_labels(E):
+    """Class labels 0..m-1 if the bool matrix E is an equivalence relation, else None.
+
+    E is reflexive, symmetric and transitive iff E_ij = [row i of E == row j of E] for
+    all i, j: in an equivalence row i is the indicator of i's class, so two rows agree
+    exactly when the classes do; conversely equality of rows is itself an equivalence.
+    Rows are compared as packed bytes (n²/8 bytes), the identity blockwise.
+    """
+    n = E.shape[0]
+    rows = np.ascontiguousarray(np.packbits(E, axis=1))                 # (n, ⌈n/8⌉) uint8
+    labels = np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel(),
+                       return_inverse=True)[1].ravel()
+    for s in _row_blocks(n):
+        if not np.array_equal(E[s], labels[s, None] == labels[None, :]):
+            return None
+    return labels
+
+
+def _equivalence_aut(sizes):
+    """|Aut G| of an equivalence with classes of sizes s_1..s_m (not printed in the paper,
+    whose Section III gives only the total order and K_{a,c}; the wreath-product count):
+        |Aut G| = Π_i s_i! · Π_s (number of classes of size s)!
+    (permute inside every class, then permute whole classes of equal size)."""
+    aut = 1
+    for s in sizes:
+        aut *= math.factorial(int(s))
+    for count in np.bincount(sizes)[1:]:
+        aut *= math.factorial(int(count))
+    return aut
+
+
+def _is_strict_total_order(T):
+    """True iff the bool matrix T (zero diagonal) is a strict total order.
+
+    Landau: a tournament (exactly one of T_ij, T_ji for i != j) is transitive iff its
+    scores (row sums) are 0, 1, ..., n-1. With those scores T has n(n-1)/2 ones, so it
+    is a tournament iff no pair has both T_ij and T_ji. |Aut G| = 1 then: automorphisms
+    keep every score, and all scores differ.
+    """
+    n = T.shape[0]
+    if not np.array_equal(np.sort(T.sum(axis=1)), np.arange(n)):
+        return False
+    return not any((T[s] & T[:, s].T).any() for s in _row_blocks(n))
+
+
+def _aut_closed_form(A):
+    """Section III: |Aut G| in closed form when the matrix has one of Table I's structures.
+
+    Section III prints two: "for a graph with total ordering, |Aut(G)| = 1" and "for a
+    complete bipartite graph K_{a,c} (a != c, a + c = n), |Aut(G)| = a!c!".
+
+    Aut G does not change (a) when every entry is complemented, R -> 1 - R, nor (b) when
+    a constant diagonal is replaced by another constant (a permutation maps loops to
+    loops). Up to (a) and (b) we recognise, from the matrix alone:
+      equivalence, classes s_1..s_m:   |Aut G| = Π s_i! · Π_s (#classes of size s)!
+      complete multipartite graph = the complement of an equivalence; in particular
+      K_{a,c} (two sides, zero or full diagonal): a! c! · (2 if a = c)
+      strict (or non-strict) total order:  |Aut G| = 1.
+    Returns the exact int, or None (then automorphism_count runs the general search).
+    """
+    diag = np.diagonal(A)
+    if not (diag == diag[0]).all():
+        return None
+    E = A.astype(bool)                           # the one n² copy, reused below
+    np.fill_diagonal(E, True)                    # (b): an equivalence is reflexive
+    labels = _class_labels(E)                    # R an equivalence?
+    if labels is None:
+        np.logical_not(E, out=E)                 # (a): 1 - R, its diagonal now 0
+        if _is_strict_total_order(E):            # 1 - R strict total order <=> R total order
+            return 1
+        np.fill_diagonal(E, True)
+        labels = _class_labels(E)                # 1 - R an equivalence: R multipartite, K_{a,c}
+    return None if labels is None else _equivalence_aut(np.bincount(labels))
 
 
 def _refine(A, colors):
@@ -185,15 +297,31 @@ def _target_cell(colors):
 def automorphism_count(R):
     """Section III: |Aut G| of the digraph with adjacency R (loops allowed), exactly.
 
-    Individualisation-refinement (the method of nauty/saucy) with orbit pruning:
-    follow one path of the search tree, individualising the first vertex v of the
-    first non-singleton cell until the colouring is discrete; then, level by level
-    from the bottom, |Aut_π| = |orbit of v in Aut_π| · |Aut_{π,v}| (orbit-stabiliser).
-    A vertex w of v's cell joins the orbit if the generators found so far reach it,
-    or if a search below (π, w) finds a leaf that maps the first leaf by an
-    automorphism (a new generator). Returns a Python int (it can exceed 2^64).
+    First the closed forms of _aut_closed_form (equivalences, complete multipartite
+    graphs such as K_{a,c}, total orders: any n up to MAX_N_MATRIX, in O(n²)); any other
+    relation goes to the general search _aut_search, for n <= MAX_N_SEARCH. Returns a
+    Python int (it can exceed 2^64).
     """
     A = _as_relation(R)
+    aut = _aut_closed_form(A)
+    if aut is not None:
+        return aut
+    _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_SEARCH,
+                "the automorphism search for a relation without a closed form")
+    return _aut_search(A)
+
+
+def _aut_search(R):
+    """Section III: |Aut G| for any 0/1 matrix R by individualisation-refinement.
+
+    The method of nauty/saucy with orbit pruning: follow one path of the search tree,
+    individualising the first vertex v of the first non-singleton cell until the
+    colouring is discrete; then, level by level from the bottom, |Aut_π| = |orbit of v
+    in Aut_π| · |Aut_{π,v}| (orbit-stabiliser). A vertex w of v's cell joins the orbit
+    if the generators found so far reach it, or if a search below (π, w) finds a leaf
+    that maps the first leaf by an automorphism (a new generator).
+    """
+    A = np.asarray(R, dtype=np.int64)              # counts in A @ onehot need more than int8
     n = A.shape[0]
     colors = _refine(A, np.unique(np.diag(A), return_inverse=True)[1].ravel())
     path, invs = [], [_invariant(A, colors)]
@@ -244,11 +372,29 @@ def table_i_b(name, n):
     Table II rows used: 'mod<k>' -> n log2 k; 'bipartite' -> n; 'greater' -> log2 n!
     (the row's exact form; its Stirling form is b_total_order_stirling).
     """
-    kind, k = _kind_of(name)
-    b_exact = description_length(geneft.relation_matrix(name, n))
-    b_row = {"equivalence": lambda: b_equivalence(n, k), "bipartite": lambda: b_complete_bipartite(n),
-             "total_order": lambda: b_total_order(n)}[kind]()
-    return b_exact, b_row
+    return description_length(geneft.relation_matrix(name, n)), table_ii_b(name, n)
+
+
+SECTION_III_KINDS = ("equivalence", "bipartite", "total_order")   # Table I's classes
+
+
+def _section_iii_kind(name):
+    """geneft.relation_kind(name), refused unless Section III treats that class (Table II
+    has a row and the text a p* only for Table I's three kinds)."""
+    kind, k = geneft.relation_kind(name)
+    if kind not in SECTION_III_KINDS:
+        raise ValueError(f"relation={name!r} is not allowed here: its kind {kind!r} has no "
+                         f"Table II row or p* in Section III (only {SECTION_III_KINDS})")
+    return kind, k
+
+
+def table_ii_b(name, n):
+    """Table II's row for a Table I relation: 'mod<k>' -> n log2 k (equivalence with k
+    classes); 'bipartite' -> n (complete bipartite); 'greater' -> log2 n! (total order)."""
+    kind, k = _section_iii_kind(name)
+    if kind == "equivalence":
+        return b_equivalence(n, k)
+    return b_complete_bipartite(n) if kind == "bipartite" else b_total_order(n)
 
 
 # --- Section III: Eqs. (1)-(5) and p* ------------------------------------------
@@ -302,7 +448,7 @@ def f_upper_bound(m, b, p_star):
 
 def p_star(name):
     """Section III, after Eq. (5): p* = 1/k for 'mod<k>', 1/2 for 'bipartite', 1/3 for 'greater'."""
-    kind, k = _kind_of(name)
+    kind, k = _section_iii_kind(name)
     return 1 / 3 if kind == "total_order" else 1 / k              # bipartite: k = 2
 
 
@@ -321,15 +467,6 @@ def p_star_greater_module(n_samples=100_000, seed=0):
 
 
 # --- Appendix D, step 1: inference closure -------------------------------------
-
-def _kind_of(name):
-    m = re.fullmatch(r"mod(\d+)", str(name))
-    if m and int(m.group(1)) >= 1:
-        return "equivalence", int(m.group(1))
-    if name in ("bipartite", "greater"):
-        return ("bipartite", 2) if name == "bipartite" else ("total_order", None)
-    raise ValueError(f"relation={name!r} is not allowed: use 'mod<k>', 'greater' or 'bipartite'")
-
 
 def known_matrix(R, train):
     """The training data as an (n, n) int8 matrix: R at the flat indices `train`, -1 elsewhere."""
@@ -566,7 +703,10 @@ def mc_accuracy_bound(name, n, frac, seed, *, n_orders=1000, eps=0.01, relation_
     total_order_bound with its own stream rng = default_rng(SeedSequence(seed).spawn(1)[0]).
     Counts all n² pairs; training pairs count as known (= 1).
     """
-    kind, k = _kind_of(name)
+    kind, k = _section_iii_kind(name)
+    # checked before any n² array (measurements at MAX_N_MATRIX)
+    limit = MAX_N_MC_ORDER if kind == "total_order" else MAX_N_MC_CLASSES
+    _check_size(f"n={n}", n, limit, f"the Appendix D Monte Carlo for {name!r}")
     R = geneft.relation_matrix(name, n, relation_seed)
     known = known_matrix(R, geneft.split_pairs(n, frac, seed)[0])
     if kind == "total_order":
@@ -618,7 +758,7 @@ def exact_posterior(known, name, max_states=500_000):
     n = 30 is within reach when the data leave few components. More than
     max_states partial assignments raise ValueError.
     """
-    kind, k = _kind_of(name)
+    kind, k = _section_iii_kind(name)
     known = np.asarray(known)
     n = known.shape[0]
     if kind == "total_order":
@@ -669,8 +809,16 @@ def exact_bayes_accuracy(name, n, frac, seed, relation_seed=None, max_states=500
 # --- Command line: python statics.py FILE.csv | python statics.py mod3 --n 30 ---
 
 def load_relation_csv(path):
-    """A 0/1 matrix from a text file, entries separated by commas (or whitespace)."""
+    """A 0/1 matrix from a text file, entries separated by commas (or whitespace).
+
+    Files over MAX_CSV_BYTES are refused before reading: the parse holds every entry
+    as a Python list item (~8 bytes per entry on top of the text).
+    """
     try:
+        size = os.path.getsize(path)
+        if size > MAX_CSV_BYTES:
+            raise ValueError(f"{path} is too large: {size} bytes, the reader is limited to "
+                             f"{MAX_CSV_BYTES} bytes (about n = {math.isqrt(MAX_CSV_BYTES // 2)})")
         with open(path) as fh:
             text = fh.read()
     except (OSError, UnicodeDecodeError) as err:
@@ -691,6 +839,15 @@ def load_relation_csv(path):
     return np.array(rows, dtype=np.int8)
 
 
+def _format_big_int(x, max_digits=1000):
+    """'= x' exactly up to max_digits digits, else '≈ m.mmmme+E (D digits)': Python refuses
+    str() beyond 4300 digits, and |Aut G| of mod3 at n = 10^4 has ~35 000."""
+    if x < 10 ** max_digits:
+        return f"= {x}"
+    e = math.log10(x)                             # math.log10 takes any size of int
+    return f"≈ {10 ** (e - math.floor(e)):.4f}e+{math.floor(e)} ({math.floor(e) + 1} digits)"
+
+
 def describe(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0.8), b_table_ii=None):
     """The CLI report: n, |Aut G|, b, p_c (Eq. 4) and f_UB (Eq. 5) at a few fractions."""
     A = _as_relation(R)
@@ -698,7 +855,7 @@ def describe(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0
     aut = automorphism_count(A)
     b = math.log2(math.factorial(n) // aut)
     p = float(A.mean()) if p_star_value is None else p_star_value
-    lines = [f"n = {n}", f"|Aut G| = {aut}", f"b = log2(n!/|Aut G|) = {b:.4f} bits"]
+    lines = [f"n = {n}", f"|Aut G| {_format_big_int(aut)}", f"b = log2(n!/|Aut G|) = {b:.4f} bits"]
     if b_table_ii is not None:
         lines.append(f"b (Table II row) = {b_table_ii:.4f} bits")
     lines.append(f"p_c(alpha={alpha}) = {p_critical(alpha, b, n * n):.4f}" if b > 1
@@ -710,6 +867,20 @@ def describe(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0
     return "\n".join(lines)
 
 
+def _cli_named_kind(arg):
+    """geneft.relation_kind(arg) for a relation name, None for a file to read.
+
+    An unknown name that cannot be a file (no '.', no '/', not on disk, e.g. 'mod0')
+    keeps relation_kind's error naming it, rather than becoming "cannot read mod0".
+    """
+    try:
+        return geneft.relation_kind(arg)
+    except ValueError:
+        if os.path.exists(arg) or "." in arg or "/" in arg:
+            return None
+        raise
+
+
 def main(argv=None):
     """`python statics.py FILE.csv` or `python statics.py mod3 --n 30`; returns the exit code."""
     parser = argparse.ArgumentParser(prog="statics.py", description="Section III statics of a relation.")
@@ -719,10 +890,16 @@ def main(argv=None):
     parser.add_argument("--p-star", type=float, default=None, help="p* of Eq. (5) (default: by name, else density)")
     args = parser.parse_args(argv)
     try:
-        if re.fullmatch(r"mod\d+|greater|bipartite", args.relation):
+        named = _cli_named_kind(args.relation)
+        if named is not None:
+            # checked before relation_matrix allocates its n² bytes
+            _check_size(f"--n {args.n}", args.n, MAX_N_MATRIX,
+                        "building the (n, n) relation matrix")
             R = geneft.relation_matrix(args.relation, args.n)
-            ps = p_star(args.relation) if args.p_star is None else args.p_star
-            text = describe(R, args.alpha, ps, b_table_ii=table_i_b(args.relation, args.n)[1])
+            in_table_ii = named[0] in SECTION_III_KINDS   # else no Table II row; p* = density
+            ps = p_star(args.relation) if args.p_star is None and in_table_ii else args.p_star
+            b_row = table_ii_b(args.relation, args.n) if in_table_ii else None
+            text = describe(R, args.alpha, ps, b_table_ii=b_row)
         else:
             text = describe(load_relation_csv(args.relation), args.alpha, args.p_star)
     except ValueError as err:

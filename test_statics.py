@@ -413,6 +413,128 @@ def test_statics_cli_missing_file(tmp_path, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
+# --- Section III: closed forms of |Aut G|, and size limits ------------------------
+
+def _statics_random_structures(rng, n_cases=40, max_n=9):
+    """Random equivalences, their complements (complete multipartite graphs, K_{a,c}
+    among them) and total orders, each with a zero and a full diagonal, random labels."""
+    cases = []
+    for _ in range(n_cases):
+        n = int(rng.integers(1, max_n))
+        labels = rng.integers(0, rng.integers(1, n + 1), size=n)
+        same = labels[:, None] == labels[None, :]
+        rank = rng.permutation(n)
+        for R in (same, ~same, rank[:, None] < rank[None, :]):
+            for diagonal in (0, 1):
+                R = R.astype(np.int8)
+                np.fill_diagonal(R, diagonal)
+                cases.append(R)
+    return cases
+
+
+def test_statics_aut_closed_form_equals_search_on_random_structures():
+    """Every random equivalence / complete multipartite / total order takes the closed
+    form, and it equals the individualisation-refinement search (and, n <= 6, brute force)."""
+    for R in _statics_random_structures(np.random.default_rng(5)):
+        closed = statics._aut_closed_form(R)
+        assert closed is not None and closed == statics._aut_search(R), R
+        if R.shape[0] <= 6:
+            assert closed == _statics_brute_aut(R), R
+    f = math.factorial
+    for a, c in [(1, 1), (2, 5), (4, 4), (7, 3)]:                      # Section III: a! c!
+        for R in (_statics_kac(a, c), _statics_kac(a, c) | np.eye(a + c, dtype=np.int8)):
+            expect = f(a) * f(c) * (2 if a == c else 1)
+            assert statics._aut_closed_form(R) == statics._aut_search(R) == expect
+
+
+def test_statics_aut_closed_form_mod7_and_table_i_at_n30():
+    R = g.relation_matrix("mod7", 30)          # classes 5, 5, 4, 4, 4, 4, 4
+    assert statics._aut_closed_form(R) == statics._aut_search(R) == 27_518_828_544_000
+    for name in g.RELATIONS:
+        for seed in (None, 1):
+            R = g.relation_matrix(name, 30, seed)
+            assert statics._aut_closed_form(R) == statics._aut_search(R), (name, seed)
+
+
+def test_statics_almost_structures_take_the_search_path():
+    """One entry flipped (n >= 3, so no flip lands on another structure): no closed form,
+    and automorphism_count still equals brute force."""
+    rng = np.random.default_rng(6)
+    for R in _statics_random_structures(rng, n_cases=25, max_n=7):
+        n = R.shape[0]
+        if n < 3:
+            continue
+        i, j = rng.integers(n, size=2)
+        R = R.copy()
+        R[i, j] ^= 1
+        assert statics._aut_closed_form(R) is None, R
+        assert statics.automorphism_count(R) == _statics_brute_aut(R), R
+
+
+def test_statics_closed_form_exact_and_fast_at_large_n():
+    """n = 3000 in O(n²) (measured ~0.1 s each); the search took 93 s already at n = 150."""
+    import time
+    f = math.factorial
+    t0 = time.perf_counter()
+    assert statics.automorphism_count(g.relation_matrix("mod3", 3000)) == f(1000) ** 3 * f(3)
+    assert statics.automorphism_count(g.relation_matrix("bipartite", 3000, 2)) == f(1500) ** 2 * 2
+    assert statics.automorphism_count(g.relation_matrix("greater", 3000)) == 1
+    assert time.perf_counter() - t0 < 3.0
+
+
+def test_statics_sizes_refused_before_allocating(tmp_path, capsys, monkeypatch):
+    big = statics.MAX_N_MATRIX + 1          # a read-only view of one byte: nothing allocated
+    with pytest.raises(ValueError, match=f"n={big} is too large"):
+        statics.automorphism_count(np.broadcast_to(np.int8(1), (big, big)))
+    R = g.relation_matrix("mod3", statics.MAX_N_SEARCH + 1).copy()
+    R[0, 3] = 0                              # 0 ≡ 3 (mod 3): no closed form, search limit
+    with pytest.raises(ValueError, match=f"n={statics.MAX_N_SEARCH + 1} is too large"):
+        statics.automorphism_count(R)
+    for name, limit in (("greater", statics.MAX_N_MC_ORDER), ("mod3", statics.MAX_N_MC_CLASSES)):
+        with pytest.raises(ValueError, match=f"n={limit + 1} is too large"):
+            statics.mc_accuracy_bound(name, limit + 1, 0.2, 0)
+    assert statics.main(["mod3", "--n", str(big)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith(f"statics.py: error: --n {big} is too large: ")
+    monkeypatch.setattr(statics, "MAX_CSV_BYTES", 10)
+    path = tmp_path / "r.csv"
+    path.write_text("1,0,0\n0,1,0\n0,0,1\n")
+    assert statics.main([str(path)]) == 2
+    assert "r.csv is too large: 18 bytes" in capsys.readouterr().err
+
+
+def test_statics_cli_large_n(capsys):
+    """mod3 --n 150 (93 s before the closed forms, ~0.3 s now) prints the exact
+    |Aut G| = (50!)³ 3!; at n = 2000 it has > 1000 digits and is printed as m.mmmme+E."""
+    import time
+    f = math.factorial
+    t0 = time.perf_counter()
+    assert statics.main(["mod3", "--n", "150"]) == 0
+    assert time.perf_counter() - t0 < 5.0
+    assert f"|Aut G| = {f(50) ** 3 * 6}\n" in capsys.readouterr().out
+    assert statics.main(["mod3", "--n", "2000"]) == 0                  # classes 667, 667, 666
+    e = math.log10(f(667) ** 2 * f(666) * 2)
+    digits = math.floor(e) + 1
+    mantissa = 10 ** (e - math.floor(e))
+    out = capsys.readouterr().out
+    assert f"|Aut G| ≈ {mantissa:.4f}e+{digits - 1} ({digits} digits)\n" in out
+
+
+def test_statics_names_go_through_geneft_relation_kind(capsys, monkeypatch):
+    """A bad name gets relation_kind's error; a kind Section III does not treat (a stand-in
+    'total_preorder') gets no Table II row or p* instead of a silent 1/k."""
+    assert statics.main(["mod0"]) == 2
+    assert "relation='mod0' is not allowed" in capsys.readouterr().err
+    real = g.relation_kind
+    monkeypatch.setattr(g, "relation_kind",
+                        lambda name: ("total_preorder", 3) if name == "tiers3" else real(name))
+    for call in (lambda: statics.p_star("tiers3"), lambda: statics.table_ii_b("tiers3", 30),
+                 lambda: statics.mc_accuracy_bound("tiers3", 12, 0.2, 0)):
+        with pytest.raises(ValueError, match="relation='tiers3' is not allowed here"):
+            call()
+
+
 # --- README exercise 5 ---------------------------------------------------------------
 
 def test_exercise_mod7_description_length_and_p_c():
