@@ -255,10 +255,15 @@ def repon_network_claims(d):
             ip, ineg = verdicts.wilson_interval(*pos), verdicts.wilson_interval(*neg)
             verdict = (verdicts.HOLDS if ip[0] > ineg[1] else verdicts.DOES_NOT_HOLD if ineg[0] > ip[1]
                        else verdicts.INCONCLUSIVE)
+        how = ("η_A = η_dec and η_x = η_enc as set; Adam divides every parameter's step by its "
+               "running RMS gradient, so its effective rates are not these (SGD is the control "
+               "where the encoder's rate is exact)" if opt == "adam" else
+               "η_A = η_dec, η_x = η_enc, exact for the encoder; A moves through the decoder's "
+               "weights, not as the free matrix of Eq. (7)")
         rows.append((f"Beyond the paper, Eq. (11) on the network ({opt}): a same-class pair with "
                      "C > 0 at init ends up together (Theorem 2's collision)", "C > 0 → collision",
                      f"{text} (pairs × {d['seeds']} seeds; together = distance < 0.1 × median "
-                     f"between-class distance)", verdict))
+                     f"between-class distance; {how})", verdict))
         drift = [np.median(np.abs(np.array(tr["C_rel"])[-1] - 1.0)) for tr in o["track"]]
         flips = [float(np.mean(np.array(tr["C_rel"])[-1] < 0)) for tr in o["track"]]
         rows.append((f"Beyond the paper ({opt}): C of Eq. (11) is conserved along real training "
