@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
+import fastpath
 import geneft as g
 from conftest import central_differences, rel_error
 
@@ -461,20 +462,17 @@ def test_evaluate_matches_the_reference_forward(mode):
         np.testing.assert_allclose(got[k], v, rtol=1e-12, atol=0, err_msg=k)
 
 
-def test_batch_blocks_do_not_change_a_members_numbers():
+def test_batch_blocks_do_not_change_a_members_numbers(monkeypatch):
     """Members are stepped in blocks sharing one Workspace: any block size gives the same
     numbers bit for bit (float32, sqdiff, Adam)."""
     cfgs = [dataclasses.replace(SMALL, mode="sqdiff", dtype="float32", seed=s) for s in range(5)]
     runs = []
     for budget in (1, 10 ** 9):                        # blocks of 1 member, then all 5 at once
-        old, g.BLOCK_BYTES = g.BLOCK_BYTES, budget
-        try:
-            batch = g.Batch.start(cfgs)
-            assert len(batch.blocks) == (5 if budget == 1 else 1)
-            for _ in range(30):
-                batch.update(batch.loss_and_grads()[1])
-        finally:
-            g.BLOCK_BYTES = old
+        monkeypatch.setattr(fastpath, "BLOCK_BYTES", budget)
+        batch = g.Batch.start(cfgs)
+        assert len(batch.blocks) == (5 if budget == 1 else 1)
+        for _ in range(30):
+            batch.update(batch.loss_and_grads()[1])
         runs.append(batch.flat.copy())
     assert np.array_equal(runs[0], runs[1])
 
