@@ -136,9 +136,24 @@ def run_chunk(configs):
 FIELDS_ADDED_LATER = {"init_scheme": "uniform"}
 
 
+# Significant digits of a float field that enter the key. Grids come from np.logspace,
+# whose last bit differs between numpy releases (1e-05 on one machine,
+# 9.999999999999999e-06 on another): keyed at full precision, results committed on one
+# machine would be recomputed on the next. Twelve digits still tell apart any two
+# settings a preset asks for.
+KEY_DIGITS = 12
+
+
+def key_value(value):
+    """A field's value as the key hashes it: floats rounded to KEY_DIGITS digits."""
+    if isinstance(value, float):
+        return float(f"{value:.{KEY_DIGITS}g}")
+    return value
+
+
 def key_fields(cfg):
-    """The fields of a config that its key hashes (see FIELDS_ADDED_LATER)."""
-    fields = dataclasses.asdict(cfg)
+    """The fields of a config that its key hashes (see FIELDS_ADDED_LATER, KEY_DIGITS)."""
+    fields = {name: key_value(v) for name, v in dataclasses.asdict(cfg).items()}
     for name, earlier in FIELDS_ADDED_LATER.items():
         if fields.get(name) == earlier:
             del fields[name]
@@ -197,13 +212,16 @@ class ResultsFile:
 
     A rerun on any machine reads it first and computes only what is missing. The key is
     recomputed from the stored configs (a Config field added later takes its default),
-    so a line written before a new field existed still matches. A line that fails to
-    parse is reported and its ensemble recomputed, never silently used; a line cut by a
-    kill is such a line, and the next append starts on a fresh line after it.
+    so a line written before a new field existed still matches. Every run is also found
+    on its own (`get_runs`): how a sweep is cut into ensembles depends on the number of
+    workers, and a rerun on another machine may cut it differently; each member trains
+    from its own seed (geneft.member_rng) whatever ensemble it shares. A line that fails
+    to parse is reported and its ensemble recomputed, never silently used; a line cut by
+    a kill is such a line, and the next append starts on a fresh line after it.
     """
 
     def __init__(self, path):
-        self.path, self.found, self.bad_lines = path, {}, 0
+        self.path, self.found, self.by_run, self.bad_lines = path, {}, {}, 0
         if os.path.exists(path):
             with open(path) as f:
                 for number, line in enumerate(f, 1):
@@ -222,10 +240,20 @@ class ResultsFile:
             warnings.warn(f"{self.path} line {number} is unreadable ({type(err).__name__}: {err}); "
                           "its ensemble will be recomputed")
             return
-        self.found[chunk_key(configs)] = runs
+        self._add(chunk_key(configs), configs, runs)
+
+    def _add(self, key, configs, runs):
+        self.found[key] = list(runs)
+        for c, r in zip(configs, runs):
+            self.by_run[chunk_key([c])] = r
 
     def get(self, key):
         return self.found.get(key)
+
+    def get_runs(self, configs):
+        """The stored summary of every config, whatever ensembles they trained in, or None."""
+        runs = [self.by_run.get(chunk_key([c])) for c in configs]
+        return None if any(r is None for r in runs) else runs
 
     def append(self, key, configs, runs):
         """Add one finished ensemble: one line, flushed and synced before returning."""
@@ -241,7 +269,7 @@ class ResultsFile:
             f.write(line.encode() + b"\n")
             f.flush()
             os.fsync(f.fileno())
-        self.found[key] = list(runs)
+        self._add(key, configs, runs)
 
 
 # --- Worker processes and executors ----------------------------------------------------
@@ -491,18 +519,21 @@ class Runner:
             self.executor.close(failed=exc[0] is not None)
             self.executor = None
 
-    def _lookup(self, key, path, n_runs):
-        """Finished summaries from the results file or the cache, or None."""
+    def _lookup(self, key, part, path):
+        """Finished summaries from the results file (the ensemble, else each of its runs)
+        or the cache, or None."""
         if self.force:
             return None
-        found = self.results.get(key) if self.results is not None else None
-        if found is not None and len(found) == n_runs:
-            return found
-        return read_cached(path, n_runs)
+        if self.results is not None:
+            found = self.results.get(key) or self.results.get_runs(part)
+            if found is not None and len(found) == len(part):
+                return found
+        return read_cached(path, len(part))
 
     def _keep_result(self, key, part, summaries):
-        """Append an ensemble to the results file unless it is there already."""
-        if self.results is not None and self.results.get(key) is None:
+        """Append an ensemble to the results file unless it, or each of its runs, is there."""
+        if (self.results is not None and self.results.get(key) is None
+                and self.results.get_runs(part) is None):
             self.results.append(key, part, summaries)
 
     def run(self, label, configs):
@@ -515,7 +546,7 @@ class Runner:
             part = [configs[i] for i in idx]
             key = chunk_key(part)
             path = os.path.join(self.cache_dir, label, key + ".json")
-            found = self._lookup(key, path, len(idx))
+            found = self._lookup(key, part, path)
             if found is not None:
                 self._keep_result(key, part, found)     # a cached ensemble joins the results file
                 for i, s in zip(idx, found):

@@ -86,6 +86,18 @@ def test_results_file_line_that_fails_to_parse_is_reported_and_recomputed(tmp_pa
         assert sweeps.ResultsFile(str(path)).found == {}
 
 
+def test_results_file_is_found_run_by_run_when_the_ensembles_are_cut_differently(tmp_path, monkeypatch):
+    """Another worker count cuts a sweep into other ensembles (Runner.run): the runs stored
+    under the old cut are used, nothing is retrained and no line is added."""
+    cfgs, path = small_configs(6), tmp_path / "fig.jsonl"
+    first = run_with_results(tmp_path / "cache-a", path, cfgs, chunk=2)
+    before = path.read_text()
+    no_training(monkeypatch)
+    again = run_with_results(tmp_path / "cache-b", path, cfgs, chunk=4)
+    assert [r.to_json() for r in again] == [r.to_json() for r in first]
+    assert path.read_text() == before
+
+
 def test_results_file_key_survives_a_config_field_added_later(tmp_path):
     """A line written before a Config field existed still matches: the key is recomputed
     from the stored fields, the missing one taking its default."""
@@ -233,6 +245,16 @@ def test_a_config_field_added_later_keeps_the_earlier_keys():
     earlier = hashlib.sha1(json.dumps([fields], sort_keys=True).encode()).hexdigest()[:20]
     assert sweeps.chunk_key([cfg]) == earlier
     assert sweeps.chunk_key([dataclasses.replace(cfg, init_scheme="normal")]) != earlier
+
+
+def test_a_grid_value_differing_in_its_last_bit_keeps_its_key():
+    """np.logspace gives 1e-05 under one numpy and 9.999999999999999e-06 under another:
+    the same setting, so the same key; a setting one part in 1e9 away is another key."""
+    cfg = dataclasses.replace(SMALL, lr_enc=1e-05, lr_dec=1e-3)
+    same = dataclasses.replace(cfg, lr_enc=9.999999999999999e-06)
+    assert same.lr_enc != cfg.lr_enc
+    assert sweeps.chunk_key([same]) == sweeps.chunk_key([cfg])
+    assert sweeps.chunk_key([dataclasses.replace(cfg, lr_enc=1.000000001e-05)]) != sweeps.chunk_key([cfg])
 
 
 def test_subnormals_are_flushed_inside_and_restored_after():
