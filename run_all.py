@@ -1291,6 +1291,8 @@ def run_figures(args, preset):
                                   if preset.results_in_repo else None)
                 data = figure.data(preset, runner)
                 data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
+                if runner.results is not None:     # the cost over every invocation, not this one's
+                    data["cpu_seconds"], data["untimed_ensembles"] = runner.results.cost()
                 sweeps.write_json(data_path, data)
             figure.plot(data, os.path.join(args.out, f"{name}.png"))
             print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)

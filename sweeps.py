@@ -222,6 +222,7 @@ class ResultsFile:
 
     def __init__(self, path):
         self.path, self.found, self.by_run, self.bad_lines = path, {}, {}, 0
+        self.cpu_seconds = {}           # ensemble key -> CPU seconds of its training, or None
         if os.path.exists(path):
             with open(path) as f:
                 for number, line in enumerate(f, 1):
@@ -240,9 +241,11 @@ class ResultsFile:
             warnings.warn(f"{self.path} line {number} is unreadable ({type(err).__name__}: {err}); "
                           "its ensemble will be recomputed")
             return
-        self._add(chunk_key(configs), configs, runs)
+        self._add(chunk_key(configs), configs, runs, rec.get("cpu_seconds"))
 
-    def _add(self, key, configs, runs):
+    def _add(self, key, configs, runs, cpu_seconds):
+        if key not in self.found:
+            self.cpu_seconds[key] = cpu_seconds
         self.found[key] = list(runs)
         for c, r in zip(configs, runs):
             self.by_run[chunk_key([c])] = r
@@ -255,10 +258,14 @@ class ResultsFile:
         runs = [self.by_run.get(chunk_key([c])) for c in configs]
         return None if any(r is None for r in runs) else runs
 
-    def append(self, key, configs, runs):
-        """Add one finished ensemble: one line, flushed and synced before returning."""
-        line = json.dumps({"key": key, "configs": [dataclasses.asdict(c) for c in configs],
-                           "runs": [r.to_json() for r in runs]})
+    def append(self, key, configs, runs, cpu_seconds=None):
+        """Add one finished ensemble: one line, flushed and synced before returning, with
+        the CPU seconds its training took when known (absent for one found in a cache)."""
+        rec = {"key": key, "configs": [dataclasses.asdict(c) for c in configs],
+               "runs": [r.to_json() for r in runs]}
+        if cpu_seconds is not None:
+            rec["cpu_seconds"] = round(cpu_seconds, 3)
+        line = json.dumps(rec)
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         with open(self.path, "a+b") as f:
             f.seek(0, os.SEEK_END)
@@ -269,7 +276,13 @@ class ResultsFile:
             f.write(line.encode() + b"\n")
             f.flush()
             os.fsync(f.fileno())
-        self._add(key, configs, runs)
+        self._add(key, configs, runs, rec.get("cpu_seconds"))
+
+    def cost(self):
+        """(CPU seconds of the timed ensembles, ensembles without a time: those written
+        before times were kept, or found in a local cache)."""
+        times = list(self.cpu_seconds.values())
+        return sum(t for t in times if t is not None), sum(t is None for t in times)
 
 
 # --- Worker processes and executors ----------------------------------------------------
@@ -324,7 +337,11 @@ def start_pool(jobs):
 
 
 def _run_task(part):
-    return run_chunk(part)
+    """run_chunk and the CPU seconds it took in this process (BLAS pinned to one thread:
+    the ensemble's whole cost), which the results file keeps beside the runs."""
+    t0 = time.process_time()
+    summaries = run_chunk(part)
+    return summaries, time.process_time() - t0
 
 
 def _run_task_dask(part):
@@ -333,7 +350,7 @@ def _run_task_dask(part):
     if not _DASK_WORKER_READY:
         keep_freed_memory()
         _DASK_WORKER_READY = True
-    return run_chunk(part)
+    return _run_task(part)
 
 
 _DASK_WORKER_READY = False
@@ -530,11 +547,11 @@ class Runner:
                 return found
         return read_cached(path, len(part))
 
-    def _keep_result(self, key, part, summaries):
+    def _keep_result(self, key, part, summaries, cpu_seconds=None):
         """Append an ensemble to the results file unless it, or each of its runs, is there."""
         if (self.results is not None and self.results.get(key) is None
                 and self.results.get_runs(part) is None):
-            self.results.append(key, part, summaries)
+            self.results.append(key, part, summaries, cpu_seconds)
 
     def run(self, label, configs):
         """RunSummary of every config, in order; each finished ensemble is stored at once."""
@@ -561,10 +578,10 @@ class Runner:
         def heartbeat():   # a paper-budget ensemble can take many minutes: say it is alive
             print(f"  [{label}] {total - done} run(s) still training, "
                   f"{_duration(time.time() - t0)} elapsed", flush=True)
-        for k, summaries in self.executor.map_unordered([t[1] for t in todo], heartbeat):
+        for k, (summaries, cpu_seconds) in self.executor.map_unordered([t[1] for t in todo], heartbeat):
             idx, part, key, path = todo[k]
             write_json(path, [s.to_json() for s in summaries])
-            self._keep_result(key, part, summaries)
+            self._keep_result(key, part, summaries, cpu_seconds)
             for i, s in zip(idx, summaries):
                 out[i] = s
             done, computed = done + len(idx), computed + len(idx)

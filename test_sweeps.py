@@ -61,7 +61,7 @@ def test_results_file_resumes_on_a_fresh_clone_without_recomputing(tmp_path, mon
     lines = path.read_text().splitlines()
     assert len(lines) == 3                                   # 3 ensembles of 2 runs
     rec = json.loads(lines[0])
-    assert set(rec) == {"key", "configs", "runs"} and len(rec["runs"]) == 2
+    assert set(rec) == {"key", "configs", "runs", "cpu_seconds"} and len(rec["runs"]) == 2
     no_training(monkeypatch)                                 # a fresh clone: no .cache at all
     assert run_with_results(tmp_path / "cache-b", path, cfgs) == first
     assert len(path.read_text().splitlines()) == 3           # nothing appended twice
@@ -96,6 +96,20 @@ def test_results_file_is_found_run_by_run_when_the_ensembles_are_cut_differently
     again = run_with_results(tmp_path / "cache-b", path, cfgs, chunk=4)
     assert [r.to_json() for r in again] == [r.to_json() for r in first]
     assert path.read_text() == before
+
+
+def test_results_file_keeps_each_ensembles_cpu_time(tmp_path):
+    """Each computed ensemble's line carries the CPU seconds of its training; cost() sums
+    them over the file and counts ensembles without a time (found in a cache)."""
+    cfgs, path = small_configs(4), tmp_path / "fig.jsonl"
+    run_with_results(tmp_path / "c", path, cfgs)
+    times = [json.loads(line)["cpu_seconds"] for line in path.read_text().splitlines()]
+    assert len(times) == 2 and all(t > 0 for t in times)
+    total, untimed = sweeps.ResultsFile(str(path)).cost()
+    assert total == pytest.approx(sum(times)) and untimed == 0
+    run_with_results(tmp_path / "c", tmp_path / "other.jsonl", cfgs)     # both from the cache
+    assert "cpu_seconds" not in (tmp_path / "other.jsonl").read_text()
+    assert sweeps.ResultsFile(str(tmp_path / "other.jsonl")).cost() == (0, 2)
 
 
 def test_results_file_key_survives_a_config_field_added_later(tmp_path):
