@@ -5,13 +5,19 @@
 2. The Goldilocks zone (Appendix E, Fig. 7) across relations: test accuracy and Table IV
    phase over decoder depth and width for several relations, each at a training fraction
    set by its own Eq. (4) p_c.
+3. Theorem 1 shown: the embeddings of trained mod3 networks, grouped by the phase they
+   ended in, with their cluster ratio and how far they moved.
+4. Open Question 1 answered: the Fig. 6 experiment for embedding dimensions d ≠ 2,
+   against Eq. (12).
 
 Like run_all's figures, every function takes the preset `p` (its fields and `p.config()`)
 and a sweeps.Runner; nothing here imports run_all.
 """
 import numpy as np
 
+import figkit
 import geneft as g
+import repons
 import statics
 import verdicts
 
@@ -228,9 +234,7 @@ def repon_network_plot(data, path):
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     fig.suptitle(f"Eq. (11) on the network: mod3, Table III, {data['budget']} steps, "
                  f"{data['pairs']} same-class pairs × {data['seeds']} seeds per ratio")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    figkit.save_figure(fig, path)
 
 
 def repon_network_claims(d):
@@ -396,3 +400,133 @@ def goldilocks_claims(d):
 
 def _fmt_rho(x):
     return "undefined (no spread)" if x is None else f"{x:+.2f}"
+
+
+# --- 3. Theorem 1 shown on trained networks ---------------------------------------
+
+THM1_RUNS = (("equal rates", 1e-3, 1e-3), ("η_dec = 100 η_enc", 1e-4, 1e-2))  # (label, η_enc, η_dec)
+THM1_ZERO_LOSS = 0.05   # a training loss below this counts as Theorem 1's "zero training loss"
+
+
+def embedding_displacement(cfg, final_E):
+    """RMS over elements of |E_final − E_init|, in units of the init's RMS |E_init|."""
+    E0 = g.init_params(cfg, g.member_rng(cfg))["E"].astype(float)
+    return float(np.sqrt(np.mean(np.sum((np.asarray(final_E) - E0) ** 2, axis=1)))
+                 / np.sqrt(np.mean(np.sum(E0 ** 2, axis=1))))
+
+
+def theorem1_data(p, runner):
+    """Theorem 1 on trained mod3 networks (Table III), runs grouped by the phase they ended
+    in: each run's cluster ratio, how far its embeddings moved, its final training loss."""
+    cfgs = [p.config(relation="mod3", lr_enc=le, lr_dec=ld, seed=s)
+            for _, le, ld in THM1_RUNS for s in range(p.thm1_seeds)]
+    res = runner.run("theorem1", cfgs)
+    labels = g.class_labels(g.relation_matrix("mod3", p.n)).tolist()
+    runs = [{"setting": THM1_RUNS[k // p.thm1_seeds][0], "seed": c.seed, "phase": s.phase,
+             "test_acc": s.test_acc, "train_loss": s.train_loss,
+             "ratio": g.cluster_ratio(s.final_E, labels),
+             "displacement": embedding_displacement(c, s.final_E), "E": s.final_E}
+            for k, (c, s) in enumerate(zip(cfgs, res))]
+    return {"budget": p.steps, "labels": labels, "runs": runs}
+
+
+def theorem1_groups(d):
+    """Runs that generalized and runs that memorized (confusion belongs to neither)."""
+    gen = [r for r in d["runs"] if r["phase"] in g.GENERALIZED]
+    mem = [r for r in d["runs"] if r["phase"] == g.MEMORIZATION]
+    return gen, mem
+
+
+def theorem1_plot(data, path):
+    import matplotlib.pyplot as plt
+    gen, mem = theorem1_groups(data)
+    shown = [(name, grp[0]) for name, grp in (("generalized", gen), ("memorized", mem)) if grp]
+    fig, axes = plt.subplots(1, len(shown) + 1, figsize=(4.8 * (len(shown) + 1), 4.4), squeeze=False)
+    for ax, (name, r) in zip(axes[0], shown):
+        E = np.array(r["E"])
+        for cls in sorted(set(data["labels"])):
+            m = np.array(data["labels"]) == cls
+            ax.scatter(E[m, 0], E[m, 1], s=25, label=f"class {cls}")
+        ax.set(title=f"a {name} run ({r['setting']}, seed {r['seed']}):\n{r['phase']}, test acc "
+                     f"{r['test_acc']:.2f}, cluster ratio {r['ratio']:.2f}",
+               xlabel="E[:, 0]", ylabel="E[:, 1]")
+    axes[0][0].legend(fontsize=7, loc="best", framealpha=0.9)
+    ax = axes[0][-1]
+    for r in data["runs"]:
+        ax.plot(r["displacement"], r["ratio"], "o", color=g.PHASE_COLORS[r["phase"]], mec="k", mew=0.4)
+    ax.set(xlabel="embedding displacement |E − E_init| / |E_init|", ylabel="cluster ratio",
+           title="every run, coloured by phase")
+    fig.suptitle(f"Theorem 1: mod3 embeddings after {data['budget']} steps")
+    figkit.save_figure(fig, path)
+
+
+def theorem1_claims(d):
+    """Rule: HOLDS if the generalized runs' median cluster ratio is < 0.2 and the memorized
+    runs' > 0.5 while their median displacements agree within a factor 3; INCONCLUSIVE if a
+    group is empty, the displacements are not comparable, or a generalized run misses the
+    premise (final training loss ≥ THM1_ZERO_LOSS); DOES_NOT_HOLD otherwise. Injectivity
+    of the decoder is not checkable here."""
+    gen, mem = theorem1_groups(d)
+    med = lambda grp, key: float(np.median([r[key] for r in grp])) if grp else None
+    text = "; ".join(f"{name}: {len(grp)} runs, median cluster ratio {figkit.fmt(med(grp, 'ratio'), '.2f')}, "
+                     f"median displacement {figkit.fmt(med(grp, 'displacement'), '.2f')}"
+                     for name, grp in (("generalized", gen), ("memorized", mem)))
+    losses = [r["train_loss"] for r in gen if r["train_loss"] is not None]
+    premise = ("premise not met: " if losses and max(losses) >= THM1_ZERO_LOSS else "premise: ") + \
+        (f"largest final training loss of a generalized run {max(losses):.3g} "
+         f"(zero loss taken as < {THM1_ZERO_LOSS})" if losses else "training loss not recorded") + \
+        "; decoder injectivity not checked"
+    premise_met = bool(losses) and max(losses) < THM1_ZERO_LOSS
+    if not gen or not mem or not premise_met:
+        verdict = verdicts.INCONCLUSIVE       # the theorem speaks of zero-loss runs only
+    else:
+        comparable = max(med(gen, "displacement"), med(mem, "displacement")) <= 3 * min(
+            med(gen, "displacement"), med(mem, "displacement"))
+        clear = med(gen, "ratio") < 0.2 and med(mem, "ratio") > 0.5
+        verdict = (verdicts.DOES_NOT_HOLD if not clear else
+                   verdicts.HOLDS if comparable else verdicts.INCONCLUSIVE)
+    return [("Theorem 1: same-class embeddings coincide after generalization, not after "
+             "memorization (cluster ratio = within / between class distance)",
+             "ratio → 0 (zero loss, injective decoder)", f"{text}; {premise}", verdict)]
+
+
+# --- 4. Open Question 1: Eq. (12) for embedding dimensions d ≠ 2 --------------------
+
+def open_q1_data(p, runner):
+    """Open Question 1: the Fig. 6 experiment (Table III init) for several embedding
+    dimensions d, mod3 and greater, against Eq. (12)."""
+    out = {"ratios": list(p.q1_ratios), "seeds": p.q1_seeds, "budget": p.steps,
+           "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
+                                  for r in p.q1_ratios], "relations": {}}
+    for rel in ("mod3", "greater"):
+        out["relations"][rel] = []
+        for d in p.q1_dims:
+            curve = figkit.p_gen_curve(p, runner, f"openq1-{rel}-d{d}", p.q1_ratios, p.q1_seeds,
+                                       relation=rel, d=d)
+            curve["crossover"] = figkit.crossing_down(p.q1_ratios, curve["p_gen"])
+            out["relations"][rel].append({"d": d, **curve})
+    return out
+
+
+def open_q1_plot(data, path):
+    rels = list(data["relations"])
+    fig, panels = figkit.relation_axes(rels, 5.8, 4.4)
+    for ax, rel in panels:
+        curves = data["relations"][rel]
+        figkit.draw_p_gen_curves(ax, data["ratios"], curves, [f"d = {c['d']}" for c in curves],
+                                 f"Open Question 1: {rel}, {data['seeds']} seeds per point")
+    figkit.legend_below(fig, panels[0][0])
+    figkit.save_figure(fig, path, rect=(0, 0.1, 1, 1))
+
+
+def open_q1_claims(d):
+    rows = []
+    for rel, curves in d["relations"].items():
+        pts, over_eq, over_net = figkit.count_over_bounds(curves, d["bound_equal_sigmas"])
+        cross = "; ".join(f"d={c['d']}: {figkit.fmt(c['crossover'], '.3g')}" for c in curves)
+        rows.append((f"Open Question 1, {rel}: Eq. (12) still bounds P(generalization) for d ≠ 2; "
+                     "where P crosses 0.5 (η_dec/η_enc)", "(open question)",
+                     f"points not significantly above the σ_a = σ_c bound: {pts - over_eq}/{pts}; "
+                     f"not significantly above the network-σ bound: {pts - over_net}/{pts}; crossover ratio {cross} "
+                     f"({d['seeds']} seeds, {d['budget']} steps)", figkit.bound_verdict(over_eq)))
+    return rows

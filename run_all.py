@@ -14,7 +14,6 @@ end registers each triple once. Network runs go through sweeps.Runner.
 """
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -23,8 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 import beyond
+import figkit
 import geneft as g
 import repons
+import report
 import statics
 import sweeps
 import verdicts
@@ -148,37 +149,6 @@ PRESETS = {
 }
 
 
-def log_grid(spec):
-    lo, hi, num = spec
-    return np.logspace(lo, hi, num)
-
-
-# --- Plotting helpers ----------------------------------------------------------------
-
-def save_figure(fig, path, rect=None):
-    """Lay out, write the PNG, and free the figure."""
-    import matplotlib.pyplot as plt
-    fig.tight_layout(rect=rect)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def relation_axes(rels, width, height):
-    """One panel per relation side by side: (figure, [(axes, relation), ...])."""
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(rels), figsize=(width * len(rels), height), squeeze=False)
-    return fig, list(zip(axes[0], rels))
-
-
-# --- Report helpers: verdicts fixed before measuring ---------------------------------
-def _verdict(ok, partly=False):
-    return "holds" if ok else ("partly" if partly else "does not hold")
-
-
-def _fmt(x, spec=".3f"):
-    return "n/a" if x is None else format(x, spec)
-
-
 # --- Fig. 2: the statics bound ------------------------------------------------------
 
 FIG2_RELATIONS = ("mod3", "mod5", "greater", "bipartite")
@@ -223,7 +193,7 @@ def fig2_plot(data, path):
     ax.set(xlabel="training fraction", ylabel="accuracy upper bound", ylim=(0.3, 1.02),
            title=f"Fig. 2: n = {data['n']}, {data['seeds']} samplings per point")
     ax.legend(fontsize=7)
-    save_figure(fig, path)
+    figkit.save_figure(fig, path)
 
 
 def fig2_claims(d):
@@ -238,7 +208,7 @@ def fig2_claims(d):
         rows.append((f"Fig. 2 {rel}: Eq. (5) roughly agrees with the Monte Carlo bound",
                      "rough agreement", f"largest \\|MC − Eq. (5)\\| = {abs(diff[k]):.3f} at fraction "
                      f"{d['fracs'][k]} (MC {'above' if diff[k] > 0 else 'below'}); "
-                     f"{d['seeds']} samplings", _verdict(abs(diff[k]) <= 0.1, abs(diff[k]) <= 0.2)))
+                     f"{d['seeds']} samplings", verdicts.graded(abs(diff[k]) <= 0.1, abs(diff[k]) <= 0.2)))
     return rows
 
 
@@ -285,7 +255,7 @@ def fig3_data(p, runner):
 
 def fig3_plot(data, path):
     rels = list(data["relations"])
-    fig, panels = relation_axes(rels, 5.5, 4.6)
+    fig, panels = figkit.relation_axes(rels, 5.5, 4.6)
     for ax, rel in panels:
         r = data["relations"][rel]
         for k, lab in enumerate(data["variants"]):
@@ -300,40 +270,15 @@ def fig3_plot(data, path):
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.suptitle(f"Fig. 3: n = {data['n']}, mean ± sd over {data['seeds']} seeds, "
                  f"{data['budget']} steps, d = 2")
-    save_figure(fig, path, rect=(0, 0.12, 1, 1))
-
-
-def _crossing_text(c):
-    point, lo, hi = (verdicts.Crossing(**x) for x in c)
-    return f"{point.text('.3f')} [{lo.text('.3f')}, {hi.text('.3f')}]"
-
-
-def smallest_crossing_verdict(variants, crossings, expected):
-    """Fig. 3 rule: the variant with the smallest 0.9 crossing (smallest inductive gap) is
-    `best`; HOLDS if best is the expected one and its interval overlaps no other variant's,
-    DOES_NOT_HOLD if best is another variant whose interval misses the expected one's,
-    INCONCLUSIVE otherwise (intervals overlap)."""
-    ranges = {v: tuple(verdicts.Crossing(**x) for x in c[1:]) for v, c in zip(variants, crossings)}
-    points = {v: verdicts.Crossing(**c[0]) for v, c in zip(variants, crossings)}
-    order = lambda v: (-np.inf if points[v].censored == "below" else
-                       np.inf if points[v].censored == "above" else points[v].value)
-    best = min(variants, key=order)
-    if points[best].censored == "above":
-        return best, verdicts.INCONCLUSIVE                   # no variant reached 0.9
-    if best == expected:
-        clear = not any(verdicts.crossing_ranges_overlap(ranges[best], ranges[v])
-                        for v in variants if v != best)
-        return best, verdicts.HOLDS if clear else verdicts.INCONCLUSIVE
-    clear = not verdicts.crossing_ranges_overlap(ranges[best], ranges[expected])
-    return best, verdicts.DOES_NOT_HOLD if clear else verdicts.INCONCLUSIVE
+    figkit.save_figure(fig, path, rect=(0, 0.12, 1, 1))
 
 
 def fig3_claims(d):
     rows = []
     for rel, r in d["relations"].items():
         expect = FIG3_EXPECTED[rel]
-        best, verdict = smallest_crossing_verdict(d["variants"], r["f90"], expect)
-        listed = "; ".join(f"{v}: {_crossing_text(c)}" for v, c in zip(d["variants"], r["f90"]))
+        best, verdict = verdicts.smallest_crossing_verdict(d["variants"], r["f90"], expect)
+        listed = "; ".join(f"{v}: {verdicts.crossing_range_text(c)}" for v, c in zip(d["variants"], r["f90"]))
         theory = verdicts.Crossing(**r["f90_theory"]).text(".3f")
         rows.append((f"Fig. 3 {rel}: the inductive gap (NN 0.9-crossing minus theory's) is smallest "
                      f"for {expect}", expect,
@@ -344,7 +289,7 @@ def fig3_claims(d):
         rows.append((f"Fig. 3 {rel}: network accuracy tracks the theory bound with a delayed rise "
                      "(stays under it)", "NN curves under the bound",
                      f"{above}/{total} (variant, fraction) means exceed the bound by > 0.01; "
-                     f"b/n² = {r['b_over_n2']:.3f}", _verdict(above == 0, above <= total // 4)))
+                     f"b/n² = {r['b_over_n2']:.3f}", verdicts.graded(above == 0, above <= total // 4)))
     return rows
 
 
@@ -391,7 +336,7 @@ def fig4_plot(data, path):
         ax.plot(*traj[0, k], "ko", ms=3)
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="a2 (decoder)", ylabel="c (repon separation)",
            title="Fig. 4: repon flow, η_A = η_x; green: C > 0 (collision)")
-    save_figure(fig, path)
+    figkit.save_figure(fig, path)
 
 
 def fig4_claims(d):
@@ -399,78 +344,18 @@ def fig4_claims(d):
     rows = [("Theorem 2 / Fig. 4: the fate of a start is set by the sign of C (Eq. 11)",
              "C > 0 collision, C < 0 memorization",
              f"{agree}/{len(d['fate'])} portrait trajectories integrated to their end agree", 
-             _verdict(agree == len(d["fate"])))]
+             verdicts.graded(agree == len(d["fate"])))]
     for m in d["eq12_mc"]:
         z = abs(m["p_sign"] - m["formula"]) / max(m["se_sign"], 1e-12)
         rows.append((f"Eq. (12) at σ_a/σ_c = {m['sigma_ratio']:g}, η_x/η_A = {m['eta_ratio']:g}",
                      f"p_r = {m['formula']:.4f}",
                      f"MC sign of C {m['p_sign']:.4f} ± {m['se_sign']:.4f}; integrated "
                      f"{m['p_integrated']:.4f} ± {m['se_integrated']:.4f} ({m['n_sign']} draws)",
-                     _verdict(z <= 3)))
+                     verdicts.graded(z <= 3)))
     return rows
 
 
 # --- Fig. 5: phases over the learning rates (and the grid tools Fig. 8 shares) -------
-
-
-def grid_runs(xs, ys, phases):
-    """Every generalized or memorizing run of a grid as (log10 x, log10 y, generalized):
-    the runs a generalization/memorization boundary is fitted to (confusion, which
-    trains nothing, sits on neither side)."""
-    rows = [(np.log10(xs[i]), np.log10(ys[j]), ph in g.GENERALIZED)
-            for i in range(len(xs)) for j in range(len(ys)) for ph in phases[i][j]
-            if ph in g.GENERALIZED or ph == g.MEMORIZATION]
-    return tuple(np.array(col, dtype=float) for col in zip(*rows)) if rows else (np.zeros(0),) * 3
-
-
-def grid_summary(xs, ys, phases, seed=0):
-    """P(generalized) per cell, runs per cell, and the boundary's fitted slope and
-    critical ratio (verdicts.boundary_slope, verdicts.critical_log_ratio) with intervals."""
-    x, y, gen = grid_runs(xs, ys, phases)
-    return {"phases": phases,
-            "p_gen": [[float(np.mean([ph in g.GENERALIZED for ph in cell])) for cell in col]
-                      for col in phases],
-            "slope": verdicts.boundary_slope(x, y, gen, seed=seed).to_json(),
-            "line": verdicts.boundary_line(x, y, gen),
-            "critical_log_ratio": verdicts.critical_log_ratio(x, y, gen, seed=seed).to_json()}
-
-
-def plot_phase_grid(ax, xs, ys, r, xlabel, title):
-    """One panel: each cell coloured by the phase most of its runs had, 'k/m generalized'
-    written in cells with more than one run, the fitted boundary dashed."""
-    from matplotlib.colors import ListedColormap
-    x, y = np.log10(xs), np.log10(ys)
-    cmap = ListedColormap([g.PHASE_COLORS[ph] for ph in g.PHASES])
-    major = [[max(g.PHASES, key=cell.count) for cell in col] for col in r["phases"]]
-    codes = np.array([[g.PHASES.index(ph) for ph in col] for col in major]).T
-    ax.pcolormesh(_edges(x), _edges(y), codes, cmap=cmap, vmin=-0.5, vmax=3.5)
-    for i, col in enumerate(r["phases"]):
-        for j, cell in enumerate(col):
-            if len(cell) > 1:
-                k = sum(ph in g.GENERALIZED for ph in cell)
-                ax.text(x[i], y[j], f"{k}/{len(cell)}", ha="center", va="center", fontsize=6)
-    s = verdicts.Interval(**r["slope"])
-    if r["line"] is not None:
-        slope, intercept = r["line"]
-        ax.plot(x, slope * x + intercept, "k--", lw=1)
-    fitted = f"slope {s.text()}" if s.value is not None else "no boundary to fit"
-    ax.set(title=f"{title}\n{fitted}", xlabel=xlabel, xlim=_lims(x), ylim=_lims(y))
-
-
-def phase_legend(fig):
-    import matplotlib.pyplot as plt
-    handles = [plt.Rectangle((0, 0), 1, 1, color=g.PHASE_COLORS[ph]) for ph in g.PHASES]
-    fig.legend(handles, list(g.PHASES), loc="lower center", ncol=4, frameon=False)
-
-
-def _edges(v):
-    step = v[1] - v[0] if len(v) > 1 else 1.0
-    return np.concatenate([v - step / 2, [v[-1] + step / 2]])
-
-
-def _lims(v):
-    e = _edges(v)
-    return e[0], e[-1]
 
 
 def fig5_data(p, runner):
@@ -478,7 +363,7 @@ def fig5_data(p, runner):
     Table III's "Decoder Depth 3" (geneft.DEPTH_CONVENTIONS), with ≥ fig5_seeds seeds where
     the phase changes; plus an SGD control on mod3: columns at fixed η_enc, η_dec = ratio · η_enc.
     """
-    lrs = log_grid(p.lr_grid)
+    lrs = figkit.log_grid(p.lr_grid)
     out = {"eta": lrs.tolist(), "budget": p.steps, "gap": p.config().gap,
            "seeds_near_change": p.fig5_seeds, "conventions": {}}
     for conv in p.depth_conventions:
@@ -486,10 +371,10 @@ def fig5_data(p, runner):
         for rel in p.relations:
             def make(le, ld, s, rel=rel, depth=depth):
                 return p.config(relation=rel, depth=depth, lr_enc=float(le), lr_dec=float(ld),
-                                   seed=s, stop_when_decided=True)
+                                seed=s, stop_when_decided=True)
             label = f"fig5-{rel}" if conv == g.DEFAULT_DEPTH_CONVENTION else f"fig5-{conv}-{rel}"
-            rels[rel] = grid_summary(lrs, lrs, sweeps.adaptive_phase_grid(runner, label, make, lrs, lrs,
-                                                                   p.fig5_seeds))
+            runs = sweeps.adaptive_phase_grid(runner, label, make, lrs, lrs, p.fig5_seeds)
+            rels[rel] = figkit.grid_summary(lrs, lrs, runs)
         out["conventions"][conv] = {"depth": depth, "relations": rels}
     out["sgd"] = sgd_columns(p, runner)
     return out
@@ -501,11 +386,11 @@ def sgd_columns(p, runner):
     cols = []
     for le in p.sgd_eta_enc:
         cfgs = [p.config(relation="mod3", optimizer="sgd", lr_enc=le, lr_dec=le * r, seed=s,
-                            stop_when_decided=True) for r in p.sgd_ratios for s in range(p.sgd_seeds)]
+                         stop_when_decided=True) for r in p.sgd_ratios for s in range(p.sgd_seeds)]
         res = runner.run(f"fig5-sgd-{le:g}", cfgs)
         phases = [[s.phase for s in res[k * p.sgd_seeds:(k + 1) * p.sgd_seeds]]
                   for k in range(len(p.sgd_ratios))]
-        x, y, gen = grid_runs([le], [le * r for r in p.sgd_ratios], [phases])
+        x, y, gen = figkit.grid_runs([le], [le * r for r in p.sgd_ratios], [phases])
         cols.append({"eta_enc": le, "phases": phases,
                      "p_gen": [float(np.mean([ph in g.GENERALIZED for ph in c])) for c in phases],
                      "critical_log_ratio": verdicts.critical_log_ratio(x, y, gen).to_json()})
@@ -521,8 +406,8 @@ def fig5_plot(data, path):
     for row, conv in zip(axes, convs):
         c = data["conventions"][conv]
         for ax, rel in zip(row, rels):
-            plot_phase_grid(ax, eta, eta, c["relations"][rel], "log10 η_enc",
-                            f"{rel}, depth {c['depth']} hidden ({conv} reading)")
+            figkit.plot_phase_grid(ax, eta, eta, c["relations"][rel], "log10 η_enc",
+                                   f"{rel}, depth {c['depth']} hidden ({conv} reading)")
             ax.set_ylabel("log10 η_dec")
         row[-1].axis("off")
     ax = axes[0][-1]
@@ -537,33 +422,16 @@ def fig5_plot(data, path):
     ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalized), 95% Wilson",
            ylim=(-0.05, 1.05), title=f"SGD control, mod3 ({sgd['seeds']} seeds per point)")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
-    phase_legend(fig)
+    figkit.phase_legend(fig)
     fig.suptitle(f"Fig. 5: phases vs learning rates (Adam, {data['budget']} steps, gap {data['gap']}); "
                  f"one seed per cell, {data['seeds_near_change']} where the phase changes (k/m: "
                  "generalized runs); dashed: logistic boundary, slope with 95% bootstrap interval")
-    save_figure(fig, path, rect=(0, 0.05, 1, 0.96))
-
-
-def slope_rows(fig, where, r, budget):
-    """Two report rows for one fitted boundary: the text's slope −1, Eq. (12)'s +1."""
-    s = verdicts.Interval(**r["slope"])
-    measured = (f"slope {s.text()} (logistic fit to {s.runs} generalized/memorizing runs, 95% "
-                f"bootstrap); {budget} steps")
-    return [(f"{fig} {where}: the generalization/memorization boundary has slope −1 (the text)",
-             "slope −1", measured, verdicts.judge(s, -1.0, rival=+1.0)),
-            (f"{fig} {where}: ... or slope +1 (Eq. (12) depends on the ratio η_x/η_A)",
-             "slope +1 (Eq. 12)", measured, verdicts.judge(s, +1.0, rival=-1.0))]
-
-
-def ratio_text(crit):
-    """'10^0.80 [0.51, 1.13]' for a fitted critical log-ratio, else why there is none."""
-    i = verdicts.Interval(**crit)
-    return f"10^{i.text('.2f')}" if i.value is not None else i.text()
+    figkit.save_figure(fig, path, rect=(0, 0.05, 1, 0.96))
 
 
 def ratio_claims(where, crits):
     """Rows for the critical ratio η_dec/η_enc (boundary at slope +1) of several fits."""
-    text = "; ".join(f"{k}: {ratio_text(c)}" for k, c in crits.items())
+    text = "; ".join(f"{k}: {figkit.ratio_text(c)}" for k, c in crits.items())
     ivs = [verdicts.Interval(**c) for c in crits.values()]
     same = (verdicts.INCONCLUSIVE if any(i.lo is None for i in ivs) else
             verdicts.HOLDS if verdicts.intervals_overlap(ivs) else verdicts.DOES_NOT_HOLD)
@@ -578,25 +446,19 @@ def ratio_claims(where, crits):
              "half a decade of 10)", "ratio ≲ 10", text, rule10)]
 
 
-def phase_counts(phases):
-    """'2 gen, 1 grok, 1 mem' style counts of a list of Table IV phases."""
-    short = {g.GENERALIZATION: "gen", g.GROKKING: "grok", g.MEMORIZATION: "mem", g.CONFUSION: "conf"}
-    return ", ".join(f"{phases.count(ph)} {short[ph]}" for ph in g.PHASES if ph in phases)
-
-
 def fig5_claims(d):
     rows = []
     for conv, c in d["conventions"].items():
         where = f"[depth {c['depth']}, {conv} reading]"
         for rel, r in c["relations"].items():
-            rows += slope_rows("Fig. 5", f"{rel} {where}", r, d["budget"])
+            rows += figkit.slope_rows("Fig. 5", f"{rel} {where}", r, d["budget"])
         rows += ratio_claims(where, {rel: r["critical_log_ratio"] for rel, r in c["relations"].items()})
     sgd = d["sgd"]
     crits = {f"η_enc {col['eta_enc']:g}": col["critical_log_ratio"] for col in sgd["columns"]}
     ivs = [verdicts.Interval(**c) for c in crits.values()]
-    text = "; ".join(f"{k}: {ratio_text(c)}" for k, c in crits.items())
+    text = "; ".join(f"{k}: {figkit.ratio_text(c)}" for k, c in crits.items())
     seen = "; ".join(f"η_enc {col['eta_enc']:g}: " + ", ".join(
-        f"ratio {r:g} {phase_counts(ph)}" for r, ph in zip(sgd["ratios"], col["phases"]))
+        f"ratio {r:g} {figkit.phase_counts(ph)}" for r, ph in zip(sgd["ratios"], col["phases"]))
         for col in sgd["columns"])
     rows.append(("Fig. 5, SGD control (mod3): the boundary sits at one ratio η_dec/η_enc whatever "
                  "η_enc (slope +1, as Eq. (12) says for gradient flow)", "(control)",
@@ -606,6 +468,13 @@ def fig5_claims(d):
     return rows
 
 
+def fig5_finding(d):
+    return " ".join(f"Fig. 5 boundary slopes, depth {c['depth']} ({conv} reading), with 95% intervals: "
+                    + ", ".join(f"{rel} {verdicts.Interval(**r['slope']).text()}"
+                                for rel, r in c["relations"].items())
+                    + " (the text says −1, Eq. (12) implies +1)." for conv, c in d["conventions"].items())
+
+
 # --- Fig. 6: probability of generalization vs learning-rate ratio -------------------
 
 FIG6_INIT_VARIANTS = {  # how the initialization factor s enters a config (README, Conventions)
@@ -613,29 +482,6 @@ FIG6_INIT_VARIANTS = {  # how the initialization factor s enters a config (READM
     "embeddings": lambda s: {"init_enc": s},                   # only E × s (ref. [27]'s code)
     "normal": lambda s: {"init_enc": s, "init_dec": s, "init_scheme": "normal"},  # all N(0, s²)
 }
-
-
-def p_gen_curve(p, runner, label, ratios, seeds, optimizer="adam", **overrides):
-    """P(generalized) with its 95% Wilson interval at each η_dec/η_enc ratio, with the
-    σ_a, σ_c of Eq. (12) read off the network and the bound they give.
-
-    Generalized counts Table IV's generalization and grokking (geneft.GENERALIZED).
-    """
-    cfgs = [p.config(optimizer=optimizer, seed=s, stop_when_decided=True, **overrides,
-                        **dict(zip(("lr_enc", "lr_dec"), g.ratio_learning_rates(optimizer, r, p.sgd_eta))))
-            for r in ratios for s in range(seeds)]
-    res = runner.run(label, cfgs)
-    sig_a, sig_c = g.sigma_a_of_network(cfgs[0]), g.sigma_c_of_network(cfgs[0])
-    curve = {"sigma_a": sig_a, "sigma_c": sig_c, "seeds": seeds, "p_gen": [], "interval": [],
-             "bound": [], "phases": []}
-    for k, r in enumerate(ratios):
-        runs = res[k * seeds:(k + 1) * seeds]
-        wins = sum(c.generalized for c in runs)
-        curve["p_gen"].append(wins / seeds)
-        curve["interval"].append(verdicts.wilson_interval(wins, seeds))
-        curve["bound"].append(float(repons.p_collision(sig_a, sig_c, eta_A=r, eta_x=1.0)))
-        curve["phases"].append([c.phase for c in runs])
-    return curve
 
 
 def fig6_data(p, runner):
@@ -657,44 +503,18 @@ def fig6_data(p, runner):
         for scale in p.fig6_init:
             tag = "" if (variant, optimizer, conv) == ("both", "adam", g.DEFAULT_DEPTH_CONVENTION) \
                 else f"-{variant}-{optimizer}-{conv}"
-            curve = p_gen_curve(p, runner, f"fig6-init{scale:g}{tag}", p.fig6_ratios, p.fig6_seeds,
-                                optimizer=optimizer, relation="mod3", depth=depth,
-                                **FIG6_INIT_VARIANTS[variant](scale))
+            curve = figkit.p_gen_curve(p, runner, f"fig6-init{scale:g}{tag}", p.fig6_ratios, p.fig6_seeds,
+                                       optimizer=optimizer, relation="mod3", depth=depth,
+                                       **FIG6_INIT_VARIANTS[variant](scale))
             curves.append({"init": scale, **curve})
         out["settings"].append({"variant": variant, "optimizer": optimizer, "convention": conv,
                                 "depth": depth, "curves": curves})
     return out
 
 
-def draw_p_gen_curves(ax, ratios, curves, labels, title):
-    """Measured P(generalized) with 95% Wilson intervals per curve, Eq. (12) with each
-    curve's network σ's (dashed, same colour) and with σ_a = σ_c (black): Fig. 6 and
-    Open Question 1."""
-    fine = np.logspace(np.log10(min(ratios)) - 0.5, np.log10(max(ratios)) + 0.5, 200)
-    for k, (c, label) in enumerate(zip(curves, labels)):
-        pg, iv = np.array(c["p_gen"]), np.array(c["interval"])
-        ax.errorbar(ratios, pg, yerr=[pg - iv[:, 0], iv[:, 1] - pg], fmt="o-", color=f"C{k}",
-                    capsize=3, label=label)
-        ax.plot(fine, [repons.p_collision(c["sigma_a"], c["sigma_c"], eta_A=r, eta_x=1.0) for r in fine],
-                color=f"C{k}", lw=1, ls="--")
-    ax.plot(fine, [repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0) for r in fine], "k-", lw=2,
-            label="Eq. (12), σ_a = σ_c")
-    ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalized), 95% Wilson interval",
-           ylim=(-0.05, 1.05), title=title)
-
-
 def setting_name(s):
     init = {"both": "σ_enc, σ_dec × s", "embeddings": "σ_enc × s only", "normal": "all N(0, s²)"}
     return f"{s['optimizer'].upper() if s['optimizer'] == 'sgd' else 'Adam'}, {init[s['variant']]}, depth {s['depth']}"
-
-
-def legend_below(fig, ax):
-    """One legend for the whole figure, under the panels, so no legend sits on data."""
-    handles, labels = ax.get_legend_handles_labels()
-    from matplotlib.lines import Line2D
-    handles.append(Line2D([], [], color="0.3", ls="--"))
-    labels.append("dashed: Eq. (12) with the network's σ_a, σ_c (same colour)")
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, frameon=False)
 
 
 def fig6_plot(data, path):
@@ -705,49 +525,40 @@ def fig6_plot(data, path):
     fig, axes = plt.subplots(rows, cols, figsize=(4.8 * cols, 4.2 * rows + 0.6), squeeze=False)
     for ax, s in zip(axes.ravel(), sets):
         ratios_text = ", ".join(f"{c['sigma_a'] / c['sigma_c']:.2f}" for c in s["curves"])
-        draw_p_gen_curves(ax, data["ratios"], s["curves"], [f"s = {c['init']:g}" for c in s["curves"]],
-                          f"{setting_name(s)}\nnetwork σ_a/σ_c: {ratios_text}")
+        figkit.draw_p_gen_curves(ax, data["ratios"], s["curves"], [f"s = {c['init']:g}" for c in s["curves"]],
+                                 f"{setting_name(s)}\nnetwork σ_a/σ_c: {ratios_text}")
     for ax in axes.ravel()[len(sets):]:
         ax.axis("off")
-    legend_below(fig, axes[0][0])
+    figkit.legend_below(fig, axes[0][0])
     fig.suptitle(f"Fig. 6: mod3, {data['seeds']} seeds per point, {data['budget']} steps "
                  f"(SGD: η_enc·η_dec = {data['sgd_eta']:g}²)")
-    save_figure(fig, path, rect=(0, 0.06, 1, 1))
-
-
-def count_over_bounds(curves, bound_equal_sigmas):
-    """Points, and how many lie significantly above Eq. (12) (their 95% Wilson interval
-    wholly above it), with σ_a = σ_c and with the network's σ's."""
-    pts = over_eq = over_net = 0
-    for c in curves:
-        for (lo, _), b_net, b_eq in zip(c["interval"], c["bound"], bound_equal_sigmas):
-            pts += 1
-            over_eq += lo > b_eq
-            over_net += lo > b_net
-    return pts, over_eq, over_net
-
-
-def bound_verdict(over):
-    """Eq. (12) is an upper bound: it holds when no point lies significantly above it."""
-    return verdicts.HOLDS if over == 0 else verdicts.DOES_NOT_HOLD
+    figkit.save_figure(fig, path, rect=(0, 0.06, 1, 1))
 
 
 def fig6_claims(d):
     rows = []
     for s in d["settings"]:
-        pts, over_eq, over_net = count_over_bounds(s["curves"], d["bound_equal_sigmas"])
+        pts, over_eq, over_net = figkit.count_over_bounds(s["curves"], d["bound_equal_sigmas"])
         how = "; ".join(f"s = {c['init']:g}: σ_a {c['sigma_a']:.3g}, σ_c {c['sigma_c']:.3g}"
                         for c in s["curves"])
         name = setting_name(s)
         rows += [(f"Fig. 6 [{name}]: P(generalization) is bounded above by Eq. (12) with σ_a = σ_c "
                   "(the paper's single curve)", "all points under the bound",
                   f"{pts - over_eq}/{pts} points not significantly above ({d['seeds']} seeds each, "
-                  f"{d['budget']} steps)", bound_verdict(over_eq)),
+                  f"{d['budget']} steps)", figkit.bound_verdict(over_eq)),
                  (f"Fig. 6 [{name}]: ... and with σ_a, σ_c read off the network (σ_c = σ_enc/√2; "
                   "σ_a = RMS of ∂z/∂E_i at init)", "all points under the bound",
                   f"{pts - over_net}/{pts} points not significantly above; {how}",
-                  bound_verdict(over_net))]
+                  figkit.bound_verdict(over_net))]
     return rows
+
+
+def fig6_finding(d):
+    parts = []
+    for s in d["settings"]:
+        pts, over_eq, _ = figkit.count_over_bounds(s["curves"], d["bound_equal_sigmas"])
+        parts.append(f"{setting_name(s)}: {pts - over_eq}/{pts}")
+    return "Fig. 6 points not significantly above Eq. (12) (σ_a = σ_c): " + "; ".join(parts) + "."
 
 
 # --- Fig. 7: the Goldilocks zone of decoder depth (Appendix E) ----------------------
@@ -789,7 +600,7 @@ def fig7_plot(data, path):
               title_fontsize=7)
     ax.set(xlabel="decoder depth n_h (hidden layers)", ylabel="accuracy", ylim=(0, 1.05),
            title=f"Fig. 7: mod3, w=10, frac 0.3 ({data['seeds']} seeds, {data['budget']} steps)")
-    save_figure(fig, path)
+    figkit.save_figure(fig, path)
 
 
 def goldilocks_verdict(d):
@@ -823,6 +634,12 @@ def fig7_claims(d):
                                                       len(deps) - 1})), verdict)]
 
 
+def fig7_finding(d):
+    k, verdict = goldilocks_verdict(d)
+    return (f"Fig. 7 peaks at depth {d['depths'][k]} (phases there: {', '.join(d['phases'][k])}); "
+            f"Goldilocks verdict: {verdict}.")
+
+
 # --- Fig. 8 (Appendix F): phases vs decoder weight decay -----------------------------
 
 def fig8_data(p, runner):
@@ -833,29 +650,29 @@ def fig8_data(p, runner):
     most about η per step, so a preset with a shorter budget scales η_enc up by
     1e5 / budget (same largest encoder displacement) and says so.
     """
-    lrs, wds = log_grid(p.fig8_lr_grid), log_grid(p.wd_grid)
+    lrs, wds = figkit.log_grid(p.fig8_lr_grid), figkit.log_grid(p.wd_grid)
     out = {"eta": lrs.tolist(), "wd": wds.tolist(), "eta_enc": p.fig8_eta_enc, "budget": p.steps,
            "seeds_near_change": p.fig5_seeds, "relations": {}}
     for rel in p.relations:
         def make(wd, ld, s, rel=rel):
             return p.config(relation=rel, lr_enc=p.fig8_eta_enc, lr_dec=float(ld),
-                               wd_dec=float(wd), seed=s, stop_when_decided=True)
-        out["relations"][rel] = grid_summary(wds, lrs, sweeps.adaptive_phase_grid(
+                            wd_dec=float(wd), seed=s, stop_when_decided=True)
+        out["relations"][rel] = figkit.grid_summary(wds, lrs, sweeps.adaptive_phase_grid(
             runner, f"fig8-{rel}", make, wds, lrs, p.fig5_seeds))
     return out
 
 
 def fig8_plot(data, path):
     rels = list(data["relations"])
-    fig, panels = relation_axes(rels, 4.2, 4.3)
+    fig, panels = figkit.relation_axes(rels, 4.2, 4.3)
     for ax, rel in panels:
-        plot_phase_grid(ax, np.array(data["wd"]), np.array(data["eta"]), data["relations"][rel],
-                        "log10 wd_dec", rel)
+        figkit.plot_phase_grid(ax, np.array(data["wd"]), np.array(data["eta"]), data["relations"][rel],
+                               "log10 wd_dec", rel)
         ax.set_ylabel("log10 η_dec")
-    phase_legend(fig)
+    figkit.phase_legend(fig)
     fig.suptitle(f"Fig. 8: phases vs decoder weight decay, η_enc = {data['eta_enc']:.2g} "
                  f"({data['budget']} steps; {data['seeds_near_change']} seeds where the phase changes)")
-    save_figure(fig, path, rect=(0, 0.07, 1, 1))
+    figkit.save_figure(fig, path, rect=(0, 0.07, 1, 1))
 
 
 def boundary_movement(d, r):
@@ -871,13 +688,6 @@ def boundary_movement(d, r):
             f"(wd {d['wd'][-1]:.0e})" + ("" if inside else ", leaving the η_dec grid"))
 
 
-def flat_verdict(s):
-    """Slope 0 HOLDS when 0 lies in the interval, unless the interval is so wide that it
-    also holds both ±1 (then INCONCLUSIVE); DOES_NOT_HOLD when 0 lies outside."""
-    v = verdicts.judge(s, 0.0)
-    return verdicts.INCONCLUSIVE if v == verdicts.HOLDS and s.contains(1.0) and s.contains(-1.0) else v
-
-
 def fig8_claims(d):
     rows = []
     for rel, r in d["relations"].items():
@@ -885,145 +695,13 @@ def fig8_claims(d):
         rows.append((f"Fig. 8 {rel}: the boundary in η_dec does not move with wd_dec (slope 0 in "
                      "log wd_dec vs log η_dec)", "independent of wd",
                      f"slope {s.text()} ({s.runs} runs, 95% bootstrap); {boundary_movement(d, r)}; "
-                     f"η_enc = {d['eta_enc']:.2g}, {d['budget']} steps", flat_verdict(s)))
+                     f"η_enc = {d['eta_enc']:.2g}, {d['budget']} steps", verdicts.judge_flat(s)))
     return rows
 
 
-# --- Beyond the paper: Theorem 1 shown, Open Question 1 answered --------------------
-
-THM1_RUNS = (("equal rates", 1e-3, 1e-3), ("η_dec = 100 η_enc", 1e-4, 1e-2))  # (label, η_enc, η_dec)
-THM1_ZERO_LOSS = 0.05   # a training loss below this counts as Theorem 1's "zero training loss"
-
-
-def embedding_displacement(cfg, final_E):
-    """RMS over elements of |E_final − E_init|, in units of the init's RMS |E_init|."""
-    E0 = g.init_params(cfg, g.member_rng(cfg))["E"].astype(float)
-    return float(np.sqrt(np.mean(np.sum((np.asarray(final_E) - E0) ** 2, axis=1)))
-                 / np.sqrt(np.mean(np.sum(E0 ** 2, axis=1))))
-
-
-def theorem1_data(p, runner):
-    """Theorem 1 on trained mod3 networks (Table III), runs grouped by the phase they ended
-    in: each run's cluster ratio, how far its embeddings moved, its final training loss."""
-    cfgs = [p.config(relation="mod3", lr_enc=le, lr_dec=ld, seed=s)
-            for _, le, ld in THM1_RUNS for s in range(p.thm1_seeds)]
-    res = runner.run("theorem1", cfgs)
-    labels = g.class_labels(g.relation_matrix("mod3", p.n)).tolist()
-    runs = [{"setting": THM1_RUNS[k // p.thm1_seeds][0], "seed": c.seed, "phase": s.phase,
-             "test_acc": s.test_acc, "train_loss": s.train_loss,
-             "ratio": g.cluster_ratio(s.final_E, labels),
-             "displacement": embedding_displacement(c, s.final_E), "E": s.final_E}
-            for k, (c, s) in enumerate(zip(cfgs, res))]
-    return {"budget": p.steps, "labels": labels, "runs": runs}
-
-
-def theorem1_groups(d):
-    """Runs that generalized and runs that memorized (confusion belongs to neither)."""
-    gen = [r for r in d["runs"] if r["phase"] in g.GENERALIZED]
-    mem = [r for r in d["runs"] if r["phase"] == g.MEMORIZATION]
-    return gen, mem
-
-
-def theorem1_plot(data, path):
-    import matplotlib.pyplot as plt
-    gen, mem = theorem1_groups(data)
-    shown = [(name, grp[0]) for name, grp in (("generalized", gen), ("memorized", mem)) if grp]
-    fig, axes = plt.subplots(1, len(shown) + 1, figsize=(4.8 * (len(shown) + 1), 4.4), squeeze=False)
-    for ax, (name, r) in zip(axes[0], shown):
-        E = np.array(r["E"])
-        for cls in sorted(set(data["labels"])):
-            m = np.array(data["labels"]) == cls
-            ax.scatter(E[m, 0], E[m, 1], s=25, label=f"class {cls}")
-        ax.set(title=f"a {name} run ({r['setting']}, seed {r['seed']}):\n{r['phase']}, test acc "
-                     f"{r['test_acc']:.2f}, cluster ratio {r['ratio']:.2f}",
-               xlabel="E[:, 0]", ylabel="E[:, 1]")
-    axes[0][0].legend(fontsize=7, loc="best", framealpha=0.9)
-    ax = axes[0][-1]
-    for r in data["runs"]:
-        ax.plot(r["displacement"], r["ratio"], "o", color=g.PHASE_COLORS[r["phase"]], mec="k", mew=0.4)
-    ax.set(xlabel="embedding displacement |E − E_init| / |E_init|", ylabel="cluster ratio",
-           title="every run, coloured by phase")
-    fig.suptitle(f"Theorem 1: mod3 embeddings after {data['budget']} steps")
-    save_figure(fig, path)
-
-
-def theorem1_claims(d):
-    """Rule: HOLDS if the generalized runs' median cluster ratio is < 0.2 and the memorized
-    runs' > 0.5 while their median displacements agree within a factor 3; INCONCLUSIVE if a
-    group is empty, the displacements are not comparable, or a generalized run misses the
-    premise (final training loss ≥ THM1_ZERO_LOSS); DOES_NOT_HOLD otherwise. Injectivity
-    of the decoder is not checkable here."""
-    gen, mem = theorem1_groups(d)
-    med = lambda grp, key: float(np.median([r[key] for r in grp])) if grp else None
-    text = "; ".join(f"{name}: {len(grp)} runs, median cluster ratio {_fmt(med(grp, 'ratio'), '.2f')}, "
-                     f"median displacement {_fmt(med(grp, 'displacement'), '.2f')}"
-                     for name, grp in (("generalized", gen), ("memorized", mem)))
-    losses = [r["train_loss"] for r in gen if r["train_loss"] is not None]
-    premise = ("premise not met: " if losses and max(losses) >= THM1_ZERO_LOSS else "premise: ") + \
-        (f"largest final training loss of a generalized run {max(losses):.3g} "
-         f"(zero loss taken as < {THM1_ZERO_LOSS})" if losses else "training loss not recorded") + \
-        "; decoder injectivity not checked"
-    premise_met = bool(losses) and max(losses) < THM1_ZERO_LOSS
-    if not gen or not mem or not premise_met:
-        verdict = verdicts.INCONCLUSIVE       # the theorem speaks of zero-loss runs only
-    else:
-        comparable = max(med(gen, "displacement"), med(mem, "displacement")) <= 3 * min(
-            med(gen, "displacement"), med(mem, "displacement"))
-        clear = med(gen, "ratio") < 0.2 and med(mem, "ratio") > 0.5
-        verdict = (verdicts.DOES_NOT_HOLD if not clear else
-                   verdicts.HOLDS if comparable else verdicts.INCONCLUSIVE)
-    return [("Theorem 1: same-class embeddings coincide after generalization, not after "
-             "memorization (cluster ratio = within / between class distance)",
-             "ratio → 0 (zero loss, injective decoder)", f"{text}; {premise}", verdict)]
-
-
-def crossing_down(x, y, level=0.5):
-    """First x (log-interpolated) where y falls below level; None if it never does."""
-    lx = np.log10(x)
-    for k in range(1, len(x)):
-        if y[k - 1] >= level > y[k]:
-            return float(10 ** (lx[k - 1] + (level - y[k - 1]) / (y[k] - y[k - 1]) * (lx[k] - lx[k - 1])))
-    return None
-
-
-def open_q1_data(p, runner):
-    """Open Question 1: the Fig. 6 experiment (Table III init) for several embedding
-    dimensions d, mod3 and greater, against Eq. (12)."""
-    out = {"ratios": list(p.q1_ratios), "seeds": p.q1_seeds, "budget": p.steps,
-           "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
-                                  for r in p.q1_ratios], "relations": {}}
-    for rel in ("mod3", "greater"):
-        out["relations"][rel] = []
-        for d in p.q1_dims:
-            curve = p_gen_curve(p, runner, f"openq1-{rel}-d{d}", p.q1_ratios, p.q1_seeds,
-                                relation=rel, d=d)
-            curve["crossover"] = crossing_down(p.q1_ratios, curve["p_gen"])
-            out["relations"][rel].append({"d": d, **curve})
-    return out
-
-
-def open_q1_plot(data, path):
-    rels = list(data["relations"])
-    fig, panels = relation_axes(rels, 5.8, 4.4)
-    for ax, rel in panels:
-        curves = data["relations"][rel]
-        draw_p_gen_curves(ax, data["ratios"], curves, [f"d = {c['d']}" for c in curves],
-                          f"Open Question 1: {rel}, {data['seeds']} seeds per point")
-    legend_below(fig, panels[0][0])
-    save_figure(fig, path, rect=(0, 0.1, 1, 1))
-
-
-def open_q1_claims(d):
-    rows = []
-    for rel, curves in d["relations"].items():
-        pts, over_eq, over_net = count_over_bounds(curves, d["bound_equal_sigmas"])
-        cross = "; ".join(f"d={c['d']}: {_fmt(c['crossover'], '.3g')}" for c in curves)
-        rows.append((f"Open Question 1, {rel}: Eq. (12) still bounds P(generalization) for d ≠ 2; "
-                     "where P crosses 0.5 (η_dec/η_enc)", "(open question)",
-                     f"points not significantly above the σ_a = σ_c bound: {pts - over_eq}/{pts}; "
-                     f"not significantly above the network-σ bound: {pts - over_net}/{pts}; crossover ratio {cross} "
-                     f"({d['seeds']} seeds, {d['budget']} steps)", bound_verdict(over_eq)))
-    return rows
+def fig8_finding(d):
+    slopes = ", ".join(f"{rel} {verdicts.Interval(**r['slope']).text()}" for rel, r in d["relations"].items())
+    return f"Fig. 8 boundary slope in (log wd_dec, log η_dec): {slopes} (the paper: 0)."
 
 
 # --- The registry: every figure once, in the paper's order --------------------------
@@ -1034,18 +712,19 @@ class Figure:
     data: object     # (preset, runner) -> dict, saved as figures/<name>.json
     plot: object     # (data, path) -> None, writes figures/<name>.png
     claims: object   # data -> [(claim, paper, this code, verdict)], rows of REPORT.md
+    finding: object = None   # data -> a sentence for README's findings (headline figures)
 
 
 FIGURES = {
     "fig2": Figure(fig2_data, fig2_plot, fig2_claims),
     "fig3": Figure(fig3_data, fig3_plot, fig3_claims),
     "fig4": Figure(fig4_data, fig4_plot, fig4_claims),
-    "fig5": Figure(fig5_data, fig5_plot, fig5_claims),
-    "fig6": Figure(fig6_data, fig6_plot, fig6_claims),
-    "fig7": Figure(fig7_data, fig7_plot, fig7_claims),
-    "fig8": Figure(fig8_data, fig8_plot, fig8_claims),
-    "theorem1": Figure(theorem1_data, theorem1_plot, theorem1_claims),
-    "open_q1": Figure(open_q1_data, open_q1_plot, open_q1_claims),
+    "fig5": Figure(fig5_data, fig5_plot, fig5_claims, fig5_finding),
+    "fig6": Figure(fig6_data, fig6_plot, fig6_claims, fig6_finding),
+    "fig7": Figure(fig7_data, fig7_plot, fig7_claims, fig7_finding),
+    "fig8": Figure(fig8_data, fig8_plot, fig8_claims, fig8_finding),
+    "theorem1": Figure(beyond.theorem1_data, beyond.theorem1_plot, beyond.theorem1_claims),
+    "open_q1": Figure(beyond.open_q1_data, beyond.open_q1_plot, beyond.open_q1_claims),
     "repons_net": Figure(beyond.repon_network_data, beyond.repon_network_plot,
                          beyond.repon_network_claims),
     "goldilocks": Figure(beyond.goldilocks_data, beyond.goldilocks_plot, beyond.goldilocks_claims),
@@ -1065,7 +744,7 @@ def run_bounds(p):
     fixed = {"fig3": 2 * len(FIG3_VARIANTS) * len(p.fig3_fracs) * p.fig3_seeds,
              "fig6": len(p.fig6_settings) * len(p.fig6_init) * len(p.fig6_ratios) * p.fig6_seeds,
              "fig7": len(p.fig7_depths) * p.fig7_seeds,
-             "theorem1": len(THM1_RUNS) * p.thm1_seeds,
+             "theorem1": len(beyond.THM1_RUNS) * p.thm1_seeds,
              "open_q1": 2 * len(p.q1_dims) * len(p.q1_ratios) * p.q1_seeds,
              "repons_net": 2 * len(p.repon_ratios) * p.repon_seeds,
              "goldilocks": len(p.gold_relations) * len(p.gold_depths) * len(p.gold_widths) * p.gold_seeds}
@@ -1076,23 +755,7 @@ def run_bounds(p):
     return {name: bounds[name] for name in FIGURES if name in bounds}
 
 
-# --- figures/REPORT.md: the paper's claims against our numbers ----------------------
-
-class DataFileError(Exception):
-    """A figure's saved data cannot be read (missing, or not valid JSON)."""
-
-
-def load_figure_data(folder, name):
-    """A figure's saved JSON from folder; None if absent; DataFileError if unreadable."""
-    path = os.path.join(folder, f"{name}.json")
-    if not os.path.exists(path):
-        return None
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as err:
-        raise DataFileError(f"{path} is unreadable ({err})") from None
-
+# --- figures/REPORT.md: the paper's claims against our numbers (report.py) ---------
 
 def report_columns(out_dir):
     """The measurements a report shows side by side: figures/REPORT.md puts the quick
@@ -1102,52 +765,9 @@ def report_columns(out_dir):
     return [(os.path.basename(os.path.normpath(out_dir)), out_dir)]
 
 
-def md_cell(text):
-    """Text for one Markdown table cell: every '|' escaped (once)."""
-    return str(text).replace("\\|", "|").replace("|", "\\|")
-
-
 def write_report(out_dir):
-    """out_dir/REPORT.md from the saved figure data: one row per claim, never by hand; one
-    (measured, verdict) pair of columns per report_columns entry, 'pending' where a column's
-    figure is not there yet. Written atomically. Returns the unreadable data files."""
-    cols, errors = report_columns(out_dir), []
-    lines = ["# What this code measured, claim by claim", "",
-             "Generated by `python run_all.py` from the data files beside it; do not edit.", "",
-             "| figure | " + " | ".join(f"{c}: preset, budget (steps), wall time of the last "
-                                        "invocation (s; cached runs cost nothing)" for c, _ in cols)
-             + " |", "|---" * (len(cols) + 1) + "|"]
-    claims = {}                                   # claim -> (paper's value, {column: (ours, verdict)})
-    for name, figure in FIGURES.items():
-        cells = []
-        for label, folder in cols:
-            try:
-                d = load_figure_data(folder, name)
-            except DataFileError as err:
-                errors.append(str(err))
-                cells.append("data file unreadable")
-                continue
-            if d is None:
-                cells.append("pending")
-                continue
-            cells.append(f"{d.get('preset')}, {d.get('budget', '-')}, {d.get('seconds')}")
-            for claim, paper, ours, verdict in figure.claims(d):
-                claims.setdefault(claim, (paper, {}))[1][label] = (ours, verdict)
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "## Verdict rules, fixed before measuring", ""] + [f"- {r}" for r in verdicts.RULES]
-    lines += ["", "## Claims", "",
-              "| claim | paper | " + " | ".join(f"{c}: this code | {c}: verdict" for c, _ in cols) + " |",
-              "|---|---" + "|---|---" * len(cols) + "|"]
-    for claim, (paper, by_col) in claims.items():
-        cells = [f"{md_cell(by_col[c][0])} | {md_cell(by_col[c][1])}" if c in by_col
-                 else "pending | pending" for c, _ in cols]
-        lines.append(f"| {md_cell(claim)} | {md_cell(paper)} | " + " | ".join(cells) + " |")
-    path = os.path.join(out_dir, "REPORT.md")
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(tmp, path)
-    return errors
+    """out_dir/REPORT.md, one column pair per report_columns entry (report.write_report)."""
+    return report.write_report(out_dir, report_columns(out_dir), FIGURES)
 
 
 # --- README: what each run found, generated from the same data --------------------------
@@ -1156,51 +776,13 @@ README = os.path.join(ROOT, "README.md")
 
 
 def findings(folder):
-    """A few sentences on the headline network claims, from a preset's saved data."""
-    out = []
-    try:
-        d5, d6, d7, d8 = (load_figure_data(folder, n) for n in ("fig5", "fig6", "fig7", "fig8"))
-    except DataFileError as err:
-        return f"(not generated: {err})"
-    if d5:
-        for conv, c in d5["conventions"].items():
-            slopes = ", ".join(f"{rel} {verdicts.Interval(**r['slope']).text()}"
-                               for rel, r in c["relations"].items())
-            out.append(f"Fig. 5 boundary slopes, depth {c['depth']} ({conv} reading), with 95% "
-                       f"intervals: {slopes} (the text says −1, Eq. (12) implies +1).")
-    if d6:
-        parts = []
-        for s in d6["settings"]:
-            pts, over_eq, _ = count_over_bounds(s["curves"], d6["bound_equal_sigmas"])
-            parts.append(f"{setting_name(s)}: {pts - over_eq}/{pts}")
-        out.append("Fig. 6 points not significantly above Eq. (12) (σ_a = σ_c): " + "; ".join(parts) + ".")
-    if d7:
-        k, verdict = goldilocks_verdict(d7)
-        out.append(f"Fig. 7 peaks at depth {d7['depths'][k]} (phases there: "
-                   f"{', '.join(d7['phases'][k])}); Goldilocks verdict: {verdict}.")
-    if d8:
-        slopes = ", ".join(f"{rel} {verdicts.Interval(**r['slope']).text()}"
-                           for rel, r in d8["relations"].items())
-        out.append(f"Fig. 8 boundary slope in (log wd_dec, log η_dec): {slopes} (the paper: 0).")
-    return " ".join(out) if out else "pending: no network figure finished yet."
+    """README's sentences for a preset's folder (report.findings over FIGURES)."""
+    return report.findings(folder, FIGURES)
 
 
 def update_readme_findings(label, folder, readme=README):
     """Replace the text between the README's markers for `label` by findings(folder)."""
-    begin, end = f"<!-- begin {label} findings -->", f"<!-- end {label} findings -->"
-    if not os.path.exists(readme):
-        return
-    with open(readme) as f:
-        text = f.read()
-    if begin not in text or end not in text:
-        return
-    head, rest = text.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    new = f"{head}{begin}\n{findings(folder)}\n{end}{tail}"
-    tmp = f"{readme}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(new)
-    os.replace(tmp, readme)
+    report.replace_marked(readme, label, findings(folder))
 
 
 # --- Main ---------------------------------------------------------------------------
@@ -1265,10 +847,10 @@ def check_folders(args):
     if args.replot:
         for name in args.names:
             try:
-                if load_figure_data(args.out, name) is None:
+                if report.load_figure_data(args.out, name) is None:
                     return (f"--replot: {os.path.join(args.out, name + '.json')} is missing: "
                             f"compute it first (without --replot)")
-            except DataFileError as err:
+            except report.DataFileError as err:
                 return f"--replot: {err}: compute it again (without --replot)"
     return None
 
@@ -1284,7 +866,7 @@ def run_figures(args, preset):
             data_path = os.path.join(args.out, f"{name}.json")
             t0 = time.time()
             if args.replot:
-                data = load_figure_data(args.out, name)        # checked by check_folders
+                data = report.load_figure_data(args.out, name)        # checked by check_folders
             else:
                 print(f"{name}: computing ({preset.name} preset)", flush=True)
                 runner.results = (sweeps.ResultsFile(os.path.join(args.out, f"{name}.jsonl"))

@@ -553,6 +553,28 @@ class Runner:
                 and self.results.get_runs(part) is None):
             self.results.append(key, part, summaries, cpu_seconds)
 
+    def _recut_missing(self, label, configs, out, todo, workers):
+        """With a results file: fill in the runs it holds one by one (a part of an ensemble
+        may be stored, from another cut) and cut only the missing runs into ensembles, sized
+        so every worker has one (a lone leftover ensemble would leave the others idle).
+        Only here: a results file finds runs whatever the cut, the cache only by ensemble."""
+        missing = []
+        for idx, part, _, _ in todo:
+            for i, c in zip(idx, part):
+                found = self.results.get_runs([c])
+                if found is None:
+                    missing.append(i)
+                else:
+                    out[i] = found[0]
+        size = max(1, min(self.chunk, -(-len(missing) // workers)))
+        recut = []
+        for sub in chunks([configs[i] for i in missing], size):
+            idx = [missing[k] for k in sub]
+            part = [configs[i] for i in idx]
+            key = chunk_key(part)
+            recut.append((idx, part, key, os.path.join(self.cache_dir, label, key + ".json")))
+        return recut
+
     def run(self, label, configs):
         """RunSummary of every config, in order; each finished ensemble is stored at once."""
         configs = list(configs)
@@ -570,6 +592,8 @@ class Runner:
                     out[i] = s
             else:
                 todo.append((idx, part, key, path))
+        if self.results is not None and not self.force:
+            todo = self._recut_missing(label, configs, out, todo, workers)
         total, t0, computed = len(configs), time.time(), 0
         done = total - sum(len(t[0]) for t in todo)
         self.progress.done_all += done

@@ -6,6 +6,7 @@ import pytest
 import beyond
 import geneft as g
 import repons as rp
+import verdicts as v
 from conftest import central_differences, rel_error
 
 
@@ -84,3 +85,26 @@ def test_spearman_hand_values():
     assert beyond.spearman([1, 2, 3], [10, 20, 30]) == pytest.approx(1.0)
     assert beyond.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
     assert beyond.spearman([1, 2, 3], [5, 5, 5]) is None
+
+
+def test_embedding_displacement_is_zero_at_init_and_one_for_a_doubled_embedding():
+    cfg = g.Config(n=6, d=2, depth=1, width=5, seed=3)
+    E0 = g.init_params(cfg, g.member_rng(cfg))["E"].astype(float)
+    assert beyond.embedding_displacement(cfg, E0) == pytest.approx(0.0, abs=1e-7)
+    assert beyond.embedding_displacement(cfg, 2 * E0) == pytest.approx(1.0, rel=1e-6)
+
+
+def theorem1_run(phase, ratio, displacement, loss=1e-4):
+    return {"phase": phase, "ratio": ratio, "displacement": displacement, "train_loss": loss}
+
+
+def test_theorem1_rule_needs_its_premise_and_comparable_displacements():
+    gen = [theorem1_run(g.GENERALIZATION, 0.05, 0.4)] * 2
+    mem = [theorem1_run(g.MEMORIZATION, 0.9, 0.3)] * 2
+    verdict = lambda runs: beyond.theorem1_claims({"runs": runs})[0][3]
+    assert verdict(gen + mem) == v.HOLDS
+    assert verdict([theorem1_run(g.GENERALIZATION, 0.8, 0.4)] + mem) == v.DOES_NOT_HOLD
+    assert verdict([theorem1_run(g.GENERALIZATION, 0.05, 4.0)] + mem) == v.INCONCLUSIVE  # moved 13x more
+    assert verdict([theorem1_run(g.GENERALIZATION, 0.05, 0.4, loss=0.3)] + mem) == v.INCONCLUSIVE
+    assert verdict(gen) == v.INCONCLUSIVE                                                   # no memorized run
+

@@ -1,10 +1,9 @@
-"""Tests of run_all.py and sweeps.py: boundary fits, crossings, the smoke preset end
-to end, the cache, the command line.
+"""Tests of run_all.py: the smoke preset end to end, the cache through the command
+line, bad input, the report's columns and README's findings.
 """
 import json
 import os
 
-import numpy as np
 import pytest
 
 import geneft as g
@@ -13,18 +12,6 @@ import sweeps
 
 SMALL = g.Config(n=8, d=2, depth=1, width=8, frac=0.75, steps=60, eval_every=10, seed=0)
 
-
-
-def test_crossing_down_interpolates_on_log_axes():
-    assert ra.crossing_down([1.0, 100.0], [1.0, 0.0]) == pytest.approx(10.0)
-    assert ra.crossing_down([1.0, 100.0], [1.0, 0.9]) is None
-
-
-def test_near_change_marks_both_sides_of_every_edge():
-    gen = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 1]], dtype=bool)
-    near = sweeps.near_change(gen)
-    np.testing.assert_array_equal(near, [[0, 1, 1], [1, 1, 1], [0, 1, 1]])
-    assert not sweeps.near_change(np.ones((3, 3), dtype=bool)).any()
 
 
 def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, capsys):

@@ -98,6 +98,22 @@ def test_results_file_is_found_run_by_run_when_the_ensembles_are_cut_differently
     assert path.read_text() == before
 
 
+def test_missing_runs_are_cut_so_every_worker_has_an_ensemble(tmp_path, monkeypatch):
+    """Two of six runs stored: the four missing ones train as two ensembles of two on two
+    workers (not one of four), and nothing stored is retrained."""
+    cfgs, path = small_configs(6), tmp_path / "fig.jsonl"
+    run_with_results(tmp_path / "c", path, cfgs[:2])
+    parts = []
+    monkeypatch.setattr(sweeps, "run_chunk", lambda part: parts.append(part) or
+                        [sweeps.RunSummary.of_history(h) for h in g.train_ensemble(part)])
+    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path / "c2"), chunk=8) as runner:
+        runner.executor.workers = 2                  # cut as for two workers, run in-process
+        runner.results = sweeps.ResultsFile(str(path))
+        runner.run("t", cfgs)
+    assert sorted(len(p) for p in parts) == [2, 2]
+    assert {c.seed for p in parts for c in p} == {2, 3, 4, 5}
+
+
 def test_results_file_keeps_each_ensembles_cpu_time(tmp_path):
     """Each computed ensemble's line carries the CPU seconds of its training; cost() sums
     them over the file and counts ensembles without a time (found in a cache)."""
@@ -297,3 +313,10 @@ def test_a_long_ensemble_in_process_still_says_it_is_alive(capsys, monkeypatch):
     beats = []
     out = list(sweeps.InProcess().map_unordered([[SMALL]], lambda: beats.append(1), every=0.1))
     assert len(out) == 1 and 2 <= len(beats) <= 4
+
+
+def test_near_change_marks_both_sides_of_every_edge():
+    gen = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 1]], dtype=bool)
+    near = sweeps.near_change(gen)
+    np.testing.assert_array_equal(near, [[0, 1, 1], [1, 1, 1], [0, 1, 1]])
+    assert not sweeps.near_change(np.ones((3, 3), dtype=bool)).any()

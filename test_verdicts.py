@@ -72,6 +72,14 @@ def test_judge_rules():
     assert not v.intervals_overlap([v.Interval(0, -1, 0.5, 1), v.Interval(1, 0.9, 2, 1)])
 
 
+def test_judge_flat_and_graded():
+    assert v.judge_flat(v.Interval(0.1, -0.4, 0.6, 30)) == v.HOLDS
+    assert v.judge_flat(v.Interval(2.2, 1.5, 3.0, 30)) == v.DOES_NOT_HOLD
+    assert v.judge_flat(v.Interval(0.0, -1.5, 1.5, 30)) == v.INCONCLUSIVE     # also ±1
+    assert v.judge_flat(v.Interval(None, None, None, 3, "one class")) == v.INCONCLUSIVE
+    assert [v.graded(True), v.graded(False, True), v.graded(False)] == [v.HOLDS, v.PARTLY, v.DOES_NOT_HOLD]
+
+
 def test_crossing_is_never_clamped_to_the_grid():
     assert v.crossing([0.1, 0.2, 0.3], [0.5, 0.8, 1.0]).value == pytest.approx(0.25)
     below = v.crossing([0.02, 0.05], [0.95, 0.99])
@@ -104,3 +112,21 @@ def test_wilson_interval_hand_values():
         assert lo <= k / m <= hi
     with pytest.raises(ValueError, match="m=0"):
         v.wilson_interval(0, 0)
+
+
+def stored_crossings(point, lo, hi):
+    return [v.Crossing(point).to_json(), v.Crossing(lo).to_json(), v.Crossing(hi).to_json()]
+
+
+def test_smallest_crossing_verdict_rules():
+    names = ["x", "y"]
+    clear = [stored_crossings(0.05, 0.04, 0.06), stored_crossings(0.2, 0.15, 0.25)]
+    assert v.smallest_crossing_verdict(names, clear, expected="x") == ("x", v.HOLDS)
+    assert v.smallest_crossing_verdict(names, clear, expected="y") == ("x", v.DOES_NOT_HOLD)
+    overlap = [stored_crossings(0.05, 0.04, 0.16), stored_crossings(0.2, 0.15, 0.25)]
+    assert v.smallest_crossing_verdict(names, overlap, expected="x") == ("x", v.INCONCLUSIVE)
+    assert v.smallest_crossing_verdict(names, overlap, expected="y") == ("x", v.INCONCLUSIVE)
+    never = [[v.Crossing(0.3, "above").to_json()] * 3] * 2
+    assert v.smallest_crossing_verdict(names, never, expected="x")[1] == v.INCONCLUSIVE
+    assert v.crossing_range_text(clear[0]) == "0.050 [0.040, 0.060]"
+

@@ -194,6 +194,22 @@ def judge(interval, claim, rival=None):
     return HOLDS
 
 
+def judge_flat(interval):
+    """Slope 0 (Fig. 8: the boundary does not move): HOLDS when 0 lies in the interval,
+    unless the interval is so wide that it also holds both ±1 (then INCONCLUSIVE);
+    DOES_NOT_HOLD when 0 lies outside."""
+    verdict = judge(interval, 0.0)
+    if verdict == HOLDS and interval.contains(1.0) and interval.contains(-1.0):
+        return INCONCLUSIVE
+    return verdict
+
+
+def graded(ok, partly=False):
+    """HOLDS when ok, else PARTLY when partly, else DOES_NOT_HOLD (rules with a tolerance
+    and a looser one, e.g. Fig. 2's |MC − Eq. (5)| ≤ 0.1, ≤ 0.2)."""
+    return HOLDS if ok else (PARTLY if partly else DOES_NOT_HOLD)
+
+
 def intervals_overlap(intervals):
     """True when one value lies in every interval (all fitted), i.e. max(lo) ≤ min(hi)."""
     return all(i.lo is not None for i in intervals) and max(i.lo for i in intervals) <= min(
@@ -272,3 +288,31 @@ def wilson_interval(k, m, z=1.959964):
     half = z * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / (1 + z * z / m)
     # clamp so that lo ≤ k/m ≤ hi also after rounding (k = m gave hi = 1 − 1e-16)
     return float(max(0.0, min(p, centre - half))), float(min(1.0, max(p, centre + half)))
+
+
+# --- Which variant crosses first (Fig. 3) ----------------------------------------------
+
+def crossing_range_text(c):
+    """'0.061 [0.050, 0.074]' for a (point, lo, hi) crossing as stored (crossing_interval)."""
+    point, lo, hi = (Crossing(**x) for x in c)
+    return f"{point.text('.3f')} [{lo.text('.3f')}, {hi.text('.3f')}]"
+
+
+def smallest_crossing_verdict(variants, crossings, expected):
+    """Fig. 3 rule: the variant with the smallest 0.9 crossing (smallest inductive gap) is
+    `best`; HOLDS if best is the expected one and its interval overlaps no other variant's,
+    DOES_NOT_HOLD if best is another variant whose interval misses the expected one's,
+    INCONCLUSIVE otherwise (intervals overlap)."""
+    ranges = {v: tuple(Crossing(**x) for x in c[1:]) for v, c in zip(variants, crossings)}
+    points = {v: Crossing(**c[0]) for v, c in zip(variants, crossings)}
+    order = lambda v: (-np.inf if points[v].censored == "below" else
+                       np.inf if points[v].censored == "above" else points[v].value)
+    best = min(variants, key=order)
+    if points[best].censored == "above":
+        return best, INCONCLUSIVE                   # no variant reached 0.9
+    if best == expected:
+        clear = not any(crossing_ranges_overlap(ranges[best], ranges[v])
+                        for v in variants if v != best)
+        return best, HOLDS if clear else INCONCLUSIVE
+    clear = not crossing_ranges_overlap(ranges[best], ranges[expected])
+    return best, DOES_NOT_HOLD if clear else INCONCLUSIVE

@@ -1,0 +1,200 @@
+"""What several figures share: plotting helpers, the phase grid of Figs. 5 and 8, and the
+P(generalized) curve of Fig. 6 and Open Question 1 (each drawn against Eq. (12)).
+
+run_all.py and beyond.py build their figures from these; nothing here imports either.
+"""
+import numpy as np
+
+import geneft as g
+import repons
+import verdicts
+
+# --- Plotting and report helpers ----------------------------------------------------
+
+def save_figure(fig, path, rect=None):
+    """Lay out, write the PNG, and free the figure."""
+    import matplotlib.pyplot as plt
+    fig.tight_layout(rect=rect)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def relation_axes(rels, width, height):
+    """One panel per relation side by side: (figure, [(axes, relation), ...])."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(rels), figsize=(width * len(rels), height), squeeze=False)
+    return fig, list(zip(axes[0], rels))
+
+
+def fmt(x, spec=".3f"):
+    """A number for a report cell, 'n/a' when there is none."""
+    return "n/a" if x is None else format(x, spec)
+
+
+# --- The phase grid over two log-spaced axes (Fig. 5: learning rates; Fig. 8: wd, η) ---
+
+def log_grid(spec):
+    """The grid (log10 lo, log10 hi, points) of a preset field: np.logspace(lo, hi, points)."""
+    lo, hi, num = spec
+    return np.logspace(lo, hi, num)
+
+
+def grid_runs(xs, ys, phases):
+    """Every generalized or memorizing run of a grid as (log10 x, log10 y, generalized):
+    the runs a generalization/memorization boundary is fitted to (confusion, which
+    trains nothing, sits on neither side)."""
+    rows = [(np.log10(xs[i]), np.log10(ys[j]), ph in g.GENERALIZED)
+            for i in range(len(xs)) for j in range(len(ys)) for ph in phases[i][j]
+            if ph in g.GENERALIZED or ph == g.MEMORIZATION]
+    return tuple(np.array(col, dtype=float) for col in zip(*rows)) if rows else (np.zeros(0),) * 3
+
+
+def grid_summary(xs, ys, phases, seed=0):
+    """P(generalized) per cell, runs per cell, and the boundary's fitted slope and
+    critical ratio (verdicts.boundary_slope, verdicts.critical_log_ratio) with intervals."""
+    x, y, gen = grid_runs(xs, ys, phases)
+    return {"phases": phases,
+            "p_gen": [[float(np.mean([ph in g.GENERALIZED for ph in cell])) for cell in col]
+                      for col in phases],
+            "slope": verdicts.boundary_slope(x, y, gen, seed=seed).to_json(),
+            "line": verdicts.boundary_line(x, y, gen),
+            "critical_log_ratio": verdicts.critical_log_ratio(x, y, gen, seed=seed).to_json()}
+
+
+def plot_phase_grid(ax, xs, ys, r, xlabel, title):
+    """One panel: each cell coloured by the phase most of its runs had, 'k/m generalized'
+    written in cells with more than one run, the fitted boundary dashed."""
+    from matplotlib.colors import ListedColormap
+    x, y = np.log10(xs), np.log10(ys)
+    cmap = ListedColormap([g.PHASE_COLORS[ph] for ph in g.PHASES])
+    major = [[max(g.PHASES, key=cell.count) for cell in col] for col in r["phases"]]
+    codes = np.array([[g.PHASES.index(ph) for ph in col] for col in major]).T
+    ax.pcolormesh(_edges(x), _edges(y), codes, cmap=cmap, vmin=-0.5, vmax=3.5)
+    for i, col in enumerate(r["phases"]):
+        for j, cell in enumerate(col):
+            if len(cell) > 1:
+                k = sum(ph in g.GENERALIZED for ph in cell)
+                ax.text(x[i], y[j], f"{k}/{len(cell)}", ha="center", va="center", fontsize=6)
+    s = verdicts.Interval(**r["slope"])
+    if r["line"] is not None:
+        slope, intercept = r["line"]
+        ax.plot(x, slope * x + intercept, "k--", lw=1)
+    fitted = f"slope {s.text()}" if s.value is not None else "no boundary to fit"
+    ax.set(title=f"{title}\n{fitted}", xlabel=xlabel, xlim=_lims(x), ylim=_lims(y))
+
+
+def phase_legend(fig):
+    import matplotlib.pyplot as plt
+    handles = [plt.Rectangle((0, 0), 1, 1, color=g.PHASE_COLORS[ph]) for ph in g.PHASES]
+    fig.legend(handles, list(g.PHASES), loc="lower center", ncol=4, frameon=False)
+
+
+def _edges(v):
+    step = v[1] - v[0] if len(v) > 1 else 1.0
+    return np.concatenate([v - step / 2, [v[-1] + step / 2]])
+
+
+def _lims(v):
+    e = _edges(v)
+    return e[0], e[-1]
+
+
+def phase_counts(phases):
+    """'2 gen, 1 grok, 1 mem' style counts of a list of Table IV phases."""
+    short = {g.GENERALIZATION: "gen", g.GROKKING: "grok", g.MEMORIZATION: "mem", g.CONFUSION: "conf"}
+    return ", ".join(f"{phases.count(ph)} {short[ph]}" for ph in g.PHASES if ph in phases)
+
+
+def slope_rows(fig, where, r, budget):
+    """Two report rows for one fitted boundary: the text's slope −1, Eq. (12)'s +1."""
+    s = verdicts.Interval(**r["slope"])
+    measured = (f"slope {s.text()} (logistic fit to {s.runs} generalized/memorizing runs, 95% "
+                f"bootstrap); {budget} steps")
+    return [(f"{fig} {where}: the generalization/memorization boundary has slope −1 (the text)",
+             "slope −1", measured, verdicts.judge(s, -1.0, rival=+1.0)),
+            (f"{fig} {where}: ... or slope +1 (Eq. (12) depends on the ratio η_x/η_A)",
+             "slope +1 (Eq. 12)", measured, verdicts.judge(s, +1.0, rival=-1.0))]
+
+
+def ratio_text(crit):
+    """'10^0.80 [0.51, 1.13]' for a fitted critical log-ratio, else why there is none."""
+    i = verdicts.Interval(**crit)
+    return f"10^{i.text('.2f')}" if i.value is not None else i.text()
+
+
+# --- P(generalized) against Eq. (12) (Fig. 6, Open Question 1) -----------------------
+
+def p_gen_curve(p, runner, label, ratios, seeds, optimizer="adam", **overrides):
+    """P(generalized) with its 95% Wilson interval at each η_dec/η_enc ratio, with the
+    σ_a, σ_c of Eq. (12) read off the network and the bound they give.
+
+    Generalized counts Table IV's generalization and grokking (geneft.GENERALIZED).
+    """
+    cfgs = [p.config(optimizer=optimizer, seed=s, stop_when_decided=True, **overrides,
+                     **dict(zip(("lr_enc", "lr_dec"), g.ratio_learning_rates(optimizer, r, p.sgd_eta))))
+            for r in ratios for s in range(seeds)]
+    res = runner.run(label, cfgs)
+    sig_a, sig_c = g.sigma_a_of_network(cfgs[0]), g.sigma_c_of_network(cfgs[0])
+    curve = {"sigma_a": sig_a, "sigma_c": sig_c, "seeds": seeds, "p_gen": [], "interval": [],
+             "bound": [], "phases": []}
+    for k, r in enumerate(ratios):
+        runs = res[k * seeds:(k + 1) * seeds]
+        wins = sum(c.generalized for c in runs)
+        curve["p_gen"].append(wins / seeds)
+        curve["interval"].append(verdicts.wilson_interval(wins, seeds))
+        curve["bound"].append(float(repons.p_collision(sig_a, sig_c, eta_A=r, eta_x=1.0)))
+        curve["phases"].append([c.phase for c in runs])
+    return curve
+
+
+def draw_p_gen_curves(ax, ratios, curves, labels, title):
+    """Measured P(generalized) with 95% Wilson intervals per curve, Eq. (12) with each
+    curve's network σ's (dashed, same colour) and with σ_a = σ_c (black): Fig. 6 and
+    Open Question 1."""
+    fine = np.logspace(np.log10(min(ratios)) - 0.5, np.log10(max(ratios)) + 0.5, 200)
+    for k, (c, label) in enumerate(zip(curves, labels)):
+        pg, iv = np.array(c["p_gen"]), np.array(c["interval"])
+        ax.errorbar(ratios, pg, yerr=[pg - iv[:, 0], iv[:, 1] - pg], fmt="o-", color=f"C{k}",
+                    capsize=3, label=label)
+        ax.plot(fine, [repons.p_collision(c["sigma_a"], c["sigma_c"], eta_A=r, eta_x=1.0) for r in fine],
+                color=f"C{k}", lw=1, ls="--")
+    ax.plot(fine, [repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0) for r in fine], "k-", lw=2,
+            label="Eq. (12), σ_a = σ_c")
+    ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalized), 95% Wilson interval",
+           ylim=(-0.05, 1.05), title=title)
+
+
+def legend_below(fig, ax):
+    """One legend for the whole figure, under the panels, so no legend sits on data."""
+    handles, labels = ax.get_legend_handles_labels()
+    from matplotlib.lines import Line2D
+    handles.append(Line2D([], [], color="0.3", ls="--"))
+    labels.append("dashed: Eq. (12) with the network's σ_a, σ_c (same colour)")
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, frameon=False)
+
+
+def count_over_bounds(curves, bound_equal_sigmas):
+    """Points, and how many lie significantly above Eq. (12) (their 95% Wilson interval
+    wholly above it), with σ_a = σ_c and with the network's σ's."""
+    pts = over_eq = over_net = 0
+    for c in curves:
+        for (lo, _), b_net, b_eq in zip(c["interval"], c["bound"], bound_equal_sigmas):
+            pts += 1
+            over_eq += lo > b_eq
+            over_net += lo > b_net
+    return pts, over_eq, over_net
+
+
+def bound_verdict(over):
+    """Eq. (12) is an upper bound: it holds when no point lies significantly above it."""
+    return verdicts.HOLDS if over == 0 else verdicts.DOES_NOT_HOLD
+
+
+def crossing_down(x, y, level=0.5):
+    """First x (log-interpolated) where y falls below level; None if it never does."""
+    lx = np.log10(x)
+    for k in range(1, len(x)):
+        if y[k - 1] >= level > y[k]:
+            return float(10 ** (lx[k - 1] + (level - y[k - 1]) / (y[k] - y[k - 1]) * (lx[k] - lx[k - 1])))
+    return None
+
