@@ -114,8 +114,10 @@ def findings(folder, figures):
 
 
 def cost_text(name, d):
-    """'fig6 3.2 CPU-hours' for a figure's data, saying how many ensembles carry no time."""
+    """'fig6 3.2 CPU-hours' for a figure's data, saying how many ensembles carry no time
+    (trained before the results file kept times, or found in a local cache)."""
+    untimed = d.get("untimed_ensembles") or 0
+    if untimed and not d["cpu_seconds"]:
+        return f"{name} not timed ({untimed} ensembles trained before times were kept)"
     text = f"{name} {d['cpu_seconds'] / 3600:.1f} CPU-hours"
-    if d.get("untimed_ensembles"):
-        text += f" (+ {d['untimed_ensembles']} ensembles timed before times were kept)"
-    return text
+    return text + (f" (+ {untimed} ensembles trained before times were kept)" if untimed else "")

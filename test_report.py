@@ -63,5 +63,8 @@ def test_findings_join_each_figures_sentence_and_the_cost(tmp_path):
     save(tmp_path, "figA", {"a": 7, "cpu_seconds": 5400.0, "untimed_ensembles": 3})
     text = report.findings(str(tmp_path), FIGS)
     assert text.startswith("A found 7. ")
-    assert "figA 1.5 CPU-hours (+ 3 ensembles timed before times were kept)" in text
+    assert "figA 1.5 CPU-hours (+ 3 ensembles trained before times were kept)" in text
+    assert report.cost_text("figB", {"cpu_seconds": 0, "untimed_ensembles": 68}) == \
+        "figB not timed (68 ensembles trained before times were kept)"
+    assert report.cost_text("figC", {"cpu_seconds": 720.0, "untimed_ensembles": 0}) == "figC 0.2 CPU-hours"
     assert "pending" in report.findings(str(tmp_path / "empty"), FIGS)
