@@ -137,9 +137,9 @@ FIELDS_ADDED_LATER = {"init_scheme": "uniform"}
 
 
 # Significant digits of a float field that enter the key. Grids come from np.logspace,
-# whose last bit differs between numpy releases (1e-05 on one machine,
-# 9.999999999999999e-06 on another): keyed at full precision, results committed on one
-# machine would be recomputed on the next. Twelve digits still tell apart any two
+# whose last bit differs between machines (1e-05 on one, 9.999999999999999e-06 on
+# another): keyed at full precision, results committed on one machine would be
+# recomputed on the next. Twelve digits still tell apart any two
 # settings a preset asks for.
 KEY_DIGITS = 12
 

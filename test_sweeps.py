@@ -278,7 +278,7 @@ def test_a_config_field_added_later_keeps_the_earlier_keys():
 
 
 def test_a_grid_value_differing_in_its_last_bit_keeps_its_key():
-    """np.logspace gives 1e-05 under one numpy and 9.999999999999999e-06 under another:
+    """np.logspace gave 1e-05 on one machine and 9.999999999999999e-06 on another:
     the same setting, so the same key; a setting one part in 1e9 away is another key."""
     cfg = dataclasses.replace(SMALL, lr_enc=1e-05, lr_dec=1e-3)
     same = dataclasses.replace(cfg, lr_enc=9.999999999999999e-06)
