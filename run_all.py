@@ -144,7 +144,7 @@ PRESETS = {
                     q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, gold_relations=GOLD_RELATIONS,
                     gold_depths=(0, 1, 2, 4, 8), gold_widths=(5, 10, 50), gold_seeds=2,
                     gold_frac_factor=3.0, repon_ratios=(0.1, 1.0, 10.0, 100.0), repon_seeds=3,
-                    repon_pair_stride=3, repon_track_steps=5000, repon_track_every=250, chunk=8,
+                    repon_pair_stride=3, repon_track_steps=5000, repon_track_every=250, chunk=4,
                     results_in_repo=True),
 }
 
