@@ -36,6 +36,19 @@ def test_report_has_a_column_pair_per_folder_and_pending_where_data_is_missing(t
     assert "| claim b | paper b | b \\| c | does not hold | pending | pending |" in text
 
 
+def test_a_claim_the_preset_did_not_run_is_not_called_pending(tmp_path):
+    """figA is there in both columns, but only the first has its setting 'extra'."""
+    figs = {"figA": Fig(lambda d: [(f"claim {k}", "p", "ours", "holds") for k in d["settings"]])}
+    quick, paper = tmp_path / "quick", tmp_path / "paper"
+    save(quick, "figA", {"settings": ["main", "extra"]})
+    save(paper, "figA", {"settings": ["main"], "cpu_seconds": 3600.0, "untimed_ensembles": 0})
+    report.write_report(str(quick), [("quick", str(quick)), ("paper", str(paper))], figs)
+    text = (quick / "REPORT.md").read_text()
+    assert "| claim extra | p | ours | holds | not in this preset | — |" in text
+    assert "| claim main | p | ours | holds | ours | holds |" in text
+    assert "figA 1.0 CPU-hours" in text
+
+
 def test_an_unreadable_data_file_is_reported_and_the_rest_written(tmp_path):
     save(tmp_path, "figA", {"a": 1})
     (tmp_path / "figB.json").write_text("{not json")
