@@ -469,6 +469,7 @@ def fig5_claims(d):
 
 
 def fig5_finding(d):
+    """Fig. 5's README sentence: the boundary slope per relation and depth reading."""
     return " ".join(f"Fig. 5 boundary slopes, depth {c['depth']} ({conv} reading), with 95% intervals: "
                     + ", ".join(f"{rel} {verdicts.Interval(**r['slope']).text()}"
                                 for rel, r in c["relations"].items())
@@ -554,6 +555,7 @@ def fig6_claims(d):
 
 
 def fig6_finding(d):
+    """Fig. 6's README sentence: points not significantly above Eq. (12), per setting."""
     parts = []
     for s in d["settings"]:
         pts, over_eq, _ = figkit.count_over_bounds(s["curves"], d["bound_equal_sigmas"])
@@ -635,6 +637,7 @@ def fig7_claims(d):
 
 
 def fig7_finding(d):
+    """Fig. 7's README sentence: the peak depth, its phases, the Goldilocks verdict."""
     k, verdict = goldilocks_verdict(d)
     return (f"Fig. 7 peaks at depth {d['depths'][k]} (phases there: {', '.join(d['phases'][k])}); "
             f"Goldilocks verdict: {verdict}.")
@@ -700,6 +703,7 @@ def fig8_claims(d):
 
 
 def fig8_finding(d):
+    """Fig. 8's README sentence: the boundary slope in (log wd_dec, log η_dec) per relation."""
     slopes = ", ".join(f"{rel} {verdicts.Interval(**r['slope']).text()}" for rel, r in d["relations"].items())
     return f"Fig. 8 boundary slope in (log wd_dec, log η_dec): {slopes} (the paper: 0)."
 
