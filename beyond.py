@@ -460,34 +460,58 @@ def theorem1_plot(data, path):
     figkit.save_figure(fig, path)
 
 
-def theorem1_claims(d):
+def group_median(runs, key):
+    """Median of one field over a group of Theorem 1 runs; None for an empty group."""
+    return float(np.median([r[key] for r in runs])) if runs else None
+
+
+def theorem1_verdict(d):
     """Rule: HOLDS if the generalized runs' median cluster ratio is < 0.2 and the memorized
     runs' > 0.5 while their median displacements agree within a factor 3; INCONCLUSIVE if a
     group is empty, the displacements are not comparable, or a generalized run misses the
     premise (final training loss ≥ THM1_ZERO_LOSS); DOES_NOT_HOLD otherwise. Injectivity
     of the decoder is not checkable here."""
     gen, mem = theorem1_groups(d)
-    med = lambda grp, key: float(np.median([r[key] for r in grp])) if grp else None
-    text = "; ".join(f"{name}: {len(grp)} runs, median cluster ratio {figkit.fmt(med(grp, 'ratio'), '.2f')}, "
-                     f"median displacement {figkit.fmt(med(grp, 'displacement'), '.2f')}"
+    losses = [r["train_loss"] for r in gen if r["train_loss"] is not None]
+    if not gen or not mem or not losses or max(losses) >= THM1_ZERO_LOSS:
+        return verdicts.INCONCLUSIVE          # the theorem speaks of zero-loss runs only
+    disp = group_median(gen, "displacement"), group_median(mem, "displacement")
+    comparable = max(disp) <= 3 * min(disp)
+    clear = group_median(gen, "ratio") < 0.2 and group_median(mem, "ratio") > 0.5
+    return (verdicts.DOES_NOT_HOLD if not clear else
+            verdicts.HOLDS if comparable else verdicts.INCONCLUSIVE)
+
+
+def theorem1_claims(d):
+    """Theorem 1's row of REPORT.md (rule: theorem1_verdict). Beside the rule's groups it
+    gives the runs that classify every one of the n² pairs correctly (test accuracy 1),
+    the reading of "zero loss" the theorem's proof uses (it compares Y_ik with Y_jk for
+    every k, trained on or not)."""
+    gen, mem = theorem1_groups(d)
+    text = "; ".join(f"{name}: {len(grp)} runs, median cluster ratio {figkit.fmt(group_median(grp, 'ratio'), '.2f')}, "
+                     f"median displacement {figkit.fmt(group_median(grp, 'displacement'), '.2f')}"
                      for name, grp in (("generalized", gen), ("memorized", mem)))
+    perfect = [r for r in d["runs"] if r.get("test_acc") == 1.0]
+    text += (f"; every pair right (test acc 1): {len(perfect)} runs, cluster ratios "
+             + (", ".join(f"{r['ratio']:.2f}" for r in perfect) or "none"))
     losses = [r["train_loss"] for r in gen if r["train_loss"] is not None]
     premise = ("premise not met: " if losses and max(losses) >= THM1_ZERO_LOSS else "premise: ") + \
         (f"largest final training loss of a generalized run {max(losses):.3g} "
          f"(zero loss taken as < {THM1_ZERO_LOSS})" if losses else "training loss not recorded") + \
-        "; decoder injectivity not checked"
-    premise_met = bool(losses) and max(losses) < THM1_ZERO_LOSS
-    if not gen or not mem or not premise_met:
-        verdict = verdicts.INCONCLUSIVE       # the theorem speaks of zero-loss runs only
-    else:
-        comparable = max(med(gen, "displacement"), med(mem, "displacement")) <= 3 * min(
-            med(gen, "displacement"), med(mem, "displacement"))
-        clear = med(gen, "ratio") < 0.2 and med(mem, "ratio") > 0.5
-        verdict = (verdicts.DOES_NOT_HOLD if not clear else
-                   verdicts.HOLDS if comparable else verdicts.INCONCLUSIVE)
+        "; decoder injectivity not checkable (a continuous decoder is never injective in an " \
+        "embedding of dimension d ≥ 2)"
     return [("Theorem 1: same-class embeddings coincide after generalization, not after "
              "memorization (cluster ratio = within / between class distance)",
-             "ratio → 0 (zero loss, injective decoder)", f"{text}; {premise}", verdict)]
+             "ratio → 0 (zero loss, injective decoder)", f"{text}; {premise}", theorem1_verdict(d))]
+
+
+def theorem1_finding(d):
+    """Theorem 1's README sentence: both groups' median cluster ratio and the verdict."""
+    gen, mem = theorem1_groups(d)
+    return (f"Theorem 1 on mod3: median cluster ratio (within / between class distance) "
+            f"{figkit.fmt(group_median(gen, 'ratio'), '.2f')} over {len(gen)} generalized runs, "
+            f"{figkit.fmt(group_median(mem, 'ratio'), '.2f')} over {len(mem)} memorized "
+            f"(the theorem: 0 after generalization); verdict: {theorem1_verdict(d)}.")
 
 
 # --- 4. Open Question 1: Eq. (12) for embedding dimensions d ≠ 2 --------------------

@@ -108,3 +108,14 @@ def test_theorem1_rule_needs_its_premise_and_comparable_displacements():
     assert verdict([theorem1_run(g.GENERALIZATION, 0.05, 0.4, loss=0.3)] + mem) == v.INCONCLUSIVE
     assert verdict(gen) == v.INCONCLUSIVE                                                   # no memorized run
 
+
+def test_theorem1_finding_and_row_give_each_groups_median_and_the_every_pair_reading():
+    runs = ([dict(theorem1_run(g.GENERALIZATION, rat, 0.5), test_acc=acc)
+             for rat, acc in ((0.6, 1.0), (0.7, 0.95), (0.9, 1.0))]
+            + [dict(theorem1_run(g.MEMORIZATION, rat, 0.4), test_acc=0.7) for rat in (0.95, 1.05)])
+    finding = beyond.theorem1_finding({"runs": runs})
+    assert "0.70 over 3 generalized runs, 1.00 over 2 memorized" in finding
+    assert finding.endswith(f"verdict: {v.DOES_NOT_HOLD}.")
+    row = beyond.theorem1_claims({"runs": runs})[0][2]
+    assert "every pair right (test acc 1): 2 runs, cluster ratios 0.60, 0.90" in row
+
