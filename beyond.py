@@ -454,8 +454,13 @@ def theorem1_plot(data, path):
     ax = axes[0][-1]
     for r in data["runs"]:
         ax.plot(r["displacement"], r["ratio"], "o", color=g.PHASE_COLORS[r["phase"]], mec="k", mew=0.4)
+    phases = [ph for ph in g.PHASES if any(r["phase"] == ph for r in data["runs"])]
+    ax.legend(handles=[plt.Line2D([], [], marker="o", ls="", color=g.PHASE_COLORS[ph], mec="k", label=ph)
+                       for ph in phases], fontsize=7, loc="best")
+    ax.axhline(0.0, color="k", lw=0.8, ls=":")           # Theorem 1's prediction after generalizing
+    ax.set_ylim(bottom=-0.05)
     ax.set(xlabel="embedding displacement |E − E_init| / |E_init|", ylabel="cluster ratio",
-           title="every run, coloured by phase")
+           title=f"every run ({len(data['runs'])}; dotted: Theorem 1's 0), by phase")
     fig.suptitle(f"Theorem 1: mod3 embeddings after {data['budget']} steps")
     figkit.save_figure(fig, path)
 
