@@ -343,7 +343,7 @@ def fig4_claims(d):
     agree = sum(a == b for a, b in zip(d["fate"], d["fate_from_C"]))
     rows = [("Theorem 2 / Fig. 4: the fate of a start is set by the sign of C (Eq. 11)",
              "C > 0 collision, C < 0 memorization",
-             f"{agree}/{len(d['fate'])} portrait trajectories integrated to their end agree", 
+             f"{agree}/{len(d['fate'])} portrait trajectories integrated to their end agree",
              verdicts.graded(agree == len(d["fate"])))]
     for m in d["eq12_mc"]:
         z = abs(m["p_sign"] - m["formula"]) / max(m["se_sign"], 1e-12)
@@ -631,7 +631,8 @@ def fig7_claims(d):
                           f"{d['test_sd'][j]:.2f}, phases {', '.join(d['phases'][j])}")
     return [("Fig. 7: test accuracy peaks at an intermediate depth (Goldilocks zone): confusion "
              "when too shallow, memorization when too deep", "interior peak",
-             f"peak at depth {deps[k]} ({d['seeds']} seeds, {d['budget']} steps); "
+             f"peak at depth {deps[k]} (n_h hidden layers; {deps[k] + 1} linear layers under the "
+             f"linear reading, which only shifts the curve), {d['seeds']} seeds, {d['budget']} steps; "
              + "; ".join(describe(j) for j in sorted({0, max(k - 1, 0), k, min(k + 1, len(deps) - 1),
                                                       len(deps) - 1})), verdict)]
 
@@ -639,7 +640,8 @@ def fig7_claims(d):
 def fig7_finding(d):
     """Fig. 7's README sentence: the peak depth, its phases, the Goldilocks verdict."""
     k, verdict = goldilocks_verdict(d)
-    return (f"Fig. 7 peaks at depth {d['depths'][k]} (phases there: {', '.join(d['phases'][k])}); "
+    return (f"Fig. 7 peaks at depth {d['depths'][k]} (hidden layers; phases there: "
+            f"{', '.join(d['phases'][k])}); "
             f"Goldilocks verdict: {verdict}.")
 
 
