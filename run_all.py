@@ -266,6 +266,8 @@ def fig3_plot(data, path):
         ax.axhline(0.9, color="0.6", lw=0.8)
         ax.set(title=f"({'ab'[rels.index(rel)]}) {rel}", xlabel="training fraction", xscale="log",
                ylabel="accuracy (all n² pairs)", ylim=(0.3, 1.02))
+        ax.minorticks_off()                     # the log axis's minor labels overlap
+        ax.set_xticks(data["fracs"], [f"{f:g}" for f in data["fracs"]], fontsize=7)
     handles, labels = panels[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.suptitle(f"Fig. 3: n = {data['n']}, mean ± sd over {data['seeds']} seeds, "
