@@ -169,9 +169,10 @@ def repon_network_data(p, runner):
     pairs = same_class_pairs(R)
     out = {"ratios": list(p.repon_ratios), "seeds": p.repon_seeds, "budget": p.steps,
            "pairs": len(pairs), "optimizers": {}}
-    for opt in ("adam", "sgd"):
-        cfgs = [repon_config(p, opt, r, s) for r in p.repon_ratios for s in range(p.repon_seeds)]
-        res = runner.run(f"repons-{opt}", cfgs)
+    optimizers = ("adam", "sgd")
+    all_cfgs = [[repon_config(p, opt, r, s) for r in p.repon_ratios for s in range(p.repon_seeds)]
+                for opt in optimizers]
+    for opt, cfgs, res in zip(optimizers, all_cfgs, runner.run_groups("repons", all_cfgs)):
         table = []
         for k, r in enumerate(p.repon_ratios):
             counts = {"C>0 together": 0, "C>0 apart": 0, "C<0 together": 0, "C<0 apart": 0}
@@ -304,11 +305,13 @@ def goldilocks_data(p, runner):
     p.gold_relations, each trained at gold_frac_factor × its own p_c (Eq. 4)."""
     out = {"depths": list(p.gold_depths), "widths": list(p.gold_widths), "seeds": p.gold_seeds,
            "budget": p.steps, "factor": p.gold_frac_factor, "relations": {}}
-    for rel in p.gold_relations:
-        b, frac = goldilocks_fraction(rel, p.n, p.gold_frac_factor)
-        cfgs = [p.config(relation=rel, frac=round(frac, 4), depth=dep, width=w, seed=s)
-                for w in p.gold_widths for dep in p.gold_depths for s in range(p.gold_seeds)]
-        res = runner.run(f"goldilocks-{rel}", cfgs)
+    fracs = {rel: goldilocks_fraction(rel, p.n, p.gold_frac_factor) for rel in p.gold_relations}
+    groups = runner.run_groups("goldilocks", [
+        [p.config(relation=rel, frac=round(fracs[rel][1], 4), depth=dep, width=w, seed=s)
+         for w in p.gold_widths for dep in p.gold_depths for s in range(p.gold_seeds)]
+        for rel in p.gold_relations])
+    for rel, res in zip(p.gold_relations, groups):
+        b, frac = fracs[rel]
         shape = (len(p.gold_widths), len(p.gold_depths), p.gold_seeds)
         test = np.array([r.test_acc for r in res], dtype=float).reshape(shape)
         phases = np.array([r.phase for r in res], dtype=object).reshape(shape)
@@ -527,13 +530,12 @@ def open_q1_data(p, runner):
     out = {"ratios": list(p.q1_ratios), "seeds": p.q1_seeds, "budget": p.steps,
            "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
                                   for r in p.q1_ratios], "relations": {}}
-    for rel in ("mod3", "greater"):
-        out["relations"][rel] = []
-        for d in p.q1_dims:
-            curve = figkit.p_gen_curve(p, runner, f"openq1-{rel}-d{d}", p.q1_ratios, p.q1_seeds,
-                                       relation=rel, d=d)
-            curve["crossover"] = figkit.crossing_down(p.q1_ratios, curve["p_gen"])
-            out["relations"][rel].append({"d": d, **curve})
+    cells = [(rel, d) for rel in ("mod3", "greater") for d in p.q1_dims]
+    curves = figkit.p_gen_curves(p, runner, "openq1", p.q1_ratios, p.q1_seeds,
+                                 [{"relation": rel, "d": d} for rel, d in cells])
+    for (rel, d), curve in zip(cells, curves):
+        curve["crossover"] = figkit.crossing_down(p.q1_ratios, curve["p_gen"])
+        out["relations"].setdefault(rel, []).append({"d": d, **curve})
     return out
 
 

@@ -124,16 +124,20 @@ def ratio_text(crit):
 
 # --- P(generalized) against Eq. (12) (Fig. 6, Open Question 1) -----------------------
 
-def p_gen_curve(p, runner, label, ratios, seeds, optimizer="adam", **overrides):
+def p_gen_configs(p, ratios, seeds, optimizer="adam", **overrides):
+    """The runs behind one P(generalized) curve: `seeds` runs at each η_dec/η_enc ratio
+    (geneft.ratio_learning_rates), each leaving its ensemble once its phase is decided."""
+    return [p.config(optimizer=optimizer, seed=s, stop_when_decided=True, **overrides,
+                     **dict(zip(("lr_enc", "lr_dec"), g.ratio_learning_rates(optimizer, r, p.sgd_eta))))
+            for r in ratios for s in range(seeds)]
+
+
+def p_gen_summary(cfgs, res, ratios, seeds):
     """P(generalized) with its 95% Wilson interval at each η_dec/η_enc ratio, with the
     σ_a, σ_c of Eq. (12) read off the network and the bound they give.
 
     Generalized counts Table IV's generalization and grokking (geneft.GENERALIZED).
     """
-    cfgs = [p.config(optimizer=optimizer, seed=s, stop_when_decided=True, **overrides,
-                     **dict(zip(("lr_enc", "lr_dec"), g.ratio_learning_rates(optimizer, r, p.sgd_eta))))
-            for r in ratios for s in range(seeds)]
-    res = runner.run(label, cfgs)
     sig_a, sig_c = g.sigma_a_of_network(cfgs[0]), g.sigma_c_of_network(cfgs[0])
     curve = {"sigma_a": sig_a, "sigma_c": sig_c, "seeds": seeds, "p_gen": [], "interval": [],
              "bound": [], "phases": []}
@@ -145,6 +149,14 @@ def p_gen_curve(p, runner, label, ratios, seeds, optimizer="adam", **overrides):
         curve["bound"].append(float(repons.p_collision(sig_a, sig_c, eta_A=r, eta_x=1.0)))
         curve["phases"].append([c.phase for c in runs])
     return curve
+
+
+def p_gen_curves(p, runner, label, ratios, seeds, variants):
+    """One P(generalized) curve per variant (a dict of p_gen_configs' keyword arguments:
+    optimizer and Config overrides), all trained in one sweep (Runner.run_groups)."""
+    cfgs = [p_gen_configs(p, ratios, seeds, **v) for v in variants]
+    return [p_gen_summary(c, res, ratios, seeds)
+            for c, res in zip(cfgs, runner.run_groups(label, cfgs))]
 
 
 def draw_p_gen_curves(ax, ratios, curves, labels, title):

@@ -236,10 +236,11 @@ def fig3_data(p, runner):
     fr = list(p.fig3_fracs)
     out = {"fracs": fr, "seeds": p.fig3_seeds, "budget": p.steps, "n": p.n,
            "variants": [v[0] for v in FIG3_VARIANTS], "relations": {}}
-    for rel in ("mod3", "greater"):
-        cfgs = [p.config(relation=rel, mode=mode, depth=nh, width=w, frac=f, seed=s)
-                for _, mode, nh, w in FIG3_VARIANTS for f in fr for s in range(p.fig3_seeds)]
-        res = runner.run(f"fig3-{rel}", cfgs)
+    rels = ("mod3", "greater")
+    cfgs = [[p.config(relation=rel, mode=mode, depth=nh, width=w, frac=f, seed=s)
+             for _, mode, nh, w in FIG3_VARIANTS for f in fr for s in range(p.fig3_seeds)]
+            for rel in rels]
+    for rel, res in zip(rels, runner.run_groups("fig3", cfgs)):
         acc = np.array([r.all_acc for r in res]).reshape(len(FIG3_VARIANTS), len(fr), p.fig3_seeds)
         bound = [statics.mc_accuracy_bound_stats(rel, p.n, f, seeds=range(p.fig3_bound_seeds),
                                                  n_orders=p.fig3_bound_orders).mean for f in fr]
@@ -501,17 +502,16 @@ def fig6_data(p, runner):
            "sgd_eta": p.sgd_eta, "settings": [],
            "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
                                   for r in p.fig6_ratios]}
-    for variant, optimizer, conv in p.fig6_settings:
-        depth, curves = g.DEPTH_CONVENTIONS[conv], []
-        for scale in p.fig6_init:
-            tag = "" if (variant, optimizer, conv) == ("both", "adam", g.DEFAULT_DEPTH_CONVENTION) \
-                else f"-{variant}-{optimizer}-{conv}"
-            curve = figkit.p_gen_curve(p, runner, f"fig6-init{scale:g}{tag}", p.fig6_ratios, p.fig6_seeds,
-                                       optimizer=optimizer, relation="mod3", depth=depth,
-                                       **FIG6_INIT_VARIANTS[variant](scale))
-            curves.append({"init": scale, **curve})
+    variants = [{"optimizer": optimizer, "relation": "mod3", "depth": g.DEPTH_CONVENTIONS[conv],
+                 **FIG6_INIT_VARIANTS[variant](scale)}
+                for variant, optimizer, conv in p.fig6_settings for scale in p.fig6_init]
+    curves = figkit.p_gen_curves(p, runner, "fig6", p.fig6_ratios, p.fig6_seeds, variants)
+    per = len(p.fig6_init)                       # curves come setting by setting, init by init
+    for k, (variant, optimizer, conv) in enumerate(p.fig6_settings):
         out["settings"].append({"variant": variant, "optimizer": optimizer, "convention": conv,
-                                "depth": depth, "curves": curves})
+                                "depth": g.DEPTH_CONVENTIONS[conv],
+                                "curves": [{"init": scale, **c} for scale, c in
+                                           zip(p.fig6_init, curves[k * per:(k + 1) * per])]})
     return out
 
 

@@ -614,6 +614,18 @@ class Runner:
             self.progress.line(label, done, total, _left_early(configs, out), t0, computed)
         return out
 
+    def run_groups(self, label, groups):
+        """run() over several independent sweeps at once, results split back per group.
+
+        One call submits every group's ensembles together, so no worker waits for the
+        slowest ensemble of one group while the next group's are still queued (a sweep
+        whose memorizing runs take the whole budget otherwise ends with one worker busy
+        and the others idle)."""
+        groups = [list(grp) for grp in groups]
+        flat = self.run(label, [c for grp in groups for c in grp])
+        ends = np.cumsum([0] + [len(grp) for grp in groups])
+        return [flat[a:b] for a, b in zip(ends[:-1], ends[1:])]
+
 
 def _left_early(configs, summaries):
     """Runs that left their ensemble before the budget because their phase was decided."""

@@ -52,3 +52,28 @@ def test_phase_counts_and_ratio_text():
     assert figkit.phase_counts(phases) == "2 gen, 1 mem"
     assert figkit.ratio_text(verdicts.Interval(0.8, 0.5, 1.1, 40).to_json()) == "10^0.80 [0.50, 1.10]"
     assert figkit.fmt(None) == "n/a" and figkit.fmt(0.12345, ".2f") == "0.12"
+
+
+def test_p_gen_curves_give_one_curve_per_variant_in_order_from_one_sweep():
+    """Each variant's runs come back as its own curve: P(generalized) per ratio over its
+    seeds, its network σ's, the Eq. (12) bound they give."""
+    import run_all as ra
+    import repons
+    p = ra.PRESETS["smoke"]
+    ratios, seeds = (0.1, 10.0), 2
+    calls = []
+
+    class FakeRunner:
+        def run_groups(self, label, groups):
+            calls.append((label, [len(grp) for grp in groups]))
+            won = lambda c: c.d == 1 and c.lr_dec < c.lr_enc     # d = 1 generalizes at ratio 0.1 only
+            return [[type("S", (), {"generalized": won(c), "phase": g.GENERALIZATION if won(c)
+                                    else g.MEMORIZATION})() for c in grp] for grp in groups]
+
+    curves = figkit.p_gen_curves(p, FakeRunner(), "q", ratios, seeds, [{"d": 1}, {"d": 3}])
+    assert calls == [("q", [4, 4])]
+    assert [c["p_gen"] for c in curves] == [[1.0, 0.0], [0.0, 0.0]]
+    cfg = figkit.p_gen_configs(p, ratios, seeds, d=3)[0]
+    assert curves[1]["sigma_a"] == g.sigma_a_of_network(cfg)
+    assert curves[1]["bound"][1] == pytest.approx(float(repons.p_collision(
+        curves[1]["sigma_a"], curves[1]["sigma_c"], eta_A=10.0, eta_x=1.0)))

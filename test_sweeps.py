@@ -114,6 +114,22 @@ def test_missing_runs_are_cut_so_every_worker_has_an_ensemble(tmp_path, monkeypa
     assert {c.seed for p in parts for c in p} == {2, 3, 4, 5}
 
 
+def test_run_groups_submits_every_group_at_once_and_splits_the_results_back(tmp_path):
+    """Two sweeps of 3 and 2 runs: one submission holding all their ensembles (no worker
+    waits for one sweep's slowest ensemble), results in each group's order, as run() gives."""
+    first = small_configs(3)
+    second = [dataclasses.replace(c, seed=9 + k) for k, c in enumerate(small_configs(2))]
+    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path / "alone"), chunk=2) as runner:
+        alone = [runner.run("a", first), runner.run("b", second)]
+    submissions = []
+    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path / "together"), chunk=2) as runner:
+        submit = runner.executor.map_unordered
+        runner.executor.map_unordered = lambda parts, beat: submissions.append(len(parts)) or submit(parts, beat)
+        together = runner.run_groups("ab", [first, second])
+    assert submissions == [3]                       # 5 runs in ensembles of ≤ 2, one call
+    assert [[r.to_json() for r in grp] for grp in together] == [[r.to_json() for r in grp] for grp in alone]
+
+
 def test_results_file_keeps_each_ensembles_cpu_time(tmp_path):
     """Each computed ensemble's line carries the CPU seconds of its training; cost() sums
     them over the file and counts ensembles without a time (found in a cache)."""
