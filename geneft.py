@@ -1,54 +1,71 @@
-"""GenEFT in NumPy: the encoder-decoder of Section II, its backprop by hand,
-per-group optimizers, training, and the phases of Table IV.
+"""GenEFT in NumPy, one model: the encoder-decoder of Section II, its backprop by
+hand, per-group SGD and Adam, the reference trainer, and the phases of Table IV.
 
 Paper: Baek, Liu, Tegmark, "GenEFT: Understanding Statics and Dynamics of Model
 Generalization via Physics-Inspired Effective Theory" (2025). Conventions the
 paper leaves open are pinned in README.md, section "Conventions".
 
-Everything carries a leading ensemble axis K: a single model is an ensemble of
-one, so there is one code path. Shapes are written (K, P, w): K members, P pairs,
-w hidden width.
+Read it top to bottom next to Section II. It imports NumPy and the standard library
+only, so it can be copied alone and used as an oracle: loss_and_grads, sgd_step and
+adam_step are the formulas, and tests check them entry by entry.
 
-Glossary (paper symbol -> name here)
-    R, R_ij        relation matrix          -> relation_matrix(name, n)  (n, n) int8
+Layout, stated once: W_l is (in, out), so a layer is h @ W + b; torch's
+nn.Linear.weight is (out, in). to_state_dict / from_state_dict convert.
+
+Glossary (paper symbol -> name here; shapes of one model; P = number of pairs)
+    R, R_ij        relation matrix          -> relation_matrix(relation, n)   (n, n) int8
     n              number of elements       -> Config.n
     d              embedding dimension      -> Config.d
-    E, E_x         embedding table          -> params["E"]              (K, n, d)
+    E, E_x         embedding table          -> params["E"]                    (n, d)
     n_h            decoder hidden layers    -> Config.depth
     w              decoder width            -> Config.width
-    W_l, b_l       decoder layer l          -> params["W{l}"], params["b{l}"], l = 1..depth+1
-                                               (layer depth+1 is the linear output unit)
-    η_enc, η_dec   learning rates           -> Config.lr_enc, Config.lr_dec
-    wd_enc, wd_dec weight decays            -> Config.wd_enc, Config.wd_dec
+    W_l, b_l       decoder layer l          -> params["W{l}"] (in, out), params["b{l}"] (out,),
+                                               l = 1..depth+1 (depth+1: the linear output unit)
+    z              logit of R(i, j) = 1     -> forward(...)[0]                (P,)
+    η_enc, η_dec   learning rates           -> Config.eta_enc, Config.eta_dec
+    λ_enc, λ_dec   weight decays            -> Config.wd_enc, Config.wd_dec
     σ_enc, σ_dec   initialisation scales    -> Config.init_enc, Config.init_dec
 """
+import contextlib
 import dataclasses
-import math
+import importlib
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from fastpath import (FlatLayout, Workspace, backward_fast, bce_and_grad, block_size,
-                      forward_fast, pair_index, pair_input_grads, pair_inputs, scatter_pairs,
-                      softplus)
-
 # --- Section II, Table I: relations and data ---------------------------------
 
 RELATIONS = ("mod3", "mod5", "greater", "bipartite")  # Table I; also any "mod<k>"
 # Beyond Table I: "preorder<k>", a total preorder (transitive and reflexive, not symmetric).
+MAX_K = 10 ** 9  # largest k of "mod<k>" / "preorder<k>" (any k >= n already separates all)
+
+
+def _bad(name, value, allowed):
+    raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
+
+
+def _is_int(v):   # not a bool: True would otherwise pass as 1
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_real(v):  # not a bool or a string: '0.01' would otherwise reach NumPy
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _check_int(name, v, low, high=None):
+    if not _is_int(v) or v < low or (high is not None and v > high):
+        _bad(name, v, f"must be an integer >= {low}" + (f" and <= {high}" if high else ""))
 
 
 def _check_n(n):
-    if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)) or n < 2:
-        raise ValueError(f"n={n!r} is not allowed: n must be an integer >= 2")
+    _check_int("n", n, 2)
 
 
 def modk_relation(n, k):
     """Table I, 'equal modulo k': R[x, y] = 1 iff x ≡ y (mod k)."""
     _check_n(n)
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k={k!r} is not allowed: k must be an integer >= 1")
+    _check_int("k", k, 1, MAX_K)
     x = np.arange(n)
     return (x[:, None] % k == x[None, :] % k).astype(np.int8)
 
@@ -84,6 +101,7 @@ def preorder_relation(n, k):
     Reflexive and transitive but not symmetric; elements of one tier are interchangeable,
     so |Aut G| = Π (tier size)! (no tier can move: the tiers are ordered)."""
     _check_n(n)
+    _check_int("k", k, 1, MAX_K)
     x = np.arange(n) % k
     return (x[:, None] <= x[None, :]).astype(np.int8)
 
@@ -91,24 +109,40 @@ def preorder_relation(n, k):
 def relation_kind(name):
     """Table I name -> (kind, k): ('equivalence', k) for 'mod<k>', ('bipartite', 2),
     ('total_order', None) for 'greater'. The one place a relation name is parsed."""
-    m = re.fullmatch(r"mod(\d+)", str(name))
-    if m and int(m.group(1)) >= 1:
-        return "equivalence", int(m.group(1))
+    allowed = (f"use one of {RELATIONS}, 'mod<k>' (1 <= k <= {MAX_K}) or 'preorder<k>' "
+               f"(2 <= k <= {MAX_K}), or an n×n matrix of 0/1")
+    m = re.fullmatch(r"(mod|preorder)(\d{1,12})", str(name))
+    if m and (1 if m.group(1) == "mod" else 2) <= int(m.group(2)) <= MAX_K:
+        return ("equivalence" if m.group(1) == "mod" else "total_preorder"), int(m.group(2))
     if name == "bipartite":
         return "bipartite", 2
     if name == "greater":
         return "total_order", None
-    m = re.fullmatch(r"preorder(\d+)", str(name))
-    if m and int(m.group(1)) >= 2:
-        return "total_preorder", int(m.group(1))
-    raise ValueError(f"relation={name!r} is not allowed: use one of {RELATIONS}, 'mod<k>' (k >= 1) "
-                     "or 'preorder<k>' (k >= 2)")
+    _bad("relation", name, allowed)
 
 
-def relation_matrix(name, n, seed=None):
-    """Table I by name: 'mod3', 'mod5', 'mod<k>', 'greater' or 'bipartite'; (n, n) int8."""
-    kind, k = relation_kind(name)
+def _matrix_relation(relation, n):
+    """An array-like relation checked to be an (n, n) matrix of 0/1, as int8."""
+    try:
+        R = np.asarray(relation)
+        ok = R.dtype != object and R.ndim == 2 and np.isin(R, (0, 1)).all()
+    except (ValueError, TypeError):
+        R, ok = None, False
+    shape = getattr(R, "shape", "ragged")
+    if not ok or shape != (n, n):
+        short = relation if getattr(R, "size", 0) <= 16 else f"<matrix of shape {shape}>"
+        _bad("relation", short, f"a matrix must have shape (n, n) = ({n}, {n}) with entries "
+             f"0 or 1; found shape {shape}")
+    return R.astype(np.int8)
+
+
+def relation_matrix(relation, n, seed=None):
+    """R as an (n, n) int8 matrix: a Table I name ('mod3', 'mod5', 'mod<k>', 'greater',
+    'bipartite', or 'preorder<k>'), or any n×n array-like of 0/1 taken as R itself."""
     _check_n(n)
+    if not isinstance(relation, str):
+        return _matrix_relation(relation, n)
+    kind, k = relation_kind(relation)
     if kind == "equivalence":
         return modk_relation(n, k)
     if kind == "total_order":
@@ -125,8 +159,8 @@ def split_pairs(n, frac, seed):
     training set has round(frac * n²) pairs (README.md, Conventions: data).
     """
     _check_n(n)
-    if not (isinstance(frac, (int, float, np.floating)) and 0 < frac <= 1):
-        raise ValueError(f"frac={frac!r} is not allowed: the training fraction must lie in (0, 1]")
+    if not (_is_real(frac) and 0 < frac <= 1):
+        _bad("frac", frac, "the training fraction must lie in (0, 1]")
     n_train = int(round(frac * n * n))
     if n_train < 1:
         raise ValueError(f"frac={frac!r} gives no training pair for n={n}: need frac * n² >= 0.5")
@@ -146,7 +180,10 @@ INIT_SCHEMES = ("uniform", "normal")  # decoder init (README.md, Conventions: in
 MODES = ("concat", "diff", "sqdiff")  # Section III's three ways to combine E_x1, E_x2
 OPTIMIZERS = ("adam", "sgd")
 DTYPES = ("float64", "float32")
-
+GROUPS = ("enc", "dec")               # encoder = E; decoder = every W_l, b_l
+# Upper limits validate enforces: past them a config is a typo, not an experiment, and would
+# only exhaust memory or time; evaluations count steps // eval_every + 2.
+MAX_DEPTH, MAX_WIDTH, MAX_STEPS, MAX_EVALS = 64, 4096, 10 ** 7, 10 ** 6
 
 # Table III's "Decoder Depth 3", read two ways (README.md, Conventions: depth). Config.depth
 # always counts hidden tanh layers; a reading maps Table III's 3 onto it:
@@ -159,7 +196,7 @@ DEFAULT_DEPTH_CONVENTION = "hidden"
 @dataclass(frozen=True)
 class Config:
     """Every knob of one run; defaults are Table III (and Table IV's budget)."""
-    relation: str = "mod3"      # R: Table I name, or "mod<k>"
+    relation: str | tuple = "mod3"  # R: Table I name, "mod<k>", or an n×n 0/1 matrix
     n: int = 30                 # number of elements (Section II: n = 30)
     d: int = 2                  # embedding dimension (Table III)
     depth: int = 3              # n_h, hidden tanh layers (Table III "Decoder Depth 3")
@@ -167,10 +204,10 @@ class Config:
     mode: str = "concat"        # combine: [E_i, E_j] | E_i − E_j | (E_i − E_j)² (Section III)
     frac: float = 0.75          # training data fraction (Table III)
     optimizer: str = "adam"     # "adam" (torch.optim.Adam rule) or "sgd"
-    lr_enc: float = 1e-3        # η_enc (Table III learning rate)
-    lr_dec: float = 1e-3        # η_dec
-    wd_enc: float = 0.0         # encoder weight decay (Table III: 0)
-    wd_dec: float = 0.0         # decoder weight decay, wd_dec of Fig. 8
+    eta_enc: float = 1e-3       # η_enc (Table III learning rate)
+    eta_dec: float = 1e-3       # η_dec
+    wd_enc: float = 0.0         # λ_enc, encoder weight decay (Table III: 0)
+    wd_dec: float = 0.0         # λ_dec, decoder weight decay, wd_dec of Fig. 8
     init_enc: float = 1.0       # σ_enc: E ~ N(0, σ_enc²)
     init_dec: float = 1.0       # σ_dec: decoder ~ σ_dec · U(±1/√fan_in)
     init_scheme: str = "uniform"  # decoder init: "uniform" σ_dec·U(±1/√fan_in) | "normal" N(0, σ_dec²)
@@ -180,6 +217,17 @@ class Config:
     seed: int = 0               # split and initialisation
     dtype: str = "float64"      # "float64" (oracle) or "float32" (speed)
     stop_when_decided: bool = False  # leave training once the phase cannot change
+
+    def __post_init__(self):
+        # A matrix relation is kept as a tuple of tuples, so Config stays hashable and
+        # JSON-friendly; entries that are not whole numbers are kept for validate to name.
+        if not isinstance(self.relation, str):
+            try:
+                rows = np.asarray(self.relation).tolist()
+                rows = tuple(tuple(int(v) if float(v).is_integer() else v for v in r) for r in rows)
+            except (TypeError, ValueError):
+                return
+            object.__setattr__(self, "relation", rows)
 
     @property
     def gap(self):
@@ -197,20 +245,6 @@ def ratio_learning_rates(optimizer, ratio, sgd_eta=1.0):
     return sgd_eta / np.sqrt(ratio), sgd_eta * np.sqrt(ratio)
 
 
-def _bad(name, value, allowed):
-    raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
-
-
-def _is_int(v):
-    """A whole number that is not a bool (True would otherwise pass as 1)."""
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def _is_real(v):
-    """A real number that is not a bool or a string ('0.01' would otherwise reach NumPy)."""
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-
-
 def validate(cfg):
     """Raise ValueError naming the first bad field of cfg and what is allowed."""
     relation_matrix(cfg.relation, cfg.n)  # checks relation and n
@@ -218,21 +252,18 @@ def validate(cfg):
                           ("init_scheme", INIT_SCHEMES)):
         if getattr(cfg, name) not in allowed:
             _bad(name, getattr(cfg, name), f"use one of {allowed}")
-    for name in ("d", "width", "steps", "eval_every"):
-        v = getattr(cfg, name)
-        if not _is_int(v) or v < 1:
-            _bad(name, v, "must be an integer >= 1")
-    if not _is_int(cfg.depth) or cfg.depth < 0:
-        _bad("depth", cfg.depth, "must be an integer >= 0 (hidden layers)")
-    if not _is_int(cfg.seed) or cfg.seed < 0:
-        _bad("seed", cfg.seed, "must be an integer >= 0")
+    for name, low, high in (("d", 1, None), ("width", 1, MAX_WIDTH), ("steps", 1, MAX_STEPS),
+                            ("eval_every", 1, None), ("depth", 0, MAX_DEPTH), ("seed", 0, None)):
+        _check_int(name, getattr(cfg, name), low, high)
+    if cfg.steps // cfg.eval_every + 2 > MAX_EVALS:
+        _bad("eval_every", cfg.eval_every, f"steps // eval_every + 2 evaluations must be <= {MAX_EVALS}")
     if not (_is_real(cfg.frac) and 0 < cfg.frac < 1):
         _bad("frac", cfg.frac, "the training fraction must lie in (0, 1): Table IV's phases "
              "need a test set")
     if round(cfg.frac * cfg.n ** 2) >= cfg.n ** 2:
         _bad("frac", cfg.frac, f"leaves no test pair for n={cfg.n} (round(frac·n²) = n²): Table "
              "IV's phases need a test accuracy")
-    for name in ("lr_enc", "lr_dec", "wd_enc", "wd_dec"):
+    for name in ("eta_enc", "eta_dec", "wd_enc", "wd_dec"):
         v = getattr(cfg, name)
         if not (_is_real(v) and np.isfinite(v) and v >= 0):
             _bad(name, v, "must be a finite number >= 0")
@@ -247,7 +278,7 @@ def validate(cfg):
     return cfg
 
 
-# --- Section II: the encoder-decoder, forward ---------------------------------
+# --- Section II: the encoder-decoder ------------------------------------------
 
 def layer_names(depth):
     """Parameter names in order: E, then (W1, b1) ... (W{depth+1}, b{depth+1})."""
@@ -255,7 +286,7 @@ def layer_names(depth):
 
 
 def param_shapes(n, d, depth, width, mode):
-    """Shapes of one member's parameters (prepend K for an ensemble)."""
+    """Shape of every parameter: E (n, d); W_l (fan_in, fan_out); b_l (fan_out,)."""
     d_in = 2 * d if mode == "concat" else d
     fan = [d_in] + [width] * depth + [1]
     shapes = {"E": (n, d)}
@@ -265,13 +296,21 @@ def param_shapes(n, d, depth, width, mode):
     return shapes
 
 
-def init_params(cfg, rng):
+def member_rng(cfg):
+    """The generator that draws a run's initial parameters: seeded by (seed, 1), so it is
+    independent of the split's generator (seeded by seed alone)."""
+    return np.random.default_rng((cfg.seed, 1))
+
+
+def init_params(cfg, rng=None):
     """Init (README.md, Conventions): E ~ N(0, σ_enc²); every decoder W_l, b_l drawn by
     cfg.init_scheme: "uniform" σ_dec · U(±1/√fan_in) (torch.nn.Linear's default, scaled),
     or "normal" N(0, σ_dec²) (Fig. 6's caption: "a standard normal scaled by the factor").
 
     Drawn in float64 and cast, so float32 and float64 runs start from the same point.
+    rng=None: member_rng(cfg), the generator train() uses.
     """
+    rng = member_rng(cfg) if rng is None else rng
     shapes = param_shapes(cfg.n, cfg.d, cfg.depth, cfg.width, cfg.mode)
     params = {"E": cfg.init_enc * rng.standard_normal(shapes["E"])}
     for l in range(1, cfg.depth + 2):
@@ -284,35 +323,103 @@ def init_params(cfg, rng):
     return {k: v.astype(cfg.dtype) for k, v in params.items()}
 
 
-def member_rng(cfg):
-    """The generator that draws a run's initial parameters: seeded by (seed, 1), so it is
-    independent of the split's generator (seeded by seed alone)."""
-    return np.random.default_rng((cfg.seed, 1))
+# --- Oracle input checks: one clear ValueError per natural mistake --------------
+
+def _shape_error(arg, found, expected, hint=""):
+    raise ValueError(f"{arg} has shape {found}; expected {expected}" + (f": {hint}" if hint else ""))
 
 
-def init_ensemble(configs):
-    """Initial parameters of every member, stacked on a leading axis: {name: (K, ...)}.
+def check_params(params, mode=None, shapes=None):
+    """Check params is a dict of float arrays named and shaped like param_shapes; returns
+    depth. The architecture is read off params (n, d from E, w from b1) unless shapes given."""
+    if mode is not None and mode not in MODES:
+        _bad("mode", mode, f"use one of {MODES}")
+    if isinstance(params, dict) and any("." in str(k) for k in params):
+        raise ValueError(f"params has torch-style keys {list(params)[:2]}...: use from_state_dict")
+    if not isinstance(params, dict) or "E" not in params:
+        raise ValueError(f"params must be a dict with keys E, W1, b1, ...; got {type(params).__name__}"
+                         f" with keys {list(params) if isinstance(params, dict) else None}")
+    depth = max([int(k[1:]) for k in params if re.fullmatch(r"[Wb]\d+", str(k))], default=1) - 1
+    names = layer_names(depth)
+    for name in names:
+        if name not in params:
+            raise ValueError(f"params is missing {name!r}: expected keys {names}")
+    if len(params) != len(names):
+        raise ValueError(f"params has unexpected keys {sorted(set(params) - set(names))}: expected {names}")
+    _check_like("params", params, params)      # float arrays
+    if shapes is None:
+        E, b1 = params["E"], params["b1"]
+        if E.ndim != 2:
+            _shape_error("params['E']", E.shape, "(n, d)", "one model, no leading ensemble axis")
+        width = b1.shape[-1] if depth > 0 and b1.ndim else 1
+        shapes = param_shapes(E.shape[0], E.shape[1], depth, width, mode or "concat")
+        if mode is None:     # the decoder's input width is unknown: accept W1's
+            shapes["W1"] = (params["W1"].shape[0], shapes["W1"][1])
+    for name, shape in shapes.items():
+        found = params[name].shape
+        if found != shape:
+            hint = ("W is (in, out); torch's nn.Linear.weight is (out, in): use from_state_dict"
+                    if name[0] == "W" and found == shape[::-1] else f"shapes {shapes}")
+            _shape_error(f"params[{name!r}]", found, shape, hint)
+    return depth
 
-    Member k is init_params(configs[k], member_rng(configs[k])), so an ensemble starts
-    exactly where its members would start alone.
-    """
-    members = [init_params(c, member_rng(c)) for c in configs]
-    return {k: np.stack([m[k] for m in members]) for k in members[0]}
 
+def check_data(I, J, y, n):
+    """Check I, J are 1-D integer arrays of equal length P with entries in [0, n), and y
+    (unless None) a 1-D numeric array of length P."""
+    for arg, a in (("I", I), ("J", J)):
+        if not (isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in "iu"):
+            _shape_error(arg, getattr(a, "shape", type(a).__name__), "(P,) of integers",
+                         f"dtype {getattr(a, 'dtype', None)}; one model, one index per pair")
+        if a.size and (a.min() < 0 or a.max() >= n):
+            raise ValueError(f"{arg} has entries in [{a.min()}, {a.max()}]; expected [0, {n - 1}]: "
+                             f"indices into E of shape (n, d) = ({n}, ...)")
+    if J.shape != I.shape:
+        _shape_error("J", J.shape, f"{I.shape}, the shape of I")
+    if y is not None and not (isinstance(y, np.ndarray) and y.shape == I.shape
+                              and y.dtype.kind in "biuf"):
+        _shape_error("y", getattr(y, "shape", type(y).__name__), f"{I.shape}, the shape of I")
+
+
+def _per_group(value, arg):
+    """η or λ as {"enc": float, "dec": float}: a plain float applies to both groups. Python
+    floats, so float32 parameters stay float32."""
+    if _is_real(value):
+        return {"enc": float(value), "dec": float(value)}
+    if isinstance(value, dict) and set(value) == set(GROUPS) and all(map(_is_real, value.values())):
+        return {k: float(v) for k, v in value.items()}
+    _bad(arg, value, "a float (both groups) or a dict {'enc': float, 'dec': float}")
+
+
+def _check_like(arg, tree, params):
+    """params must be float arrays, and tree (grads, or Adam's m or v) like params."""
+    for name, p in params.items():
+        if not (isinstance(p, np.ndarray) and p.dtype in (np.float32, np.float64)):
+            raise ValueError(f"params[{name!r}] must be a float32 or float64 ndarray; got "
+                             f"{type(p).__name__} of dtype {getattr(p, 'dtype', None)}")
+    if not isinstance(tree, dict) or set(tree) != set(params):
+        raise ValueError(f"{arg} must be a dict with the keys of params {list(params)}; got "
+                         f"{list(tree) if isinstance(tree, dict) else type(tree).__name__}")
+    for name, p in params.items():
+        if np.shape(tree[name]) != p.shape:
+            _shape_error(f"{arg}[{name!r}]", np.shape(tree[name]), p.shape, "the shape of params")
+
+
+# --- Section II: forward -------------------------------------------------------
 
 def combine(Ei, Ej, mode):
     """Section III combine modes: 1 [E_i, E_j]; 2 E_i − E_j; 3 (E_i − E_j)² element-wise."""
     if mode == "concat":
-        return np.concatenate([Ei, Ej], axis=-1)  # (K, P, 2d)
+        return np.concatenate([Ei, Ej], axis=-1)  # (P, 2d)
     if mode == "diff":
-        return Ei - Ej                             # (K, P, d)
+        return Ei - Ej                             # (P, d)
     if mode == "sqdiff":
-        return (Ei - Ej) ** 2                      # (K, P, d)
+        return (Ei - Ej) ** 2                      # (P, d)
     _bad("mode", mode, f"use one of {MODES}")
 
 
 def combine_backward(dx, Ei, Ej, mode):
-    """Chain rule through combine: returns (∂ℓ/∂E_i, ∂ℓ/∂E_j), each (K, P, d)."""
+    """Chain rule through combine: returns (∂ℓ/∂E_i, ∂ℓ/∂E_j), each (P, d)."""
     if mode == "concat":
         d = Ei.shape[-1]
         return dx[..., :d], dx[..., d:]
@@ -325,18 +432,19 @@ def combine_backward(dx, Ei, Ej, mode):
 def forward(params, I, J, mode):
     """Section II: logit z = W_L·tanh(...tanh(W_1 x + b_1)...) + b_L, x = combine(E_i, E_j).
 
-    I, J: (K, P) element indices. Returns z (K, P) and the cache for backward.
+    I, J: (P,) element indices. Returns z (P,) and the cache for backward.
     """
+    check_params(params, mode)
+    check_data(I, J, None, params["E"].shape[0])
     E = params["E"]
-    k = np.arange(E.shape[0])[:, None]
-    Ei, Ej = E[k, I], E[k, J]                           # (K, P, d)
-    h = combine(Ei, Ej, mode)                           # (K, P, d_in)
+    Ei, Ej = E[I], E[J]                                 # (P, d)
+    h = combine(Ei, Ej, mode)                           # (P, d_in)
     hs = [h]
     L = len(params) // 2                                # layers incl. output
     for l in range(1, L):
-        h = np.tanh(h @ params[f"W{l}"] + params[f"b{l}"][:, None, :])  # (K, P, w)
+        h = np.tanh(h @ params[f"W{l}"] + params[f"b{l}"])  # (P, w)
         hs.append(h)
-    z = (h @ params[f"W{L}"])[..., 0] + params[f"b{L}"]  # (K, P)
+    z = (h @ params[f"W{L}"])[:, 0] + params[f"b{L}"]   # (P,)
     return z, (Ei, Ej, hs)
 
 
@@ -347,7 +455,7 @@ def bce_with_logits(z, y):
 
     logaddexp(0, z) is softplus without overflow, so logits of ±1e4 are exact.
     """
-    return np.mean(np.logaddexp(0, z) - y * z, axis=-1)   # (K,)
+    return float(np.mean(np.logaddexp(0, z) - y * z))
 
 
 def sigmoid(z):
@@ -363,12 +471,14 @@ def bce_grad(z, y):
 # --- Section II: backprop by hand ---------------------------------------------
 
 def scatter_rows(dEi, dEj, I, J, n):
-    """∂ℓ/∂E[k, a] = Σ_p [I_p = a] ∂ℓ/∂E_i,p + [J_p = a] ∂ℓ/∂E_j,p, per member k."""
-    K, _, d = dEi.shape
-    rows = np.concatenate([I, J], axis=1) + n * np.arange(K)[:, None]       # (K, 2P)
-    flat = (rows[..., None] * d + np.arange(d)).ravel()
-    w = np.concatenate([dEi, dEj], axis=1).ravel()
-    return np.bincount(flat, weights=w, minlength=K * n * d).reshape(K, n, d).astype(dEi.dtype)
+    """∂ℓ/∂E[a] = Σ_p [I_p = a] ∂ℓ/∂E_i,p + [J_p = a] ∂ℓ/∂E_j,p: (n, d).
+
+    Summed in float64 (I's terms, then J's, in order) and cast to the gradients' dtype.
+    """
+    dE = np.zeros((n, dEi.shape[1]))
+    np.add.at(dE, I, dEi)
+    np.add.at(dE, J, dEj)
+    return dE.astype(dEi.dtype)
 
 
 def backward(params, cache, dz, I, J, mode):
@@ -382,71 +492,43 @@ def backward(params, cache, dz, I, J, mode):
     Ei, Ej, hs = cache
     L = len(params) // 2
     grads = {}
-    da = dz[..., None]                                   # (K, P, 1)
+    da = dz[:, None]                                     # (P, 1)
     for l in range(L, 0, -1):
-        h_in = hs[l - 1]                                 # (K, P, fan_in)
-        grads[f"W{l}"] = h_in.transpose(0, 2, 1) @ da    # (K, fan_in, fan_out)
-        grads[f"b{l}"] = da.sum(axis=1)                  # (K, fan_out)
-        dh = da @ params[f"W{l}"].transpose(0, 2, 1)     # (K, P, fan_in)
+        h_in = hs[l - 1]                                 # (P, fan_in)
+        grads[f"W{l}"] = h_in.T @ da                     # (fan_in, fan_out)
+        grads[f"b{l}"] = da.sum(axis=0)                  # (fan_out,)
+        dh = da @ params[f"W{l}"].T                      # (P, fan_in)
         if l > 1:
             da = dh * (1.0 - h_in * h_in)
-    dEi, dEj = combine_backward(dh, Ei, Ej, mode)
-    grads["E"] = scatter_rows(dEi, dEj, I, J, params["E"].shape[1])
+    dEi, dEj = combine_backward(dh, Ei, Ej, mode)        # (P, d) each
+    grads["E"] = scatter_rows(dEi, dEj, I, J, params["E"].shape[0])
     return {name: grads[name] for name in params}
 
 
 def loss_and_grads(params, I, J, y, mode):
-    """Mean BCE (K,) of every member and the gradient dict of every parameter."""
+    """Mean BCE (a float) on the pairs (I_p, J_p) with labels y_p, and the gradient dict."""
     z, cache = forward(params, I, J, mode)
+    check_data(I, J, y, params["E"].shape[0])
     return bce_with_logits(z, y), backward(params, cache, bce_grad(z, y), I, J, mode)
 
 
-# --- Per-group optimizers (README.md, Conventions): encoder = E, decoder = every W_l, b_l ---
+# --- Per-group optimizers (torch.optim semantics): encoder = E, decoder = every W_l, b_l ---
 
 def group_of(name):
     """Parameter group of a parameter name: 'enc' for E, 'dec' for the decoder."""
     return "enc" if name == "E" else "dec"
 
 
-def _per_member(x, p):
-    """(K,) per-member setting reshaped to broadcast against p (K, ...)."""
-    return x.reshape((-1,) + (1,) * (p.ndim - 1))
+def sgd_step(params, grads, eta, wd=0.0):
+    """SGD with coupled weight decay, in place: p ← p − η (g + λ p).
 
-
-def _scratch(work, key, like):
-    """A buffer shaped like `like` for in-place arithmetic: work[key], made on first use and
-    kept between steps (work=None: a fresh buffer)."""
-    if work is None:
-        return np.empty_like(like)
-    buf = work.get(key)
-    if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
-        buf = work[key] = np.empty_like(like)
-    return buf
-
-
-def decayed_grad(g, p, wd, out):
-    """g + λ p (weight decay coupled to the gradient, as torch.optim does), written to out.
-    When λ = 0 for every member this returns g itself: g + 0·p = g exactly for finite p, and
-    the two passes are saved (Table III has no weight decay)."""
-    if not np.any(wd):
-        return g
-    np.multiply(_per_member(wd, p), p, out=out)
-    out += g
-    return out
-
-
-def sgd_step(params, grads, lr, wd, work=None):
-    """SGD with weight decay, in place: p ← p − η (g + λ p), η, λ per group and member.
-
-    lr, wd: {"enc": (K,), "dec": (K,)}. work: a dict of scratch buffers reused between
-    steps (None: temporaries). grads are not modified.
+    eta, wd: a float (both groups) or {"enc": float, "dec": float}. grads are not modified.
     """
+    eta, wd = _per_group(eta, "eta"), _per_group(wd, "wd")
+    _check_like("grads", grads, params)
     for name, p in params.items():
         grp = group_of(name)
-        s = _scratch(work, name, p)
-        g = decayed_grad(grads[name], p, wd[grp], out=s)
-        np.multiply(_per_member(lr[grp], p), g, out=s)       # η (g + λ p)
-        p -= s
+        p -= eta[grp] * (grads[name] + wd[grp] * p)
 
 
 def adam_init(params):
@@ -455,43 +537,64 @@ def adam_init(params):
             "v": {k: np.zeros_like(v) for k, v in params.items()}}
 
 
-def adam_step(params, grads, state, lr, wd, betas=(0.9, 0.999), eps=1e-8):
-    """Adam as torch.optim.Adam (coupled weight decay), in place, per group and member.
+def adam_step(params, grads, state, eta, wd=0.0, betas=(0.9, 0.999), eps=1e-8):
+    """torch.optim.Adam (weight decay coupled to the gradient), in place, per group:
 
         g ← g + λ p
-        m ← β1 m + (1 − β1) g,    v ← β2 v + (1 − β2) g²
-        p ← p − (η / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
+        m ← β1 m + (1 − β1) g,      v ← β2 v + (1 − β2) g²
+        m̂ = m / (1 − β1ᵗ),          v̂ = v / (1 − β2ᵗ)
+        p ← p − η m̂ / (√v̂ + ε)
 
-    Every intermediate goes to two scratch buffers per parameter kept in state["work"]
-    (no temporaries); the operations and their order are the formula's, so a float64 step
-    is bit for bit the formula written with temporaries (tested). The bias corrections are
-    Python floats, so float32 parameters are updated in float32 throughout (np.sqrt(bc2),
-    a float64 scalar, used to promote the last four operations to float64). grads are not
-    modified.
+    eta, wd: a float (both groups) or {"enc": float, "dec": float}. The bias corrections
+    are Python floats, so float32 parameters are updated in float32. grads are not modified.
     """
+    eta, wd = _per_group(eta, "eta"), _per_group(wd, "wd")
+    _check_like("grads", grads, params)
+    _check_like("state['m']", state["m"], params)
+    _check_like("state['v']", state["v"], params)
     b1, b2 = betas
     state["t"] += 1
     t = state["t"]
-    bc1, sqrt_bc2 = 1.0 - b1 ** t, math.sqrt(1.0 - b2 ** t)   # Python floats: no upcast of float32
-    work = state.setdefault("work", {})
     for name, p in params.items():
         grp = group_of(name)
         m, v = state["m"][name], state["v"][name]
-        s, u = _scratch(work, (name, 0), p), _scratch(work, (name, 1), p)
-        g = decayed_grad(grads[name], p, wd[grp], out=u)
-        m *= b1
-        np.multiply(g, 1.0 - b1, out=s)
-        m += s                                               # β1 m + (1 − β1) g
-        v *= b2
-        np.multiply(g, g, out=s)
-        s *= 1.0 - b2
-        v += s                                               # β2 v + (1 − β2) g²
-        np.sqrt(v, out=s)
-        s /= sqrt_bc2
-        s += eps                                             # √v / √(1 − β2ᵗ) + ε
-        np.divide(m, s, out=s)
-        s *= _per_member(lr[grp] / bc1, p)                   # (η / (1 − β1ᵗ)) · m / (...)
-        p -= s
+        g = grads[name] + wd[grp] * p
+        m[...] = b1 * m + (1 - b1) * g
+        v[...] = b2 * v + (1 - b2) * g * g
+        m_hat = m / (1 - b1 ** t)
+        v_hat = v / (1 - b2 ** t)
+        p -= eta[grp] * m_hat / (np.sqrt(v_hat) + eps)
+
+
+# --- Oracle conveniences: torch's state_dict layout ------------------------------
+
+def to_state_dict(params):
+    """params -> the state_dict of nn.Embedding "E" and nn.Sequential "decoder"
+    (Linear, Tanh, ..., Linear): "E.weight" (n, d); layer l is decoder index 2(l−1),
+    "decoder.{2(l−1)}.weight" (out, in) = W_lᵀ and "decoder.{2(l−1)}.bias" = b_l."""
+    depth = check_params(params)
+    sd = {"E.weight": params["E"].copy()}
+    for l in range(1, depth + 2):
+        sd[f"decoder.{2 * (l - 1)}.weight"] = np.ascontiguousarray(params[f"W{l}"].T)
+        sd[f"decoder.{2 * (l - 1)}.bias"] = params[f"b{l}"].copy()
+    return sd
+
+
+def from_state_dict(sd):
+    """The inverse of to_state_dict. Pass NumPy arrays: {k: v.detach().cpu().numpy()}."""
+    if not isinstance(sd, dict) or "E.weight" not in sd:
+        raise ValueError("sd must be a dict with 'E.weight' and 'decoder.{0,2,...}.weight/bias'")
+    params = {"E": np.array(sd["E.weight"])}
+    l = 1
+    while f"decoder.{2 * (l - 1)}.weight" in sd:
+        params[f"W{l}"] = np.array(sd[f"decoder.{2 * (l - 1)}.weight"]).T.copy()
+        params[f"b{l}"] = np.array(sd[f"decoder.{2 * (l - 1)}.bias"])
+        l += 1
+    if len(params) != len(sd):
+        known = {"E.weight"} | {f"decoder.{2 * i}.{w}" for i in range(l - 1) for w in ("weight", "bias")}
+        raise ValueError(f"sd has keys {sorted(set(sd) - known)}; expected {sorted(known)}")
+    check_params(params)
+    return params
 
 
 # --- Appendix B, Table IV: phases ----------------------------------------------
@@ -524,9 +627,37 @@ def classify_phase(step_train, step_test, budget, gap, diverged=False):
     return GENERALIZATION if step_test - step_train < gap else GROKKING
 
 
+# --- Training: the reference trainer ---------------------------------------------
+
+METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "all_acc")
+
+
+def eval_steps(steps, eval_every):
+    """Evaluation steps 0, e, 2e, ... and always the final step."""
+    s = list(range(0, steps + 1, eval_every))
+    return np.array(s if s[-1] == steps else s + [steps])
+
+
+def evaluate(params, R, train_mask, mode):
+    """Loss and accuracy on the training pairs, the test pairs, and accuracy on all n² pairs
+    (Fig. 3). train_mask: bool (n²,), True for training pairs (flat index i·n + j).
+    One forward pass over the n² pairs; prediction z > 0, label R > 1/2."""
+    n = R.shape[0]
+    idx = np.arange(n * n)
+    z, _ = forward(params, idx // n, idx % n, mode)        # (n²,)
+    y = R.reshape(-1).astype(z.dtype)
+    loss = np.logaddexp(0, z) - y * z                      # per-pair BCE
+    correct = (z > 0) == (y > 0.5)
+    test_mask = ~train_mask
+    return {"train_loss": float(loss[train_mask].mean()), "test_loss": float(loss[test_mask].mean()),
+            "train_acc": float(correct[train_mask].mean()), "test_acc": float(correct[test_mask].mean()),
+            "all_acc": float(correct.mean())}
+
+
 @dataclass
 class History:
-    """What one run recorded at its evaluation steps (metric arrays are (T,))."""
+    """What one run recorded at its evaluation steps (metric arrays are (T,), NaN where
+    the run had stopped)."""
     config: Config
     steps: np.ndarray            # evaluation steps (number of updates done)
     train_loss: np.ndarray
@@ -538,7 +669,8 @@ class History:
     step_test_90: int | None     # first evaluated step with test acc > 0.9
     diverged_at: int | None      # step whose loss was non-finite; the run froze there
     stopped_at: int              # last step trained: the budget, or earlier if decided
-    final_E: np.ndarray          # (n, d) embedding when the run stopped
+    final_E: np.ndarray          # (n, d) embedding when the run stopped: params["E"]
+    params: dict | None = None   # every parameter when the run stopped
 
     @property
     def diverged(self):
@@ -551,298 +683,73 @@ class History:
         return classify_phase(self.step_train_90, self.step_test_90, c.steps, c.gap, self.diverged)
 
 
-# --- Training: the ensemble trainer (a single run is an ensemble of one) -------
-
-MEMBER_FIELDS = ("relation", "seed", "lr_enc", "lr_dec", "wd_enc", "wd_dec",
-                 "init_enc", "init_dec")  # what ensemble members may vary
-
-
-def check_ensemble(configs):
-    """Validate every config and that all share the non-member fields (architecture)."""
-    if len(configs) == 0:
-        raise ValueError("configs=[] is not allowed: an ensemble needs at least one Config")
-    for c in configs:
-        validate(c)
-    shared = [f.name for f in dataclasses.fields(Config) if f.name not in MEMBER_FIELDS]
-    c0 = configs[0]
-    for i, c in enumerate(configs[1:], 1):
-        for f in shared:
-            if getattr(c, f) != getattr(c0, f):
-                raise ValueError(
-                    f"configs[{i}].{f}={getattr(c, f)!r} differs from configs[0].{f}="
-                    f"{getattr(c0, f)!r}: ensemble members must share {shared}; "
-                    f"they may differ only in {MEMBER_FIELDS}")
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Pin BLAS to one thread while a single small model trains: its matrices are too
+    small to share, and OpenBLAS's threads wait on each other on a busy machine. Uses the
+    optional package threadpoolctl if it is installed; otherwise does nothing."""
+    try:
+        threadpoolctl = importlib.import_module("threadpoolctl")
+    except ImportError:
+        yield
+        return
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        yield
 
 
-def eval_steps(steps, eval_every):
-    """Evaluation steps 0, e, 2e, ... and always the final step."""
-    s = list(range(0, steps + 1, eval_every))
-    return np.array(s if s[-1] == steps else s + [steps])
+def train(cfg, params=None):
+    """Full-batch training of one model (Section II, Table III) on its split.
 
-
-def _take(tree, rows):
-    """Keep the given ensemble rows of every array in a nested dict."""
-    if isinstance(tree, dict):
-        return {k: _take(v, rows) for k, v in tree.items()}
-    return tree[rows] if isinstance(tree, np.ndarray) else tree
-
-
-def ensemble_data(configs, dt):
-    """Training pairs (K, P), all-pairs labels (K, n²) and the train mask (K, n²)."""
-    n = configs[0].n
-    I, J, y, y_all, mask = [], [], [], [], []
-    for c in configs:
-        R = relation_matrix(c.relation, n)
-        train_idx, _ = split_pairs(n, c.frac, c.seed)
-        i, j, lab = pair_labels(R, train_idx)
-        I.append(i), J.append(j), y.append(lab)
-        y_all.append(R.reshape(-1))
-        m = np.zeros(n * n, dtype=bool)
-        m[train_idx] = True
-        mask.append(m)
-    return {"I": np.array(I), "J": np.array(J), "y": np.array(y, dtype=dt),
-            "y_all": np.array(y_all, dtype=dt), "mask": np.array(mask)}
-
-
-def logits_all_pairs(flat, layout, n):
-    """Logits (K, n²) of every member (rows of flat) on every ordered pair (i, j), flat
-    index i·n + j: forward_fast block by block."""
-    K, dt, P, d = flat.shape[0], flat.dtype, n * n, layout.shapes["E"][1]
-    B = max(1, min(K, block_size(layout, P, dt.itemsize)))
-    idx = np.broadcast_to(np.arange(P), (B, P))
-    src = pair_index(idx // n, idx % n, n, d, layout.size)
-    z, spaces = np.empty((K, P), dt), {}
-    for k0 in range(0, K, B):
-        rows = slice(k0, min(K, k0 + B))
-        b = rows.stop - k0
-        if b not in spaces:
-            spaces[b] = Workspace(layout, b, P, dt)
-        pair_inputs(flat[rows], src[:b], layout.mode, spaces[b])
-        z[rows] = forward_fast(layout.layer_blocks(flat[rows]), spaces[b])
-    return z
-
-
-def evaluate(params, data, mode):
-    """Train/test loss and accuracy, and accuracy over all n² pairs, per member (K,).
-
-    Together the metrics need the logit of every one of the n² pairs, each once: one
-    forward pass (logits_all_pairs), no backward, no cache kept.
+    At each evaluation step, before that step's update: record the metrics and the first
+    step with train / test accuracy > 0.9. With stop_when_decided, stop once both are set
+    (Table IV can no longer change). A non-finite training loss at step s freezes the run at
+    its last finite parameters: diverged_at = stopped_at = s. params: start here instead of
+    init_params(cfg) (checked, copied and cast to cfg.dtype).
     """
-    n = params["E"].shape[1]
-    layout = FlatLayout.of_params(params, layer_names(len(params) // 2 - 1), mode)
-    z = logits_all_pairs(layout.pack(params, params["E"].dtype), layout, n)   # (K, n²)
-    y, mask = data["y_all"], data["mask"]
-    loss = softplus(z, out=np.empty_like(z), work=np.empty_like(z)) - y * z
-    correct = (z > 0) == (y > 0.5)
-    n_tr = mask.sum(axis=1)
-    n_te = n * n - n_tr
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return {"train_loss": (loss * mask).sum(1) / n_tr,
-                "test_loss": (loss * ~mask).sum(1) / n_te,
-                "train_acc": (correct & mask).sum(1) / n_tr,
-                "test_acc": (correct & ~mask).sum(1) / n_te,
-                "all_acc": correct.mean(1)}
-
-
-@dataclass
-class _Block:
-    """Rows of a Batch that one Workspace processes together, with views of their numbers."""
-    rows: slice
-    ws: Workspace
-    flat: np.ndarray       # (B, size) parameters
-    Wx: list               # [W_l; b_l] views of flat (FlatLayout.layer_blocks)
-    gWx: list              # [∂W_l; ∂b_l] views of the gradient rows
-    gE: np.ndarray         # (B, n·d) view of the gradient rows: ∂E
-    y: np.ndarray          # (B, P) training labels
-    src: np.ndarray        # pair_index into flat: where E_i, E_j of every pair are
-    tgt: np.ndarray        # pair_index into gE, raveled: where their gradients go
-
-
-class Batch:
-    """The members still training, as one vectorised computation (K' ≤ K rows).
-
-    Every array has the members on its leading axis; ids[r] is the config index of
-    row r. Members leave with drop(rows) (diverged, or decided), which touches no
-    other member's numbers.
-
-    Member r's parameters are row r of flat (K', size), laid out by FlatLayout; params
-    and grads are views of flat and of its gradient rows by name. loss_and_grads runs
-    the fast path (forward_fast, bce_and_grad, backward_fast) in blocks of block_size
-    members that share one Workspace; the optimizer steps the two groups (E, decoder)
-    as two long arrays.
-    """
-
-    def __init__(self, ids, params, data, lr, wd, mode, optimizer):
-        self.ids, self.data, self.lr, self.wd = ids, data, lr, wd   # data: ensemble_data rows
-        self.mode, self.optimizer = mode, optimizer                 # lr, wd: {"enc", "dec"}: (K',)
-        self.layout = FlatLayout.of_params(params, layer_names(len(params) // 2 - 1), mode)
-        flat = self.layout.pack(params, params["E"].dtype)
-        zeros = np.zeros_like(flat)
-        self._setup(flat, (0, zeros, zeros.copy()) if optimizer == "adam" else None)
-
-    @classmethod
-    def start(cls, configs):
-        """Every member at its initialisation (init_ensemble), with its data and settings."""
-        c0, dt = configs[0], np.dtype(configs[0].dtype)
-        per_group = lambda enc, dec: {"enc": np.array([getattr(c, enc) for c in configs], dt),
-                                      "dec": np.array([getattr(c, dec) for c in configs], dt)}
-        return cls(ids=np.arange(len(configs)), params=init_ensemble(configs),
-                   data=ensemble_data(configs, dt), lr=per_group("lr_enc", "lr_dec"),
-                   wd=per_group("wd_enc", "wd_dec"), mode=c0.mode, optimizer=c0.optimizer)
-
-    def _setup(self, flat, moments):
-        """Take flat (K', size) as the parameters and moments = (t, m, v) as the Adam state
-        (None for SGD); make the views, the gradient rows and the blocks."""
-        self.flat, self.grad = flat, np.zeros_like(flat)
-        self.params, self.grads = self.layout.views(flat), self.layout.views(self.grad)
-        self._groups = self.layout.groups(flat), self.layout.groups(self.grad)
-        self.opt, self._work = None, {}
-        if moments is not None:      # adam_step's state, on the same two groups
-            t, self._m, self._v = moments
-            self.opt = {"t": t, "m": self.layout.groups(self._m), "v": self.layout.groups(self._v)}
-        self.blocks = self._blocks()
-
-    def _blocks(self):
-        I, J, (n, d) = self.data["I"], self.data["J"], self.layout.shapes["E"]
-        P, dt = I.shape[1], self.flat.dtype
-        B, spaces, blocks = block_size(self.layout, P, dt.itemsize), {}, []
-        for k0 in range(0, self.size, B):
-            rows = slice(k0, min(self.size, k0 + B))
-            b = rows.stop - k0
-            if b not in spaces:                     # one Workspace per block size, shared
-                spaces[b] = Workspace(self.layout, b, P, dt)
-            blocks.append(_Block(
-                rows=rows, ws=spaces[b],
-                flat=self.flat[rows], Wx=self.layout.layer_blocks(self.flat[rows]),
-                gWx=self.layout.layer_blocks(self.grad[rows]), gE=self.grad[rows, :n * d],
-                y=self.data["y"][rows], src=pair_index(I[rows], J[rows], n, d, self.layout.size),
-                tgt=pair_index(I[rows], J[rows], n, d, n * d).ravel()))
-        return blocks
-
-    @property
-    def size(self):
-        return len(self.ids)
-
-    def loss_and_grads(self):
-        """Training loss (K',) and gradients of every member on its training pairs (what
-        loss_and_grads computes, by the fast path). grads are views of this batch's
-        gradient rows: the next call overwrites them."""
-        loss = np.empty(self.size, self.flat.dtype)
-        for blk in self.blocks:
-            ws = blk.ws
-            pair_inputs(blk.flat, blk.src, self.mode, ws)
-            z = forward_fast(blk.Wx, ws)
-            loss[blk.rows], dz = bce_and_grad(z, blk.y, ws)
-            backward_fast(blk.Wx, blk.gWx, dz, ws)
-            pair_input_grads(self.mode, ws)
-            scatter_pairs(ws.e, blk.tgt, blk.gE)
-        return loss, self.grads
-
-    def update(self, grads):
-        """One optimizer step of every member (per-group learning rates and weight decays)."""
-        if grads is not self.grads:     # e.g. train_ensemble's finite rows after a drop
-            for name, g in grads.items():
-                self.grads[name][...] = g
-        params, grads = self._groups
-        if self.opt is None:
-            sgd_step(params, grads, self.lr, self.wd, work=self._work)
-        else:
-            adam_step(params, grads, self.opt, self.lr, self.wd)
-
-    def drop(self, rows):
-        """Remove the members in `rows` (row positions, not config ids) from the batch."""
-        keep = np.setdiff1d(np.arange(self.size), rows)
-        self.ids, self.data = self.ids[keep], _take(self.data, keep)
-        self.lr, self.wd = _take(self.lr, keep), _take(self.wd, keep)
-        # the step count t is shared: every member took every step
-        moments = None if self.opt is None else (self.opt["t"], self._m[keep], self._v[keep])
-        self._setup(self.flat[keep], moments)
-
-
-METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "all_acc")
-
-
-class Recorder:
-    """Metric histories at the evaluation steps, each member's 0.9 milestones, and how
-    and when each member ended; makes the History of every config at the end."""
-
-    def __init__(self, K, ev):
-        self.ev, self.e = ev, 0                       # evaluation steps; index of the next
-        self.values = {k: np.full((K, len(ev)), np.nan) for k in METRICS}
-        self.first = {"train_acc": [None] * K, "test_acc": [None] * K}   # first step > 0.9
-        self.ended = {}                               # config id -> (stopped_at, diverged_at, E)
-
-    def due(self, step):
-        return step == self.ev[self.e]
-
-    def record(self, step, batch):
-        """Evaluate every member still training and note first passes of 0.9."""
-        for k, val in evaluate(batch.params, batch.data, batch.mode).items():
-            self.values[k][batch.ids, self.e] = val
-        for k, first in self.first.items():
-            for i in batch.ids:
-                if first[i] is None and self.values[k][i, self.e] > ACC_THRESHOLD:
-                    first[i] = step
-        self.e += 1
-
-    def decided(self, batch):
-        """Rows whose train and test accuracy have both passed 0.9: Table IV is settled."""
-        return np.array([r for r, i in enumerate(batch.ids) if self.first["train_acc"][i] is not None
-                         and self.first["test_acc"][i] is not None], dtype=int)
-
-    def end(self, batch, rows, step, diverged):
-        """Members in `rows` stop at `step` (frozen at their last finite state if diverged)."""
-        for r in rows:
-            self.ended[batch.ids[r]] = (step, step if diverged else None, batch.params["E"][r].copy())
-        if len(rows):
-            batch.drop(rows)
-
-    def histories(self, configs):
-        out = []
-        for i, c in enumerate(configs):
-            stopped, div, E = self.ended[i]
-            out.append(History(c, self.ev, *(self.values[k][i] for k in METRICS),
-                               self.first["train_acc"][i], self.first["test_acc"][i], div, stopped, E))
-        return out
-
-
-def train_ensemble(configs):
-    """Full-batch training of K configs sharing an architecture, as one computation.
-
-    Members differ only in MEMBER_FIELDS. A member whose loss turns non-finite is
-    frozen and leaves the batch (diverged → confusion); with stop_when_decided a
-    member leaves once both accuracies have passed 0.9, when Table IV can no
-    longer change. Neither touches the other members' arithmetic.
-    Returns one History per config, in order.
-    """
-    configs = list(configs)
-    check_ensemble(configs)
-    c0 = configs[0]
-    batch = Batch.start(configs)
-    log = Recorder(len(configs), eval_steps(c0.steps, c0.eval_every))
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(c0.steps + 1):
-            if log.due(step):
-                log.record(step, batch)
-                if c0.stop_when_decided:
-                    log.end(batch, log.decided(batch), step, diverged=False)
-            if step == c0.steps or batch.size == 0:
-                break
-            loss, grads = batch.loss_and_grads()
-            finite = np.isfinite(loss)
-            if not finite.all():
-                log.end(batch, np.flatnonzero(~finite), step, diverged=True)
-                if batch.size == 0:
+    validate(cfg)
+    n, dt = cfg.n, np.dtype(cfg.dtype)
+    if params is None:
+        params = init_params(cfg)
+    else:
+        check_params(params, cfg.mode, param_shapes(n, cfg.d, cfg.depth, cfg.width, cfg.mode))
+        params = {k: np.array(params[k], dtype=dt) for k in layer_names(cfg.depth)}
+    R = relation_matrix(cfg.relation, n)
+    train_idx, _ = split_pairs(n, cfg.frac, cfg.seed)
+    I, J, y = pair_labels(R, train_idx)
+    y = y.astype(dt)
+    train_mask = np.zeros(n * n, dtype=bool)
+    train_mask[train_idx] = True
+    eta = {"enc": cfg.eta_enc, "dec": cfg.eta_dec}
+    wd = {"enc": cfg.wd_enc, "dec": cfg.wd_dec}
+    state = adam_init(params)
+    ev = eval_steps(cfg.steps, cfg.eval_every)
+    values = {k: np.full(len(ev), np.nan) for k in METRICS}
+    first = {"train_acc": None, "test_acc": None}            # first step with acc > 0.9
+    e, diverged_at, stopped_at = 0, None, cfg.steps
+    with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+        for step in range(cfg.steps + 1):
+            if step == ev[e]:
+                for k, v in evaluate(params, R, train_mask, cfg.mode).items():
+                    values[k][e] = v
+                for k in first:
+                    if first[k] is None and values[k][e] > ACC_THRESHOLD:
+                        first[k] = step
+                e += 1
+                if cfg.stop_when_decided and None not in first.values():
+                    stopped_at = step
                     break
-                grads = _take(grads, np.flatnonzero(finite))
-            batch.update(grads)
-    log.end(batch, np.arange(batch.size), c0.steps, diverged=False)
-    return log.histories(configs)
-
-
-def train(cfg):
-    """Train one model: the ensemble of one."""
-    return train_ensemble([cfg])[0]
+            if step == cfg.steps:
+                break
+            loss, grads = loss_and_grads(params, I, J, y, cfg.mode)
+            if not np.isfinite(loss):
+                diverged_at = stopped_at = step
+                break
+            if cfg.optimizer == "adam":
+                adam_step(params, grads, state, eta, wd)
+            else:
+                sgd_step(params, grads, eta, wd)
+    return History(cfg, ev, *(values[k] for k in METRICS), first["train_acc"], first["test_acc"],
+                   diverged_at, stopped_at, params["E"], params)
 
 
 # --- Section IV, Theorem 1: same-class embeddings coincide ----------------------
@@ -880,14 +787,16 @@ def sigma_a_of_network(cfg, samples=256):
     pair; a2 is its component along the repon separation, so σ_a is the RMS of one
     Jacobian entry over `samples` initialisations (seeds 0..samples−1) and pairs i ≠ j.
     """
-    cfgs = [dataclasses.replace(cfg, seed=s) for s in range(samples)]
-    params = {k: v.astype(np.float64) for k, v in init_ensemble(cfgs).items()}  # the run's values
     rng = np.random.default_rng(12345)
     I = rng.integers(0, cfg.n, (samples, 1))
     J = (I + rng.integers(1, cfg.n, (samples, 1))) % cfg.n     # j ≠ i
-    z, cache = forward(params, I, J, cfg.mode)
-    grads = backward(params, cache, np.ones_like(z), I, J, cfg.mode)  # dz = 1: ∂z/∂E
-    A = grads["E"][np.arange(samples), I[:, 0]]                       # (samples, d), i ≠ j
+    A = np.empty((samples, cfg.d))
+    for s in range(samples):
+        params = init_params(dataclasses.replace(cfg, seed=s))  # the run's values, then float64
+        params = {k: v.astype(np.float64) for k, v in params.items()}
+        z, cache = forward(params, I[s], J[s], cfg.mode)
+        grads = backward(params, cache, np.ones_like(z), I[s], J[s], cfg.mode)  # dz = 1: ∂z/∂E
+        A[s] = grads["E"][I[s, 0]]                            # i ≠ j: only E_i's term
     return float(np.sqrt(np.mean(A ** 2)))
 
 

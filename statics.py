@@ -136,8 +136,8 @@ def b_tree(n, d_avg):
 
 # --- Section III: b = log2(n! / |Aut G|) for any relation ---------------------
 
-# Size limits: refuse before allocating, never grow without bound. Measured on this
-# machine (2 shared cores; /usr/bin/time -v, max RSS of the whole process):
+# Size limits: refuse before allocating, never grow without bound. What each limit costs
+# on two cores (/usr/bin/time -v, max RSS of the whole process):
 #   closed forms (any Table I relation): CLI mod3 --n 10000 in 1.0 s, 265 MB;
 #     --n 20000 in 3.6 s, 0.96 GB (relation_matrix's n² bool + n² int8, one n² bool copy)
 #   general search (_aut_search): memory ~n³ (a colouring and a k×k invariant per level):

@@ -1,5 +1,5 @@
 """Tests of run_all.py: the smoke preset end to end, the cache through the command
-line, bad input, the report's columns and README's findings.
+line, bad input, the report's columns, and where a run writes.
 """
 import json
 import os
@@ -8,7 +8,9 @@ import pytest
 
 import geneft as g
 import run_all as ra
-import sweeps
+from lab import executors, results, tuning
+from lab.runner import Runner, near_change
+from lab.ensemble import init_ensemble, train_ensemble
 
 SMALL = g.Config(n=8, d=2, depth=1, width=8, frac=0.75, steps=60, eval_every=10, seed=0)
 
@@ -40,7 +42,7 @@ def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, cap
                   "Fig. 7", "Fig. 8 mod3", "Theorem 1", "Open Question 1, greater"):
         assert claim in report
     # A second run trains nothing: every ensemble comes from the cache.
-    monkeypatch.setattr(sweeps, "run_chunk", lambda configs: pytest.fail("retrained a cached run"))
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("retrained a cached run"))
     assert ra.main(args + ["--only", "fig5,fig7"]) == 0
     assert ra.main(args + ["--replot"]) == 0
 
@@ -108,14 +110,14 @@ def one_error_line(capsys):
 
 def test_cache_that_is_a_file_is_refused_before_computing(tmp_path, capsys, monkeypatch):
     (tmp_path / "cache").write_text("not a folder")
-    monkeypatch.setattr(sweeps, "run_chunk", lambda configs: pytest.fail("computed anyway"))
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("computed anyway"))
     assert ra.main(smoke_args(tmp_path, "--only", "fig5")) == 2
     assert "is a file, not a folder" in one_error_line(capsys)
 
 
 def test_unwritable_output_folder_is_refused_before_computing(tmp_path, capsys, monkeypatch):
     (tmp_path / "blocker").write_text("")
-    monkeypatch.setattr(sweeps, "run_chunk", lambda configs: pytest.fail("computed anyway"))
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("computed anyway"))
     args = smoke_args(tmp_path, "--only", "fig5")
     args[args.index("--out") + 1] = str(tmp_path / "blocker" / "figs")   # a folder inside a file
     assert ra.main(args) == 2
@@ -156,12 +158,11 @@ def test_report_puts_quick_and_paper_budget_side_by_side(tmp_path, monkeypatch):
     assert "pending" not in fig7
 
 
-def test_readme_findings_are_generated_between_their_markers(tmp_path):
-    assert ra.main(smoke_args(tmp_path, "--only", "fig5,fig7")) == 0
-    readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- begin quick findings -->\nold text\n<!-- end quick findings -->\nrest\n")
-    ra.update_readme_findings("quick", str(tmp_path / "out"), readme=str(readme))
-    text = readme.read_text()
-    assert "old text" not in text and text.startswith("intro\n") and text.endswith("rest\n")
-    assert "Fig. 5 boundary slopes" in text and "Fig. 7 peaks at depth" in text
-    assert "pending" in ra.findings(str(tmp_path / "nothing-here"))
+def test_a_run_writes_only_under_its_output_and_cache_folders(tmp_path):
+    """run_all writes figures, data and REPORT.md under --out and runs under --cache, and
+    nothing else in the checkout (it no longer rewrites README.md)."""
+    readme = os.path.join(os.path.dirname(os.path.abspath(ra.__file__)), "README.md")
+    before = os.stat(readme).st_mtime_ns
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 0
+    assert os.stat(readme).st_mtime_ns == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "out"]

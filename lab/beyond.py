@@ -11,15 +11,16 @@
    against Eq. (12).
 
 Like run_all's figures, every function takes the preset `p` (its fields and `p.config()`)
-and a sweeps.Runner; nothing here imports run_all.
+and a lab.runner.Runner; nothing here imports run_all.
 """
 import numpy as np
 
-import figkit
 import geneft as g
 import repons
 import statics
-import verdicts
+from lab import figkit, verdicts
+from lab.ensemble import Batch
+from lab.report import Row
 
 ALPHA = 0.9   # Eq. (4)'s accuracy level
 
@@ -28,28 +29,27 @@ ALPHA = 0.9   # Eq. (4)'s accuracy level
 
 def pair_input_jacobians(params, I, J, mode):
     """Logit z_p of every pair and its gradients with respect to the pair's two embeddings,
-    ∂z_p/∂E_{I_p} and ∂z_p/∂E_{J_p}, each (K, P, d), by the model's own backprop: each pair
+    ∂z_p/∂E_{I_p} and ∂z_p/∂E_{J_p}, each (P, d), by the model's own backprop: each pair
     gets private copies of its two embeddings, so the scatter onto E keeps them apart."""
-    K, P = I.shape
-    k = np.arange(K)[:, None]
+    P = len(I)
     E = params["E"]
-    private = dict(params, E=np.concatenate([E[k, I], E[k, J]], axis=1))   # (K, 2P, d)
-    I2, J2 = np.broadcast_to(np.arange(P), (K, P)), np.broadcast_to(P + np.arange(P), (K, P))
+    private = dict(params, E=np.concatenate([E[I], E[J]], axis=0))      # (2P, d)
+    I2, J2 = np.arange(P), P + np.arange(P)
     z, cache = g.forward(private, I2, J2, mode)
     grads = g.backward(private, cache, np.ones_like(z), I2, J2, mode)
-    return z, grads["E"][:, :P], grads["E"][:, P:]
+    return z, grads["E"][:P], grads["E"][P:]
 
 
 def partner_jacobian(params, x, partners, mode):
-    """The decoder seen by one repon at position x (K, d): the logits z(x, E_k) and
-    z(E_k, x) for every partner k, and their Jacobian A_raw = ∂z/∂x, (K, 2m, d)."""
-    K, n, d = params["E"].shape
+    """The decoder seen by one repon at position x (d,): the logits z(x, E_k) and
+    z(E_k, x) for every partner k, and their Jacobian A_raw = ∂z/∂x, (2m, d)."""
+    n, d = params["E"].shape
     m = len(partners)
-    E = np.concatenate([params["E"], x[:, None, :]], axis=1)        # x is row n
-    I = np.broadcast_to(np.r_[np.full(m, n), partners], (K, 2 * m))
-    J = np.broadcast_to(np.r_[partners, np.full(m, n)], (K, 2 * m))
+    E = np.concatenate([params["E"], x[None, :]], axis=0)            # x is row n
+    I = np.r_[np.full(m, n), partners]
+    J = np.r_[partners, np.full(m, n)]
     z, dI, dJ = pair_input_jacobians(dict(params, E=E), I, J, mode)
-    jac = np.concatenate([dI[:, :m], dJ[:, m:]], axis=1)            # ∂z/∂x in either slot
+    jac = np.concatenate([dI[:m], dJ[m:]], axis=0)                    # ∂z/∂x in either slot
     return z, jac
 
 
@@ -60,24 +60,24 @@ def linearised_A(params, x, partners, mode, frac, n_train):
     Mean BCE over P training pairs, expanded to second order in x, is
     ½ (x − x̄)ᵀ [Σ_k w_k J_kᵀ J_k] (x − x̄) + linear terms, where σ' = σ(1 − σ) is BCE's
     curvature in the logit and each partner pair trains with probability frac; that is
-    Eq. (6)'s ½|A x + b − y|² with AᵀA = Σ_k w_k J_kᵀ J_k. Returns (K, 2m, d)."""
+    Eq. (6)'s ½|A x + b − y|² with AᵀA = Σ_k w_k J_kᵀ J_k. Returns (2m, d)."""
     z, jac = partner_jacobian(params, x, partners, mode)
     s = g.sigmoid(z)
     w = s * (1 - s) * frac / n_train
-    return np.sqrt(w)[..., None] * jac
+    return np.sqrt(w)[:, None] * jac
 
 
 def pair_state(params, i, j, mode, frac, n_train):
-    """Eq. (9)'s a2 and c for the same-class pair (i, j), K members: the decoder is
-    linearised at the midpoint x̄ = (E_i + E_j)/2 over the partners k ∉ {i, j};
-    r = (E_i − E_j)/2, c = |r|, a2 = |A r̂| (so a2² c² = rᵀAᵀA r, the pair's potential)."""
+    """Eq. (9)'s a2 and c for the same-class pair (i, j): the decoder is linearised at the
+    midpoint x̄ = (E_i + E_j)/2 over the partners k ∉ {i, j}; r = (E_i − E_j)/2, c = |r|,
+    a2 = |A r̂| (so a2² c² = rᵀAᵀA r, the pair's potential)."""
     E = params["E"]
-    n = E.shape[1]
+    n = E.shape[0]
     partners = np.array([k for k in range(n) if k not in (i, j)])
-    x_mid, r = (E[:, i] + E[:, j]) / 2, (E[:, i] - E[:, j]) / 2
-    c = np.linalg.norm(r, axis=1)
+    x_mid, r = (E[i] + E[j]) / 2, (E[i] - E[j]) / 2
+    c = float(np.linalg.norm(r))
     A = linearised_A(params, x_mid, partners, mode, frac, n_train)
-    a2 = np.linalg.norm(np.einsum("kpd,kd->kp", A, r / c[:, None]), axis=1)
+    a2 = float(np.linalg.norm(np.einsum("pd,d->p", A, r / c)))
     return a2, c
 
 
@@ -107,52 +107,50 @@ def together(E, i, j, labels):
 def flow_departure(params, R, i, j, mode, frac, n_train, scales):
     """Where Eq. (8) stops describing the network: at separations s·r̂ around the pair's
     midpoint, the relative difference between the network's dr/dt (its expected-loss
-    gradients at x̄ ± s r̂, in units of η_x) and Eq. (8)'s −AᵀA r. Returns one value per s
-    (member 0)."""
-    E = params["E"][:1]
-    n, d = E.shape[1:]
-    one = {k: v[:1] for k, v in params.items()}
+    gradients at x̄ ± s r̂, in units of η_x) and Eq. (8)'s −AᵀA r. Returns one value per s."""
+    E = params["E"]
+    n = E.shape[0]
     partners = np.array([k for k in range(n) if k not in (i, j)])
-    x_mid, r = (E[:, i] + E[:, j]) / 2, (E[:, i] - E[:, j]) / 2
-    r_hat = r / np.linalg.norm(r, axis=1, keepdims=True)
-    A = linearised_A(one, x_mid, partners, mode, frac, n_train)
-    y = np.r_[R[i, partners], R[partners, i]][None].astype(float)  # same class: j's labels too
+    x_mid, r = (E[i] + E[j]) / 2, (E[i] - E[j]) / 2
+    r_hat = r / np.linalg.norm(r)
+    A = linearised_A(params, x_mid, partners, mode, frac, n_train)
+    y = np.r_[R[i, partners], R[partners, i]].astype(float)   # same class: j's labels too
     out = []
     for s in scales:
         grads = []
         for sign in (1, -1):
-            z, jac = partner_jacobian(one, x_mid + sign * s * r_hat, partners, mode)
-            grads.append(np.einsum("kp,kpd->kd", (g.sigmoid(z) - y) * frac / n_train, jac))
+            z, jac = partner_jacobian(params, x_mid + sign * s * r_hat, partners, mode)
+            grads.append(np.einsum("p,pd->d", (g.sigmoid(z) - y) * frac / n_train, jac))
         measured = -(grads[0] - grads[1]) / 2                              # dr/dt / η_x
-        predicted = -np.einsum("kpd,kpe,ke->kd", A, A, s * r_hat)         # −AᵀA r
+        predicted = -np.einsum("pd,pe,e->d", A, A, s * r_hat)             # −AᵀA r
         out.append(float(np.linalg.norm(measured - predicted) / np.linalg.norm(predicted)))
     return out
 
 
 def repon_config(p, optimizer, ratio, seed):
     """mod3, Table III, at learning-rate ratio η_dec/η_enc, trained for the whole budget."""
-    le, ld = g.ratio_learning_rates(optimizer, ratio, p.sgd_eta)
-    return p.config(relation="mod3", optimizer=optimizer, lr_enc=le, lr_dec=ld, seed=seed)
+    eta_enc, eta_dec = g.ratio_learning_rates(optimizer, ratio, p.sgd_eta)
+    return p.config(relation="mod3", optimizer=optimizer, eta_enc=eta_enc, eta_dec=eta_dec, seed=seed)
 
 
 def pair_states(params, pairs, cfg):
-    """(a2, c) of every listed pair for member 0: arrays of len(pairs)."""
+    """(a2, c) of every listed pair of one model (params without an ensemble axis)."""
     n_train = round(cfg.frac * cfg.n ** 2)
-    one = {k: v[:1].astype(float) for k, v in params.items()}
+    one = {k: np.asarray(v, dtype=float) for k, v in params.items()}
     st = [pair_state(one, i, j, cfg.mode, cfg.frac, n_train) for i, j in pairs]
-    return np.array([a[0] for a, _ in st]), np.array([c[0] for _, c in st])
+    return np.array([a for a, _ in st]), np.array([c for _, c in st])
 
 
 def track_C(cfg, pairs, steps, every):
     """C of each pair along the real training trajectory (first `steps` steps), with
     η_A = η_dec, η_x = η_enc; also c(t). Returns (t, C (T, pairs), c (T, pairs))."""
-    batch = g.Batch.start([cfg])
+    batch = Batch.start([cfg])
     ts, Cs, cs = [], [], []
     for step in range(steps + 1):
         if step % every == 0:
-            a2, c = pair_states(batch.params, pairs, cfg)
+            a2, c = pair_states({k: v[0] for k, v in batch.params.items()}, pairs, cfg)
             ts.append(step)
-            Cs.append(conserved_C_of_pair(a2, c, cfg.lr_dec, cfg.lr_enc))
+            Cs.append(conserved_C_of_pair(a2, c, cfg.eta_dec, cfg.eta_enc))
             cs.append(c)
         if step < steps:
             batch.update(batch.loss_and_grads()[1])
@@ -178,8 +176,8 @@ def repon_network_data(p, runner):
             counts = {"C>0 together": 0, "C>0 apart": 0, "C<0 together": 0, "C<0 apart": 0}
             for cfg, s in zip(cfgs[k * p.repon_seeds:(k + 1) * p.repon_seeds],
                               res[k * p.repon_seeds:(k + 1) * p.repon_seeds]):
-                a2, c = pair_states(g.init_ensemble([cfg]), pairs, cfg)
-                C0 = conserved_C_of_pair(a2, c, cfg.lr_dec, cfg.lr_enc)
+                a2, c = pair_states(g.init_params(cfg), pairs, cfg)
+                C0 = conserved_C_of_pair(a2, c, cfg.eta_dec, cfg.eta_enc)
                 for (i, j), Cij in zip(pairs, C0):
                     key = f"C{'>' if Cij > 0 else '<'}0 {'together' if together(s.final_E, i, j, labels) else 'apart'}"
                     counts[key] += 1
@@ -193,7 +191,7 @@ def repon_network_data(p, runner):
             track.append({"ratio": r, "t": ts, "C_rel": (Cs / Cs[0]).tolist(), "c": cs.tolist()})
         out["optimizers"][opt] = {"confusion": table, "track": track}
     cfg = repon_config(p, "adam", 1.0, 0)
-    params0 = {k: v.astype(float) for k, v in g.init_ensemble([cfg]).items()}
+    params0 = {k: v.astype(float) for k, v in g.init_params(cfg).items()}
     n_train = round(cfg.frac * cfg.n ** 2)
     scales = np.geomspace(0.01, 3.0, 12)
     dep = [flow_departure(params0, R, i, j, cfg.mode, cfg.frac, n_train, scales)
@@ -265,13 +263,13 @@ def repon_network_claims(d):
                "where the encoder's rate is exact)" if opt == "adam" else
                "η_A = η_dec, η_x = η_enc, exact for the encoder; A moves through the decoder's "
                "weights, not as the free matrix of Eq. (7)")
-        rows.append((f"Beyond the paper, Eq. (11) on the network ({opt}): a same-class pair with "
+        rows.append(Row(f"Beyond the paper, Eq. (11) on the network ({opt}): a same-class pair with "
                      "C > 0 at init ends up together (Theorem 2's collision)", "C > 0 → collision",
                      f"{text} (pairs × {d['seeds']} seeds; together = distance < 0.1 × median "
                      f"between-class distance; {how})", verdict))
         drift = [np.median(np.abs(np.array(tr["C_rel"])[-1] - 1.0)) for tr in o["track"]]
         flips = [float(np.mean(np.array(tr["C_rel"])[-1] < 0)) for tr in o["track"]]
-        rows.append((f"Beyond the paper ({opt}): C of Eq. (11) is conserved along real training "
+        rows.append(Row(f"Beyond the paper ({opt}): C of Eq. (11) is conserved along real training "
                      "(HOLDS if every ratio's median |C(t)/C(0) − 1| < 0.1)",
                      "dC/dt = 0", f"median |C(t)/C(0) − 1| at step {o['track'][0]['t'][-1]}: " + "; ".join(
                          f"ratio {tr['ratio']:g}: {dr:.2f} (sign flipped for {fl:.0%} of pairs)"
@@ -281,7 +279,7 @@ def repon_network_claims(d):
     valid = [first_above(v["scales"], dep) for dep in v["departure"]]
     at_zero = sum(s == v["scales"][0] for s in valid)
     rel = [s / c0 for s, c0 in zip(valid, v["c0"]) if s is not None and s != v["scales"][0]]
-    rows.append(("Beyond the paper: Eq. (8) describes the network's pair flow (within 10%)",
+    rows.append(Row("Beyond the paper: Eq. (8) describes the network's pair flow (within 10%)",
                  "(the linearisation behind Theorems 2-3)",
                  f"{at_zero}/{len(valid)} pairs depart by > 10% already at the smallest separation "
                  f"({v['scales'][0]:g}: BCE's residual times the decoder's curvature, absent from "
@@ -386,7 +384,7 @@ def goldilocks_claims(d):
                          f"{z['ends'][0]:.2f}/{z['ends'][1]:.2f}){'' if z['generalizes'] else ', not generalized'}"
                          for w, z in zip(d["widths"], zones))
         has_zone = [z["interior"] and z["generalizes"] and z["acc"] > max(z["ends"]) for z in zones]
-        rows.append((f"Beyond the paper, Goldilocks zone of {rel} (b = {r['b']:.1f}, frac {r['frac']:.2f})",
+        rows.append(Row(f"Beyond the paper, Goldilocks zone of {rel} (b = {r['b']:.1f}, frac {r['frac']:.2f})",
                      "(Appendix E shows mod3 only)", f"{text} ({d['seeds']} seeds, {d['budget']} steps)",
                      f"zone at {sum(has_zone)}/{len(zones)} widths"))
         mid = zones[len(zones) // 2]
@@ -395,7 +393,7 @@ def goldilocks_claims(d):
     rho = spearman(bs, peaks)
     verdict = (verdicts.INCONCLUSIVE if rho is None or abs(rho) < 1.0 else
                "tracks b" if rho > 0 else "tracks b inversely")
-    rows.append(("Beyond the paper: the Goldilocks depth tracks the description length b",
+    rows.append(Row("Beyond the paper: the Goldilocks depth tracks the description length b",
                  "(open)", f"peak depth at w = {d['widths'][len(d['widths']) // 2]} vs b over "
                  f"{len(bs)} relations: Spearman ρ = {_fmt_rho(rho)}", verdict))
     return rows
@@ -421,8 +419,8 @@ def embedding_displacement(cfg, final_E):
 def theorem1_data(p, runner):
     """Theorem 1 on trained mod3 networks (Table III), runs grouped by the phase they ended
     in: each run's cluster ratio, how far its embeddings moved, its final training loss."""
-    cfgs = [p.config(relation="mod3", lr_enc=le, lr_dec=ld, seed=s)
-            for _, le, ld in THM1_RUNS for s in range(p.thm1_seeds)]
+    cfgs = [p.config(relation="mod3", eta_enc=eta_enc, eta_dec=eta_dec, seed=s)
+            for _, eta_enc, eta_dec in THM1_RUNS for s in range(p.thm1_seeds)]
     res = runner.run("theorem1", cfgs)
     labels = g.class_labels(g.relation_matrix("mod3", p.n)).tolist()
     runs = [{"setting": THM1_RUNS[k // p.thm1_seeds][0], "seed": c.seed, "phase": s.phase,
@@ -508,18 +506,9 @@ def theorem1_claims(d):
          f"(zero loss taken as < {THM1_ZERO_LOSS})" if losses else "training loss not recorded") + \
         "; decoder injectivity not checkable (a continuous decoder is never injective in an " \
         "embedding of dimension d ≥ 2)"
-    return [("Theorem 1: same-class embeddings coincide after generalization, not after "
+    return [Row("Theorem 1: same-class embeddings coincide after generalization, not after "
              "memorization (cluster ratio = within / between class distance)",
              "ratio → 0 (zero loss, injective decoder)", f"{text}; {premise}", theorem1_verdict(d))]
-
-
-def theorem1_finding(d):
-    """Theorem 1's README sentence: both groups' median cluster ratio and the verdict."""
-    gen, mem = theorem1_groups(d)
-    return (f"Theorem 1 on mod3: median cluster ratio (within / between class distance) "
-            f"{figkit.fmt(group_median(gen, 'ratio'), '.2f')} over {len(gen)} generalized runs, "
-            f"{figkit.fmt(group_median(mem, 'ratio'), '.2f')} over {len(mem)} memorized "
-            f"(the theorem: 0 after generalization); verdict: {theorem1_verdict(d)}.")
 
 
 # --- 4. Open Question 1: Eq. (12) for embedding dimensions d ≠ 2 --------------------

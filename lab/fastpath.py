@@ -1,10 +1,10 @@
-"""The training step on preallocated buffers: the fast path geneft.Batch trains with.
+"""The training step on preallocated buffers: the fast path lab.ensemble.Batch trains with.
 
 geneft.forward / backward / loss_and_grads are the reference, the formulas as written
-next to the paper; the functions here compute the same quantities (tested against that
-reference to 1e-12 in float64 over 50 training steps, and against central differences
-as strictly) with far less memory traffic. Nothing here knows the paper: it is the
-numerical engine under geneft.Batch, kept apart so the model stays readable.
+next to the paper; the functions here compute the same quantities for a block of
+ensemble members (tested against geneft.train to 1e-12 in float64, and against central
+differences as strictly) with far less memory traffic. Nothing here knows the paper: it
+is the numerical engine under lab.ensemble.Batch, kept apart so the model stays readable.
 """
 from dataclasses import dataclass
 
@@ -12,11 +12,9 @@ import numpy as np
 
 # --- The training step on preallocated buffers (the fast path) -----------------------------
 #
-# forward / backward / loss_and_grads above are the reference: the formulas as written. The
-# Batch trains with the functions below, which compute the same quantities (tested: against
-# the reference to 1e-12 in float64 over 50 training steps, and against central differences
-# as strictly as the reference) with far less memory traffic. Measured on the Table III
-# model, float32, K = 64, one BLAS thread, CPU time per model-step (sweeps.bench):
+# Why the step is written this way: each choice below, with the CPU time per model-step it
+# saved or would have cost (Table III model, float32, K = 64, one BLAS thread, as
+# `python run_all.py --bench` times it):
 #
 #  * Feature-major activations with a row of ones. Layer l's input is the (fan_in + 1, P)
 #    array [h_{l−1}; 1], so a_l = [W_l; b_l]ᵀ [h_{l−1}; 1] = W_lᵀ h + b_l is ONE matmul (the
@@ -38,7 +36,7 @@ import numpy as np
 #    k = 2d + 1 matmul 7 µs; its backward, a scatter of the (w, P) δ_1 onto n rows, costs
 #    17-28 µs, W_1 δ_1 (k = w) and a bincount of the (2d, P) result 9 µs.
 
-BLOCK_BYTES = 1 << 21   # one block's Workspace at most: this machine's L2 per core (2 MiB)
+BLOCK_BYTES = 1 << 21   # one block's Workspace at most: a common L2 cache per core (2 MiB)
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,8 @@ class FlatLayout:
         return out
 
     def groups(self, flat):
-        """The two optimizer groups of flat as views: {"E": encoder, "decoder": the rest}."""
-        return {"E": flat[:, :self.n_enc], "decoder": flat[:, self.n_enc:]}
+        """The two optimizer groups of flat as views: {"enc": E, "dec": every W_l, b_l}."""
+        return {"enc": flat[:, :self.n_enc], "dec": flat[:, self.n_enc:]}
 
 
 class Workspace:

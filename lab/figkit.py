@@ -7,7 +7,8 @@ import numpy as np
 
 import geneft as g
 import repons
-import verdicts
+from lab import verdicts
+from lab.report import Row
 
 # --- Plotting and report helpers ----------------------------------------------------
 
@@ -110,7 +111,7 @@ def slope_rows(fig, where, r, budget):
     s = verdicts.Interval(**r["slope"])
     measured = (f"slope {s.text()} (logistic fit to {s.runs} generalized/memorizing runs, 95% "
                 f"bootstrap); {budget} steps")
-    return [(f"{fig} {where}: the generalization/memorization boundary has slope −1 (the text)",
+    return [Row(f"{fig} {where}: the generalization/memorization boundary has slope −1 (the text)",
              "slope −1", measured, verdicts.judge(s, -1.0, rival=+1.0)),
             (f"{fig} {where}: ... or slope +1 (Eq. (12) depends on the ratio η_x/η_A)",
              "slope +1 (Eq. 12)", measured, verdicts.judge(s, +1.0, rival=-1.0))]
@@ -128,7 +129,7 @@ def p_gen_configs(p, ratios, seeds, optimizer="adam", **overrides):
     """The runs behind one P(generalized) curve: `seeds` runs at each η_dec/η_enc ratio
     (geneft.ratio_learning_rates), each leaving its ensemble once its phase is decided."""
     return [p.config(optimizer=optimizer, seed=s, stop_when_decided=True, **overrides,
-                     **dict(zip(("lr_enc", "lr_dec"), g.ratio_learning_rates(optimizer, r, p.sgd_eta))))
+                     **dict(zip(("eta_enc", "eta_dec"), g.ratio_learning_rates(optimizer, r, p.sgd_eta))))
             for r in ratios for s in range(seeds)]
 
 

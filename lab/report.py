@@ -1,12 +1,29 @@
-"""figures/REPORT.md and README's findings, written from the figures' saved data only.
+"""figures/REPORT.md, written from the figures' saved data only.
 
-run_all.py says which figures and which folders (its FIGURES registry, report_columns);
-this module reads their JSON, lays the claims out side by side and writes atomically.
+run_all.py says which figures (its FIGURES registry); report_columns says which folders
+stand side by side; this module reads their JSON, lays the claims out and writes atomically.
 """
 import json
 import os
+from typing import NamedTuple
 
-import verdicts
+from lab import verdicts
+
+
+class Row(NamedTuple):
+    """One claim of the report, as a figure's claims(data) states it."""
+    claim: str      # the paper's claim, in its words where it has them
+    paper: str      # the paper's value or statement
+    ours: str       # what this code measured, with its support (seeds, intervals)
+    verdict: str    # verdicts.HOLDS / PARTLY / DOES_NOT_HOLD / INCONCLUSIVE, or "computed"
+
+
+def report_columns(out_dir, fig_dir):
+    """The measurements a report shows side by side: fig_dir/REPORT.md puts the quick
+    preset's beside the paper budget's (fig_dir/paper/); any other folder shows its own."""
+    if os.path.abspath(out_dir) == os.path.abspath(fig_dir):
+        return [("quick", fig_dir), ("paper budget", os.path.join(fig_dir, "paper"))]
+    return [(os.path.basename(os.path.normpath(out_dir)), out_dir)]
 
 
 class DataFileError(Exception):
@@ -19,10 +36,23 @@ def load_figure_data(folder, name):
     if not os.path.exists(path):
         return None
     try:
-        with open(path) as f:
-            return json.load(f)
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
     except (OSError, ValueError) as err:
         raise DataFileError(f"{path} is unreadable ({err})") from None
+    if not isinstance(data, dict):
+        raise DataFileError(f"{path} is unreadable (holds a {type(data).__name__}, not a figure's data)")
+    return data
+
+
+def figure_rows(figure, d, path):
+    """figure.claims(d), or DataFileError when the saved data lacks what the claims read (a
+    file left by an older version, or edited by hand): one bad file must not stop the report."""
+    try:
+        return list(figure.claims(d))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
+        raise DataFileError(f"{path} does not hold this version's data ({type(err).__name__}: "
+                            f"{err})") from None
 
 
 def md_cell(text):
@@ -57,10 +87,16 @@ def write_report(out_dir, cols, figures):
             if d is None:
                 cells.append("pending")
                 continue
+            try:
+                rows = figure_rows(figure, d, os.path.join(folder, f"{name}.json"))
+            except DataFileError as err:
+                errors.append(str(err))
+                cells.append("data file of the wrong shape")
+                continue
             cpu = f", {cost_text(name, d)}" if d.get("cpu_seconds") is not None else ""
             cells.append(f"{d.get('preset')}, {d.get('budget', '-')}, {d.get('seconds')}{cpu}")
             present.setdefault(name, set()).add(label)
-            for claim, paper, ours, verdict in figure.claims(d):
+            for claim, paper, ours, verdict in rows:
                 claims.setdefault(claim, (name, paper, {}))[2][label] = (ours, verdict)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "## Verdict rules, fixed before measuring", ""] + [f"- {r}" for r in verdicts.RULES]
@@ -78,45 +114,6 @@ def write_report(out_dir, cols, figures):
         f.write("\n".join(lines) + "\n")
     os.replace(tmp, path)
     return errors
-
-
-def replace_marked(path, label, text):
-    """Replace what lies between `<!-- begin {label} findings -->` and its end marker in
-    the file at path by text (atomically); a file or marker that is absent is left alone."""
-    begin, end = f"<!-- begin {label} findings -->", f"<!-- end {label} findings -->"
-    if not os.path.exists(path):
-        return
-    with open(path) as f:
-        old = f.read()
-    if begin not in old or end not in old:
-        return
-    head, rest = old.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(f"{head}{begin}\n{text}\n{end}{tail}")
-    os.replace(tmp, path)
-
-
-def findings(folder, figures):
-    """README's few sentences on a preset's folder: each figure's `finding` of its saved
-    data, in the registry's order, then what the network figures cost."""
-    out, costs = [], []
-    for name, figure in figures.items():
-        try:
-            d = load_figure_data(folder, name)
-        except DataFileError as err:
-            return f"(not generated: {err})"
-        if d is None:
-            continue
-        if figure.finding is not None:
-            out.append(figure.finding(d))
-        if d.get("cpu_seconds") is not None:
-            costs.append(cost_text(name, d))
-    if costs:
-        out.append("CPU time of the trained ensembles (summed over every invocation): "
-                   + "; ".join(costs) + ".")
-    return " ".join(out) if out else "pending: no network figure finished yet."
 
 
 def cost_text(name, d):

@@ -1,37 +1,37 @@
-"""Tests of beyond.py: the linearised decoder against finite differences of the network,
+"""Tests of lab/beyond.py: the linearised decoder against finite differences of the network,
 C against repons.conserved_C on a decoder that is linear by construction."""
 import numpy as np
 import pytest
 
-import beyond
+from lab import beyond
 import geneft as g
 import repons as rp
-import verdicts as v
+from lab import verdicts as v
 from conftest import central_differences, rel_error
 
 
 def small_params(depth, mode="concat", n=6, d=2, seed=0):
     cfg = g.Config(n=n, d=d, depth=depth, width=5, mode=mode, seed=seed)
-    return cfg, {k: v.astype(float) for k, v in g.init_ensemble([cfg]).items()}
+    return cfg, {k: v.astype(float) for k, v in g.init_params(cfg).items()}
 
 
 @pytest.mark.parametrize("mode", g.MODES)
 def test_pair_input_jacobians_match_finite_differences_of_the_logit(mode):
     cfg, params = small_params(depth=2, mode=mode)
-    I, J = np.array([[0, 1, 4, 2]]), np.array([[3, 1, 0, 5]])       # (1, 1) uses one row twice
+    I, J = np.array([0, 1, 4, 2]), np.array([3, 1, 0, 5])            # (1, 1) uses one row twice
     z, dI, dJ = beyond.pair_input_jacobians(params, I, J, mode)
-    for p in range(I.shape[1]):
+    for p in range(len(I)):
         def logit_of(x, slot):
             E = params["E"].copy()
             private = {"a": x}
             def f(q):
-                ei = q["a"] if slot == 0 else E[0, I[0, p]]
-                ej = q["a"] if slot == 1 else E[0, J[0, p]]
-                E2 = np.stack([ei, ej])[None]
-                return g.forward(dict(params, E=E2), np.array([[0]]), np.array([[1]]), mode)[0][0, 0]
+                ei = q["a"] if slot == 0 else E[I[p]]
+                ej = q["a"] if slot == 1 else E[J[p]]
+                E2 = np.stack([ei, ej])
+                return g.forward(dict(params, E=E2), np.array([0]), np.array([1]), mode)[0][0]
             return central_differences(f, private)["a"]
-        for analytic, slot, idx in ((dI[0, p], 0, I[0, p]), (dJ[0, p], 1, J[0, p])):
-            numeric = logit_of(params["E"][0, idx].copy(), slot)
+        for analytic, slot, idx in ((dI[p], 0, I[p]), (dJ[p], 1, J[p])):
+            numeric = logit_of(params["E"][idx].copy(), slot)
             if not analytic.any():          # sqdiff of a pair (i, i): exactly 0, FD noise ~1e-15
                 assert np.max(np.abs(numeric)) < 1e-12
             else:
@@ -44,23 +44,23 @@ def test_linearised_A_of_a_linear_decoder_is_its_weights_and_C_is_eq_11():
     first slot and W1[d:] in the second, and A = diag(√w) ∂z/∂x with w = σ'(z)·frac/P."""
     cfg, params = small_params(depth=0)
     d, frac, P = cfg.d, 0.75, 27
-    x = np.array([[0.3, -0.7]])
+    x = np.array([0.3, -0.7])
     partners = np.array([0, 2, 5])
     A = beyond.linearised_A(params, x, partners, "concat", frac, P)
     z, _ = beyond.partner_jacobian(params, x, partners, "concat")
     w = g.sigmoid(z) * (1 - g.sigmoid(z)) * frac / P
-    W = params["W1"][0, :, 0]
-    expected = np.sqrt(w[0])[:, None] * np.r_[[W[:d]] * 3, [W[d:]] * 3]
-    np.testing.assert_allclose(A[0], expected, rtol=1e-12)
+    W = params["W1"][:, 0]
+    expected = np.sqrt(w)[:, None] * np.r_[[W[:d]] * 3, [W[d:]] * 3]
+    np.testing.assert_allclose(A, expected, rtol=1e-12)
     a2, c = beyond.pair_state(params, 1, 4, "concat", frac, P)
-    r = (params["E"][0, 1] - params["E"][0, 4]) / 2
-    assert c[0] == pytest.approx(np.linalg.norm(r), rel=1e-14)
-    A_mid = beyond.linearised_A(params, ((params["E"][:, 1] + params["E"][:, 4]) / 2),
+    r = (params["E"][1] - params["E"][4]) / 2
+    assert c == pytest.approx(np.linalg.norm(r), rel=1e-14)
+    A_mid = beyond.linearised_A(params, ((params["E"][1] + params["E"][4]) / 2),
                                 np.array([0, 2, 3, 5]), "concat", frac, P)
-    assert a2[0] == pytest.approx(np.linalg.norm(A_mid[0] @ (r / np.linalg.norm(r))), rel=1e-12)
+    assert a2 == pytest.approx(np.linalg.norm(A_mid @ (r / np.linalg.norm(r))), rel=1e-12)
     for eta_dec, eta_enc in ((1e-3, 1e-3), (0.1, 1e-3), (1e-3, 0.5)):
-        assert beyond.conserved_C_of_pair(a2, c, eta_dec, eta_enc)[0] == pytest.approx(
-            float(rp.conserved_C(a2[0], c[0], eta_A=eta_dec, eta_x=eta_enc)), rel=1e-14)
+        assert beyond.conserved_C_of_pair(a2, c, eta_dec, eta_enc) == pytest.approx(
+            float(rp.conserved_C(a2, c, eta_A=eta_dec, eta_x=eta_enc)), rel=1e-14)
 
 
 def test_eq8_holds_exactly_for_a_linear_decoder_at_small_separation():
@@ -109,13 +109,12 @@ def test_theorem1_rule_needs_its_premise_and_comparable_displacements():
     assert verdict(gen) == v.INCONCLUSIVE                                                   # no memorized run
 
 
-def test_theorem1_finding_and_row_give_each_groups_median_and_the_every_pair_reading():
+def test_theorem1_row_gives_each_groups_median_and_the_every_pair_reading():
     runs = ([dict(theorem1_run(g.GENERALIZATION, rat, 0.5), test_acc=acc)
              for rat, acc in ((0.6, 1.0), (0.7, 0.95), (0.9, 1.0))]
             + [dict(theorem1_run(g.MEMORIZATION, rat, 0.4), test_acc=0.7) for rat in (0.95, 1.05)])
-    finding = beyond.theorem1_finding({"runs": runs})
-    assert "0.70 over 3 generalized runs, 1.00 over 2 memorized" in finding
-    assert finding.endswith(f"verdict: {v.DOES_NOT_HOLD}.")
-    row = beyond.theorem1_claims({"runs": runs})[0][2]
-    assert "every pair right (test acc 1): 2 runs, cluster ratios 0.60, 0.90" in row
-
+    row = beyond.theorem1_claims({"runs": runs})[0]
+    assert "generalized: 3 runs, median cluster ratio 0.70" in row.ours
+    assert "memorized: 2 runs, median cluster ratio 1.00" in row.ours
+    assert "every pair right (test acc 1): 2 runs, cluster ratios 0.60, 0.90" in row.ours
+    assert row.verdict == v.DOES_NOT_HOLD

@@ -3,9 +3,9 @@ Eq. (12) point by point, crossings on log axes."""
 import numpy as np
 import pytest
 
-import figkit
+from lab import figkit
 import geneft as g
-import verdicts
+from lab import verdicts
 
 
 def test_log_grid_is_logspace_of_the_preset_spec():
@@ -57,16 +57,16 @@ def test_phase_counts_and_ratio_text():
 def test_p_gen_curves_give_one_curve_per_variant_in_order_from_one_sweep():
     """Each variant's runs come back as its own curve: P(generalized) per ratio over its
     seeds, its network σ's, the Eq. (12) bound they give."""
-    import run_all as ra
     import repons
-    p = ra.PRESETS["smoke"]
+    from lab.presets import PRESETS
+    p = PRESETS["smoke"]
     ratios, seeds = (0.1, 10.0), 2
     calls = []
 
     class FakeRunner:
         def run_groups(self, label, groups):
             calls.append((label, [len(grp) for grp in groups]))
-            won = lambda c: c.d == 1 and c.lr_dec < c.lr_enc     # d = 1 generalizes at ratio 0.1 only
+            won = lambda c: c.d == 1 and c.eta_dec < c.eta_enc     # d = 1 generalizes at ratio 0.1 only
             return [[type("S", (), {"generalized": won(c), "phase": g.GENERALIZATION if won(c)
                                     else g.MEMORIZATION})() for c in grp] for grp in groups]
 

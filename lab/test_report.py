@@ -1,20 +1,18 @@
-"""Tests of report.py: REPORT.md's columns and rows from saved data only, README's
-marked paragraph replaced and nothing else, the cost sentence."""
+"""Tests of lab/report.py: REPORT.md's columns and rows from saved data only, the cost
+sentence, which folders stand side by side."""
 import json
 from dataclasses import dataclass
 
-import report
+from lab import report
 
 
 @dataclass(frozen=True)
 class Fig:
     claims: object
-    finding: object = None
 
 
-FIGS = {"figA": Fig(lambda d: [("claim a", "paper a", f"a = {d['a']}", "holds")],
-                    lambda d: f"A found {d['a']}."),
-        "figB": Fig(lambda d: [("claim b", "paper b", "b | c", "does not hold")])}
+FIGS = {"figA": Fig(lambda d: [report.Row("claim a", "paper a", f"a = {d['a']}", "holds")]),
+        "figB": Fig(lambda d: [report.Row("claim b", "paper b", "b | c", "does not hold")])}
 
 
 def save(folder, name, data):
@@ -63,21 +61,29 @@ def test_md_cell_escapes_every_bar_once():
     assert report.md_cell("a \\| b") == "a \\| b"
 
 
-def test_replace_marked_touches_only_the_text_between_its_markers(tmp_path):
-    path = tmp_path / "README.md"
-    path.write_text("top\n<!-- begin x findings -->\nold\n<!-- end x findings -->\nbottom\n")
-    report.replace_marked(str(path), "x", "new")
-    assert path.read_text() == "top\n<!-- begin x findings -->\nnew\n<!-- end x findings -->\nbottom\n"
-    report.replace_marked(str(path), "y", "other")                  # no such markers: unchanged
-    assert "other" not in path.read_text()
-
-
-def test_findings_join_each_figures_sentence_and_the_cost(tmp_path):
-    save(tmp_path, "figA", {"a": 7, "cpu_seconds": 5400.0, "untimed_ensembles": 3})
-    text = report.findings(str(tmp_path), FIGS)
-    assert text.startswith("A found 7. ")
-    assert "figA 1.5 CPU-hours (+ 3 ensembles trained before times were kept)" in text
+def test_cost_text_says_how_many_ensembles_carry_no_time():
+    assert report.cost_text("figA", {"cpu_seconds": 5400.0, "untimed_ensembles": 3}) == \
+        "figA 1.5 CPU-hours (+ 3 ensembles trained before times were kept)"
     assert report.cost_text("figB", {"cpu_seconds": 0, "untimed_ensembles": 68}) == \
         "figB not timed (68 ensembles trained before times were kept)"
     assert report.cost_text("figC", {"cpu_seconds": 720.0, "untimed_ensembles": 0}) == "figC 0.2 CPU-hours"
-    assert "pending" in report.findings(str(tmp_path / "empty"), FIGS)
+
+
+def test_report_columns_put_quick_beside_the_paper_budget(tmp_path):
+    figs = str(tmp_path / "figures")
+    assert report.report_columns(figs, figs) == [("quick", figs), ("paper budget", f"{figs}/paper")]
+    assert report.report_columns(f"{figs}/smoke", figs) == [("smoke", f"{figs}/smoke")]
+
+
+def test_a_data_file_of_the_wrong_shape_is_reported_and_the_rest_written(tmp_path):
+    """A well-formed JSON that lacks what a figure's claims read (an older version's file)
+    gives one error naming the file; the other figures' rows are still written."""
+    save(tmp_path, "figA", {"preset": "smoke"})                  # no "a": claims raise KeyError
+    save(tmp_path, "figB", {"preset": "smoke"})
+    errors = report.write_report(str(tmp_path), [("here", str(tmp_path))], FIGS)
+    assert len(errors) == 1 and "figA.json does not hold this version's data" in errors[0]
+    text = (tmp_path / "REPORT.md").read_text()
+    assert "| figA | data file of the wrong shape |" in text and "| claim b |" in text
+    (tmp_path / "figA.json").write_text("[1, 2]")
+    errors = report.write_report(str(tmp_path), [("here", str(tmp_path))], FIGS)
+    assert "holds a list" in errors[0]

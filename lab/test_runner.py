@@ -1,4 +1,4 @@
-"""Tests of sweeps.py: the cache, the committed results file, executors (local and Dask),
+"""Tests of lab/runner.py, lab/results.py, lab/executors.py: the cache, the committed results file, executors (local and Dask),
 progress, and what survives Ctrl-C and kill -9."""
 import dataclasses
 import json
@@ -14,32 +14,34 @@ import numpy as np
 import pytest
 
 import geneft as g
-import sweeps
+from lab import executors, results, tuning
+from lab.runner import Runner, near_change
+from lab.ensemble import init_ensemble, train_ensemble
 
 SMALL = g.Config(n=8, d=2, depth=1, width=8, frac=0.75, steps=60, eval_every=10, seed=0)
-ROOT = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the checkout
 
 
 def small_configs(k):
-    return [dataclasses.replace(SMALL, seed=s, lr_dec=1e-3 * (1 + s)) for s in range(k)]
+    return [dataclasses.replace(SMALL, seed=s, eta_dec=1e-3 * (1 + s)) for s in range(k)]
 
 
 def no_training(monkeypatch):
-    monkeypatch.setattr(sweeps, "run_chunk", lambda configs: pytest.fail("retrained a finished run"))
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("retrained a finished run"))
 
 
 def test_run_summary_round_trips_and_rejects_bad_records():
-    s = sweeps.run_chunk([SMALL])[0]
-    assert sweeps.RunSummary.from_json(json.loads(json.dumps(s.to_json()))) == s
+    s = executors.run_chunk([SMALL])[0]
+    assert results.RunSummary.from_json(json.loads(json.dumps(s.to_json()))) == s
     with pytest.raises(ValueError, match="keys"):
-        sweeps.RunSummary.from_json({"phase": "generalization"})
+        results.RunSummary.from_json({"phase": "generalization"})
     with pytest.raises(ValueError, match="phase='grokked'"):
-        sweeps.RunSummary.from_json({**s.to_json(), "phase": "grokked"})
+        results.RunSummary.from_json({**s.to_json(), "phase": "grokked"})
 
 
 def test_corrupt_cache_file_is_recomputed_with_a_warning(tmp_path):
     cfgs = small_configs(2)
-    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+    with Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
         first = runner.run("t", cfgs)
         files = list((tmp_path / "t").glob("*.json"))
         assert len(files) == 1
@@ -50,8 +52,8 @@ def test_corrupt_cache_file_is_recomputed_with_a_warning(tmp_path):
 
 
 def run_with_results(cache_dir, results_path, cfgs, chunk=2):
-    with sweeps.Runner(jobs=1, cache_dir=str(cache_dir), chunk=chunk) as runner:
-        runner.results = sweeps.ResultsFile(str(results_path))
+    with Runner(jobs=1, cache_dir=str(cache_dir), chunk=chunk) as runner:
+        runner.results = results.ResultsFile(str(results_path))
         return runner.run("t", cfgs)
 
 
@@ -73,8 +75,8 @@ def test_results_file_line_that_fails_to_parse_is_reported_and_recomputed(tmp_pa
     good, bad = path.read_text().splitlines()
     path.write_text(good + "\n" + bad[: len(bad) // 2])      # the last line cut by a kill
     calls = []
-    real = sweeps.run_chunk
-    monkeypatch.setattr(sweeps, "run_chunk", lambda part: calls.append(len(part)) or real(part))
+    real = executors.run_chunk
+    monkeypatch.setattr(executors, "run_chunk", lambda part: calls.append(len(part)) or real(part))
     with pytest.warns(UserWarning, match="line 2 is unreadable"):
         again = run_with_results(tmp_path / "c2", path, cfgs)
     assert again == first and calls == [2]                   # only the lost ensemble
@@ -83,7 +85,7 @@ def test_results_file_line_that_fails_to_parse_is_reported_and_recomputed(tmp_pa
     # a line whose configs are not valid is refused too, naming the field
     path.write_text(good.replace('"n": 8', '"n": -8') + "\n")
     with pytest.warns(UserWarning, match="n=-8"):
-        assert sweeps.ResultsFile(str(path)).found == {}
+        assert results.ResultsFile(str(path)).found == {}
 
 
 def test_results_file_is_found_run_by_run_when_the_ensembles_are_cut_differently(tmp_path, monkeypatch):
@@ -104,11 +106,11 @@ def test_missing_runs_are_cut_so_every_worker_has_an_ensemble(tmp_path, monkeypa
     cfgs, path = small_configs(6), tmp_path / "fig.jsonl"
     run_with_results(tmp_path / "c", path, cfgs[:2])
     parts = []
-    monkeypatch.setattr(sweeps, "run_chunk", lambda part: parts.append(part) or
-                        [sweeps.RunSummary.of_history(h) for h in g.train_ensemble(part)])
-    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path / "c2"), chunk=8) as runner:
+    monkeypatch.setattr(executors, "run_chunk", lambda part: parts.append(part) or
+                        [results.RunSummary.of_history(h) for h in train_ensemble(part)])
+    with Runner(jobs=1, cache_dir=str(tmp_path / "c2"), chunk=8) as runner:
         runner.executor.workers = 2                  # cut as for two workers, run in-process
-        runner.results = sweeps.ResultsFile(str(path))
+        runner.results = results.ResultsFile(str(path))
         runner.run("t", cfgs)
     assert sorted(len(p) for p in parts) == [2, 2]
     assert {c.seed for p in parts for c in p} == {2, 3, 4, 5}
@@ -119,10 +121,10 @@ def test_run_groups_submits_every_group_at_once_and_splits_the_results_back(tmp_
     waits for one sweep's slowest ensemble), results in each group's order, as run() gives."""
     first = small_configs(3)
     second = [dataclasses.replace(c, seed=9 + k) for k, c in enumerate(small_configs(2))]
-    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path / "alone"), chunk=2) as runner:
+    with Runner(jobs=1, cache_dir=str(tmp_path / "alone"), chunk=2) as runner:
         alone = [runner.run("a", first), runner.run("b", second)]
     submissions = []
-    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path / "together"), chunk=2) as runner:
+    with Runner(jobs=1, cache_dir=str(tmp_path / "together"), chunk=2) as runner:
         submit = runner.executor.map_unordered
         runner.executor.map_unordered = lambda parts, beat: submissions.append(len(parts)) or submit(parts, beat)
         together = runner.run_groups("ab", [first, second])
@@ -137,11 +139,11 @@ def test_results_file_keeps_each_ensembles_cpu_time(tmp_path):
     run_with_results(tmp_path / "c", path, cfgs)
     times = [json.loads(line)["cpu_seconds"] for line in path.read_text().splitlines()]
     assert len(times) == 2 and all(t > 0 for t in times)
-    total, untimed = sweeps.ResultsFile(str(path)).cost()
+    total, untimed = results.ResultsFile(str(path)).cost()
     assert total == pytest.approx(sum(times)) and untimed == 0
     run_with_results(tmp_path / "c", tmp_path / "other.jsonl", cfgs)     # both from the cache
     assert "cpu_seconds" not in (tmp_path / "other.jsonl").read_text()
-    assert sweeps.ResultsFile(str(tmp_path / "other.jsonl")).cost() == (0, 2)
+    assert results.ResultsFile(str(tmp_path / "other.jsonl")).cost() == (0, 2)
 
 
 def test_results_file_key_survives_a_config_field_added_later(tmp_path):
@@ -153,16 +155,18 @@ def test_results_file_key_survives_a_config_field_added_later(tmp_path):
     for c in rec["configs"]:
         del c["stop_when_decided"]                           # as if written by an older version
     path.write_text(json.dumps(rec) + "\n")
-    assert sweeps.ResultsFile(str(path)).get(sweeps.chunk_key(cfgs)) is not None
+    assert results.ResultsFile(str(path)).get(results.chunk_key(cfgs)) is not None
 
 
 SWEEP_SCRIPT = textwrap.dedent('''
     import dataclasses, sys
-    import geneft as g, sweeps
+    import geneft as g
+    from lab import results
+    from lab.runner import Runner
     cfg = g.Config(n=8, d=2, depth=1, width=8, steps=4000, eval_every=100)
     cfgs = [dataclasses.replace(cfg, seed=s) for s in range(8)]
-    with sweeps.Runner(jobs=int(sys.argv[2]), cache_dir=sys.argv[1] + "/cache", chunk=1) as r:
-        r.results = sweeps.ResultsFile(sys.argv[1] + "/fig.jsonl")
+    with Runner(jobs=int(sys.argv[2]), cache_dir=sys.argv[1] + "/cache", chunk=1) as r:
+        r.results = results.ResultsFile(sys.argv[1] + "/fig.jsonl")
         r.run("t", cfgs)
 ''')
 
@@ -194,12 +198,12 @@ def test_kill_9_loses_at_most_the_ensembles_in_flight(tmp_path, monkeypatch):
 
     def count_and_fake(part):            # what the rerun still has to compute
         calls.append(part)
-        return [sweeps.RunSummary(g.CONFUSION, None, None, None, 0, None, None, None, [])] * len(part)
-    monkeypatch.setattr(sweeps, "run_chunk", count_and_fake)
+        return [results.RunSummary(g.CONFUSION, None, None, None, 0, None, None, None, [])] * len(part)
+    monkeypatch.setattr(executors, "run_chunk", count_and_fake)
     cfg = g.Config(n=8, d=2, depth=1, width=8, steps=4000, eval_every=100)
     cfgs = [dataclasses.replace(cfg, seed=s) for s in range(8)]
-    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path / "fresh"), chunk=1) as r:
-        r.results = sweeps.ResultsFile(str(path))
+    with Runner(jobs=1, cache_dir=str(tmp_path / "fresh"), chunk=1) as r:
+        r.results = results.ResultsFile(str(path))
         r.run("t", cfgs)
     assert len(calls) == 8 - len(kept)                       # every finished ensemble was kept
 
@@ -258,9 +262,9 @@ def test_ctrl_c_prints_one_line_and_keeps_finished_work(tmp_path):
 
 
 def test_progress_says_runs_left_early_and_eta(tmp_path, capsys):
-    cfgs = [dataclasses.replace(c, stop_when_decided=True, lr_enc=1e-2, lr_dec=1e-2, steps=400)
+    cfgs = [dataclasses.replace(c, stop_when_decided=True, eta_enc=1e-2, eta_dec=1e-2, steps=400)
             for c in small_configs(4)]
-    with sweeps.Runner(jobs=1, cache_dir=str(tmp_path), chunk=2, planned_total=4) as runner:
+    with Runner(jobs=1, cache_dir=str(tmp_path), chunk=2, planned_total=4) as runner:
         res = runner.run("t", cfgs)
     early = sum(s.stopped_at < 400 for s in res)
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  [t]")]
@@ -272,14 +276,14 @@ def test_progress_says_runs_left_early_and_eta(tmp_path, capsys):
 def test_missing_dask_is_one_clear_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)    # import distributed -> ImportError
     with pytest.raises(SystemExit, match="pip install -r requirements-cluster.txt"):
-        sweeps.make_executor(1, scheduler="local:1")
+        executors.make_executor(1, scheduler="local:1")
 
 
 @pytest.mark.parametrize("bad", ["local:0", "local:x", "http://host:8786"])
 def test_bad_scheduler_is_refused(bad):
     pytest.importorskip("distributed")
     with pytest.raises(SystemExit, match="is not allowed"):
-        sweeps.make_executor(1, scheduler=bad)
+        executors.make_executor(1, scheduler=bad)
 
 
 def test_a_config_field_added_later_keeps_the_earlier_keys():
@@ -289,24 +293,24 @@ def test_a_config_field_added_later_keeps_the_earlier_keys():
     fields = dataclasses.asdict(cfg)
     del fields["init_scheme"]
     earlier = hashlib.sha1(json.dumps([fields], sort_keys=True).encode()).hexdigest()[:20]
-    assert sweeps.chunk_key([cfg]) == earlier
-    assert sweeps.chunk_key([dataclasses.replace(cfg, init_scheme="normal")]) != earlier
+    assert results.chunk_key([cfg]) == earlier
+    assert results.chunk_key([dataclasses.replace(cfg, init_scheme="normal")]) != earlier
 
 
 def test_a_grid_value_differing_in_its_last_bit_keeps_its_key():
     """np.logspace gave 1e-05 on one machine and 9.999999999999999e-06 on another:
     the same setting, so the same key; a setting one part in 1e9 away is another key."""
-    cfg = dataclasses.replace(SMALL, lr_enc=1e-05, lr_dec=1e-3)
-    same = dataclasses.replace(cfg, lr_enc=9.999999999999999e-06)
-    assert same.lr_enc != cfg.lr_enc
-    assert sweeps.chunk_key([same]) == sweeps.chunk_key([cfg])
-    assert sweeps.chunk_key([dataclasses.replace(cfg, lr_enc=1.000000001e-05)]) != sweeps.chunk_key([cfg])
+    cfg = dataclasses.replace(SMALL, eta_enc=1e-05, eta_dec=1e-3)
+    same = dataclasses.replace(cfg, eta_enc=9.999999999999999e-06)
+    assert same.eta_enc != cfg.eta_enc
+    assert results.chunk_key([same]) == results.chunk_key([cfg])
+    assert results.chunk_key([dataclasses.replace(cfg, eta_enc=1.000000001e-05)]) != results.chunk_key([cfg])
 
 
 def test_subnormals_are_flushed_inside_and_restored_after():
     tiny = np.float32(1e-30) * np.float32(1e-10)                # 1e-40: subnormal in float32
     assert tiny != 0
-    with sweeps.subnormals_flushed():
+    with tuning.subnormals_flushed():
         if sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64"):
             assert np.float32(1e-30) * np.float32(1e-10) == 0
             x = np.full((7, 5), 1e-20, np.float32)
@@ -317,22 +321,22 @@ def test_subnormals_are_flushed_inside_and_restored_after():
 
 def test_flushing_leaves_a_run_without_subnormals_bit_identical():
     cfgs = [dataclasses.replace(c, dtype="float32") for c in small_configs(3)]
-    plain = [sweeps.RunSummary.of_history(h) for h in g.train_ensemble(cfgs)]
-    assert sweeps.run_chunk(cfgs) == plain
+    plain = [results.RunSummary.of_history(h) for h in train_ensemble(cfgs)]
+    assert executors.run_chunk(cfgs) == plain
 
 
 def test_a_long_ensemble_in_process_still_says_it_is_alive(capsys, monkeypatch):
     def slow(part):
         time.sleep(0.35)
-        return [sweeps.RunSummary(g.CONFUSION, None, None, None, 0, None, None, None, [])] * len(part)
-    monkeypatch.setattr(sweeps, "run_chunk", slow)
+        return [results.RunSummary(g.CONFUSION, None, None, None, 0, None, None, None, [])] * len(part)
+    monkeypatch.setattr(executors, "run_chunk", slow)
     beats = []
-    out = list(sweeps.InProcess().map_unordered([[SMALL]], lambda: beats.append(1), every=0.1))
+    out = list(executors.InProcess().map_unordered([[SMALL]], lambda: beats.append(1), every=0.1))
     assert len(out) == 1 and 2 <= len(beats) <= 4
 
 
 def test_near_change_marks_both_sides_of_every_edge():
     gen = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 1]], dtype=bool)
-    near = sweeps.near_change(gen)
+    near = near_change(gen)
     np.testing.assert_array_equal(near, [[0, 1, 1], [1, 1, 1], [0, 1, 1]])
-    assert not sweeps.near_change(np.ones((3, 3), dtype=bool)).any()
+    assert not near_change(np.ones((3, 3), dtype=bool)).any()

@@ -3,7 +3,7 @@ inconclusive on noise; crossings are never clamped; intervals have their coverag
 import numpy as np
 import pytest
 
-import verdicts as v
+from lab import verdicts as v
 
 
 def synthetic_grid(slope, intercept, seeds, sharpness=3.0, seed=0, points=7):

@@ -1,0 +1,151 @@
+"""The presets: the sizes of every experiment, from seconds (smoke) to the paper's scale.
+
+smoke runs every figure function on tiny settings in seconds (the tests use it); quick
+shows the paper's shapes in minutes on two cores (its figures are the ones in figures/);
+paper is the paper's scale, n = 30 and 1e5 steps per run, resumable from the results
+files it keeps in figures/paper/.
+"""
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+import geneft as g
+from lab.beyond import THM1_RUNS
+from lab.figs_statics import FIG3_VARIANTS
+
+
+# --- Presets ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Preset:
+    """Sizes of every experiment. The network settings are Table III unless named."""
+    name: str
+    n: int                      # elements (paper: 30)
+    steps: int                  # budget per run (paper: 1e5)
+    eval_every: int             # at most a fifth of the scaled grokking gap
+    dtype: str
+    fig2_fracs: tuple
+    fig2_seeds: int
+    fig2_orders: int            # linear extensions per greater-than sampling
+    fig3_fracs: tuple           # from below the theory's 0.9 crossing (≈ 0.06 for mod3)
+    fig3_seeds: int
+    fig3_bound_seeds: int       # samplings of the Monte Carlo bound drawn in Fig. 3
+    fig3_bound_orders: int
+    fig4_mc_samples: int        # Monte Carlo draws per Eq. (12) check
+    eta_grid: tuple             # (log10 lo, log10 hi, points) for Figs. 5 and 8
+    fig5_seeds: int             # seeds in every cell within one grid step of a phase change
+    depth_conventions: tuple    # readings of Table III's depth run in Figs. 5 and 6
+    sgd_eta: float              # SGD controls: η_enc · η_dec = sgd_eta² (Fig. 6)
+    sgd_eta_enc: tuple          # Fig. 5 SGD control: one column per η_enc ...
+    sgd_ratios: tuple           # ... at these η_dec / η_enc
+    sgd_seeds: int
+    fig6_init: tuple            # initialization factors s
+    fig6_settings: tuple        # (init variant, optimizer, depth reading) per panel
+    fig6_ratios: tuple          # η_dec / η_enc
+    fig6_seeds: int
+    fig7_depths: tuple
+    fig7_seeds: int
+    thm1_seeds: int             # Theorem 1: runs per learning-rate setting
+    wd_grid: tuple              # (log10 lo, log10 hi, points) for Fig. 8's wd_dec ...
+    fig8_eta_grid: tuple        # ... and its η_dec
+    fig8_eta_enc: float         # paper: 1e-5 at 1e5 steps
+    q1_dims: tuple              # Open Question 1: embedding dimensions d
+    q1_ratios: tuple
+    q1_seeds: int
+    gold_relations: tuple       # beyond the paper: Goldilocks zone across relations ...
+    gold_depths: tuple
+    gold_widths: tuple
+    gold_seeds: int
+    gold_frac_factor: float     # ... each trained at this multiple of its Eq. (4) p_c
+    repon_ratios: tuple         # beyond the paper: Eq. (11) on the network, at these η_dec/η_enc
+    repon_seeds: int
+    repon_pair_stride: int      # track every k-th same-class pair along training
+    repon_track_steps: int
+    repon_track_every: int
+    chunk: int                  # runs per cached ensemble: what an interrupt can lose
+    relations: tuple = ("mod3", "greater", "bipartite")
+    results_in_repo: bool = False  # append finished ensembles to figures/<preset>/<fig>.jsonl
+
+    def config(self, **kw):
+        """Table III config at the preset's size and budget; kw overrides fields."""
+        return dataclasses.replace(g.Config(n=self.n, steps=self.steps, eval_every=self.eval_every,
+                                            dtype=self.dtype), **kw)
+
+
+BOTH_DEPTHS = ("hidden", "linear")
+GOLD_RELATIONS = ("mod3", "mod5", "greater", "bipartite", "preorder3")
+FIG6_ALL = (("both", "adam", "hidden"), ("embeddings", "adam", "hidden"), ("normal", "adam", "hidden"),
+            ("both", "sgd", "hidden"), ("both", "adam", "linear"))
+
+PRESETS = {
+    "smoke": Preset("smoke", n=6, steps=60, eval_every=2, dtype="float64",
+                    fig2_fracs=(0.2, 0.6), fig2_seeds=2, fig2_orders=20,
+                    fig3_fracs=(0.3, 0.8), fig3_seeds=2, fig3_bound_seeds=2,
+                    fig3_bound_orders=20, fig4_mc_samples=2000, eta_grid=(-3, -1, 3), fig5_seeds=2,
+                    depth_conventions=BOTH_DEPTHS, sgd_eta=1.0, sgd_eta_enc=(1.0,),
+                    sgd_ratios=(0.1, 10.0), sgd_seeds=2,
+                    fig6_init=(1.0,), fig6_settings=FIG6_ALL, fig6_ratios=(0.1, 10.0), fig6_seeds=2,
+                    fig7_depths=(0, 1, 2), fig7_seeds=2, thm1_seeds=1, wd_grid=(-3, -1, 2), fig8_eta_grid=(-3, -1, 3),
+                    fig8_eta_enc=1e-3, q1_dims=(1, 3), q1_ratios=(0.1, 10.0), q1_seeds=1,
+                    gold_relations=("mod3", "preorder3"), gold_depths=(0, 1, 3), gold_widths=(5, 10),
+                    gold_seeds=1, gold_frac_factor=3.0, repon_ratios=(0.1, 10.0), repon_seeds=1,
+                    repon_pair_stride=3, repon_track_steps=20, repon_track_every=10, chunk=4),
+    "quick": Preset("quick", n=30, steps=3000, eval_every=6, dtype="float32",
+                    fig2_fracs=(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), fig2_seeds=5,
+                    fig2_orders=200,
+                    fig3_fracs=(0.02, 0.05, 0.08, 0.12, 0.2, 0.3, 0.5, 0.7, 0.9), fig3_seeds=5,
+                    fig3_bound_seeds=5, fig3_bound_orders=200, fig4_mc_samples=20000,
+                    eta_grid=(-4, -1, 6), fig5_seeds=3, depth_conventions=BOTH_DEPTHS,
+                    sgd_eta=1.0, sgd_eta_enc=(0.3, 1.0), sgd_ratios=(0.1, 1.0, 10.0, 100.0), sgd_seeds=4,
+                    fig6_init=(0.3, 1.0, 3.0), fig6_settings=FIG6_ALL,
+                    fig6_ratios=(0.1, 1.0, 10.0, 100.0), fig6_seeds=8,
+                    fig7_depths=(0, 1, 2, 3, 5, 8), fig7_seeds=3, thm1_seeds=3, wd_grid=(-4, -1, 4),
+                    fig8_eta_grid=(-4, -1, 6),
+                    fig8_eta_enc=1e-5 * 100_000 / 3000, q1_dims=(1, 2, 3, 5, 8),
+                    q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, gold_relations=GOLD_RELATIONS,
+                    gold_depths=(0, 1, 2, 4, 8), gold_widths=(5, 10, 50), gold_seeds=2,
+                    gold_frac_factor=3.0, repon_ratios=(0.1, 1.0, 10.0, 100.0), repon_seeds=3,
+                    repon_pair_stride=5, repon_track_steps=600, repon_track_every=50, chunk=16),
+    "paper": Preset("paper", n=30, steps=100_000, eval_every=100, dtype="float32",
+                    fig2_fracs=tuple(np.round(np.arange(0.05, 1.0, 0.05), 2)), fig2_seeds=20,
+                    fig2_orders=1000,
+                    fig3_fracs=(0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3), fig3_seeds=5,
+                    fig3_bound_seeds=20, fig3_bound_orders=1000, fig4_mc_samples=20000,
+                    eta_grid=(-5, -1, 7), fig5_seeds=3, depth_conventions=BOTH_DEPTHS,
+                    sgd_eta=1.0, sgd_eta_enc=(0.3, 1.0), sgd_ratios=(0.01, 0.1, 1.0, 10.0, 100.0),
+                    sgd_seeds=2, fig6_init=(0.3, 1.0, 3.0),
+                    fig6_settings=(("both", "adam", "hidden"), ("both", "sgd", "hidden")),
+                    fig6_ratios=(0.01, 0.1, 1.0, 10.0, 100.0), fig6_seeds=8,
+                    fig7_depths=tuple(range(0, 11)), fig7_seeds=5, thm1_seeds=5,
+                    wd_grid=(-5, -2, 5), fig8_eta_grid=(-4, -1, 5), fig8_eta_enc=1e-5, q1_dims=(1, 2, 3, 5, 8),
+                    q1_ratios=(0.1, 1.0, 10.0, 100.0), q1_seeds=4, gold_relations=GOLD_RELATIONS,
+                    gold_depths=(0, 1, 2, 4, 8), gold_widths=(5, 10, 50), gold_seeds=2,
+                    gold_frac_factor=3.0, repon_ratios=(0.1, 1.0, 10.0, 100.0), repon_seeds=3,
+                    repon_pair_stride=3, repon_track_steps=5000, repon_track_every=250, chunk=4,
+                    results_in_repo=True),
+}
+
+
+def run_bounds(p):
+    """Network runs of each figure of a preset: {name: (fewest, most)}, each ≤ p.steps steps.
+
+    Counted from the preset's fields as each <fig>_data builds its configs; Figs. 5 and 8
+    add seeds only where the phase changes, so they lie between one seed per cell and
+    fig5_seeds per cell. A test checks a smoke run against these bounds.
+    """
+    cells5 = len(p.relations) * p.eta_grid[2] ** 2
+    cells8 = len(p.relations) * p.wd_grid[2] * p.fig8_eta_grid[2]
+    sgd = len(p.sgd_eta_enc) * len(p.sgd_ratios) * p.sgd_seeds
+    fixed = {"fig3": 2 * len(FIG3_VARIANTS) * len(p.fig3_fracs) * p.fig3_seeds,
+             "fig6": len(p.fig6_settings) * len(p.fig6_init) * len(p.fig6_ratios) * p.fig6_seeds,
+             "fig7": len(p.fig7_depths) * p.fig7_seeds,
+             "theorem1": len(THM1_RUNS) * p.thm1_seeds,
+             "open_q1": 2 * len(p.q1_dims) * len(p.q1_ratios) * p.q1_seeds,
+             "repons_net": 2 * len(p.repon_ratios) * p.repon_seeds,
+             "goldilocks": len(p.gold_relations) * len(p.gold_depths) * len(p.gold_widths) * p.gold_seeds}
+    bounds = {k: (v, v) for k, v in fixed.items()}
+    n_conv = len(p.depth_conventions)
+    bounds["fig5"] = (n_conv * cells5 + sgd, n_conv * cells5 * p.fig5_seeds + sgd)
+    bounds["fig8"] = (cells8, cells8 * p.fig5_seeds)
+    return bounds
