@@ -26,9 +26,7 @@ Glossary (paper symbol -> name here; shapes of one model; P = number of pairs)
     λ_enc, λ_dec   weight decays            -> Config.wd_enc, Config.wd_dec
     σ_enc, σ_dec   initialisation scales    -> Config.init_enc, Config.init_dec
 """
-import contextlib
 import dataclasses
-import importlib
 import re
 from dataclasses import dataclass
 
@@ -683,18 +681,24 @@ class History:
         return classify_phase(self.step_train_90, self.step_test_90, c.steps, c.gap, self.diverged)
 
 
-@contextlib.contextmanager
+class _Unlimited:
+    """A context that changes nothing (threadpoolctl absent)."""
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def _one_blas_thread():
-    """Pin BLAS to one thread while a single small model trains: its matrices are too
-    small to share, and OpenBLAS's threads wait on each other on a busy machine. Uses the
-    optional package threadpoolctl if it is installed; otherwise does nothing."""
+    """A context pinning BLAS to one thread while a single small model trains: its matrices
+    are too small to share, and OpenBLAS's threads wait on each other on a busy machine
+    (several times slower). Uses the optional package threadpoolctl if it is installed
+    (`pip install threadpoolctl`), so this file still needs NumPy alone; restored on exit."""
     try:
-        threadpoolctl = importlib.import_module("threadpoolctl")
+        return __import__("threadpoolctl").threadpool_limits(1, user_api="blas")
     except ImportError:
-        yield
-        return
-    with threadpoolctl.threadpool_limits(1, user_api="blas"):
-        yield
+        return _Unlimited()
 
 
 def train(cfg, params=None):

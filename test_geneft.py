@@ -482,6 +482,24 @@ def test_train_from_given_params_returns_every_final_parameter(opt):
         g.train(dataclasses.replace(cfg, width=9), params=given)
 
 
+def test_oracle_steps_by_hand_through_a_state_dict_equal_train():
+    """What examples/torch_oracle.py does, with NumPy alone: start from init_params, go to a
+    state_dict and back, step loss_and_grads + the optimizer by hand; 20 steps equal
+    train(cfg, params) from the same start, every parameter, to 1e-12."""
+    cfg = dataclasses.replace(SMALL, optimizer=OTHER, steps=20, eval_every=20, wd_dec=0.01)
+    start = g.from_state_dict(g.to_state_dict(g.init_params(cfg)))
+    params, state = {k: v.copy() for k, v in start.items()}, g.adam_init(start)
+    R = g.relation_matrix(cfg.relation, cfg.n)
+    I, J, y = g.pair_labels(R, g.split_pairs(cfg.n, cfg.frac, cfg.seed)[0])
+    for _ in range(cfg.steps):
+        _, grads = g.loss_and_grads(params, I, J, y.astype(float), cfg.mode)
+        getattr(g, OTHER + "_step")(params, grads, state, {"enc": cfg.eta_enc, "dec": cfg.eta_dec},
+                                    {"enc": cfg.wd_enc, "dec": cfg.wd_dec})
+    h = g.train(cfg, params=start)
+    for k, p in h.params.items():
+        np.testing.assert_allclose(params[k], p, rtol=1e-12, atol=1e-15, err_msg=k)
+
+
 def test_same_seed_is_bit_identical_and_seeds_differ():
     a, b = g.train(SMALL), g.train(SMALL)
     assert np.array_equal(a.train_loss, b.train_loss) and np.array_equal(a.final_E, b.final_E)
@@ -621,3 +639,16 @@ def test_sigma_a_is_the_rms_of_dz_dEi_over_seeds():
 
 def test_eq12_sigma_c_is_the_spread_of_half_a_difference():
     assert g.sigma_c_of_network(g.Config(init_enc=2.0)) == pytest.approx(np.sqrt(2), rel=1e-12)
+
+
+def test_train_pins_blas_to_one_thread_and_restores_it(monkeypatch):
+    """While train() runs, BLAS uses one thread (a small model is slower on several); the
+    caller's setting is back afterwards. Needs the optional threadpoolctl."""
+    threadpoolctl = pytest.importorskip("threadpoolctl", reason="optional: pip install threadpoolctl")
+    blas_threads = lambda: [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                            if i["user_api"] == "blas"]
+    before, seen, real = blas_threads(), [], g.loss_and_grads
+    monkeypatch.setattr(g, "loss_and_grads", lambda *a: seen.append(blas_threads()) or real(*a))
+    g.train(dataclasses.replace(SMALL, steps=3))
+    assert seen and all(t == [1] * len(t) for t in seen)
+    assert blas_threads() == before
