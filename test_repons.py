@@ -283,7 +283,13 @@ def test_repons_eq13_matches_monte_carlo_of_the_n_repon_flow(N):
 
 # --- Bad input ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("call, name", [
+def numbered(cases):
+    """Bad-input cases with ids case0, case1, ...: ids built from the argument names
+    (sigma_a=0.0, ...) would put these tests in the exercises' -k selections."""
+    return [pytest.param(*c, id=f"case{k}") for k, c in enumerate(cases)]
+
+
+@pytest.mark.parametrize("call, name", numbered([
     (lambda: rp.conserved_C(1.0, 1.0, 0.0, 1.0), "eta_A=0.0"),
     (lambda: rp.closed_form_flow(1.0, 1.0, 1.0, -2.0, 1.0), "eta_x=-2.0"),
     (lambda: rp.p_collision(0.0, 1.0, 1.0, 1.0), "sigma_a=0.0"),
@@ -298,7 +304,7 @@ def test_repons_eq13_matches_monte_carlo_of_the_n_repon_flow(N):
     (lambda: rp.fate_by_integration(1.0, 1.0, 1.0, 1.0, ds=0.0), "ds=0.0"),
     (lambda: rp.phase_portrait_data(1.0, 1.0, lim=-1.0), "lim=-1.0"),
     (lambda: rp.rk4(rp.scalar_flow_rhs, np.ones(2), -0.1, 3, args=(1.0, 1.0)), "dt=-0.1"),
-])
+]))
 def test_repons_bad_input_raises_naming_the_value(call, name):
     with pytest.raises(ValueError, match=re.escape(name)):
         call()
@@ -363,7 +369,7 @@ REPONS_NAN_CALLS = [
 ]
 
 
-@pytest.mark.parametrize("call, name", REPONS_NAN_CALLS)
+@pytest.mark.parametrize("call, name", numbered(REPONS_NAN_CALLS))
 def test_repons_nan_input_raises_naming_the_argument(call, name):
     # an array names its first bad entry: "a2=inf (entry (1,) of shape (3,)) is not allowed"
     pattern = "^" + re.escape(name) + r"[^:]* is not allowed: .* must be finite"
@@ -371,7 +377,7 @@ def test_repons_nan_input_raises_naming_the_argument(call, name):
         call()
 
 
-@pytest.mark.parametrize("call, name", [
+@pytest.mark.parametrize("call, name", numbered([
     (lambda: rp.mc_collision_probability(1.0, 1.0, 1.0, 1.0, True, seed=0), "n_samples=True"),
     (lambda: rp.mc_collision_probability(1.0, 1.0, 1.0, 1.0, 10, seed=1.5), "seed=1.5"),
     (lambda: rp.mc_collision_probability(1.0, 1.0, 1.0, 1.0, 10, seed=0, n_integrate=20),
@@ -388,7 +394,7 @@ def test_repons_nan_input_raises_naming_the_argument(call, name):
     (lambda: rp.fate_by_integration(1.0, 1.0, 1.0, 1.0, s_max=np.inf), "s_max=inf"),
     (lambda: rp.reduction_check(np.ones((3, 2)), np.ones(2), np.zeros(3), 1.0, 1.0, 1.0, 0),
      "n_steps=0"),
-])
+]))
 def test_repons_bad_types_and_ranges_raise_in_one_shape(call, name):
     """Every checker says "name=value is not allowed: ... must be ..." (one message shape;
     before, eta_A=True passed as 1.0, tol=0 and n_integrate > n_samples passed silently)."""
