@@ -3,11 +3,13 @@ P(generalized) curve of Fig. 6 and Open Question 1 (each drawn against Eq. (12))
 
 run_all.py and beyond.py build their figures from these; nothing here imports either.
 """
+import json
+
 import numpy as np
 
 import geneft as g
 import repons
-from lab import verdicts
+from lab import rules, verdicts
 from lab.report import Row
 
 # --- Plotting and report helpers ----------------------------------------------------
@@ -52,14 +54,40 @@ def grid_runs(xs, ys, phases):
 
 def grid_summary(xs, ys, phases, seed=0):
     """P(generalized) per cell, runs per cell, and the boundary's fitted slope and
-    critical ratio (verdicts.boundary_slope, verdicts.critical_log_ratio) with intervals."""
-    x, y, gen = grid_runs(xs, ys, phases)
+    critical ratio (verdicts.boundary_slope, verdicts.critical_log_ratio) with intervals.
+    The claims recompute these from the phases (boundary_of), so a saved summary made
+    under an older rule never decides a verdict."""
+    b = boundary_of(xs, ys, phases, seed=seed)
     return {"phases": phases,
             "p_gen": [[float(np.mean([ph in g.GENERALIZED for ph in cell])) for cell in col]
                       for col in phases],
-            "slope": verdicts.boundary_slope(x, y, gen, seed=seed).to_json(),
-            "line": verdicts.boundary_line(x, y, gen),
-            "critical_log_ratio": verdicts.critical_log_ratio(x, y, gen, seed=seed).to_json()}
+            "slope": b["slope"].to_json(), "line": b["line"],
+            "critical_log_ratio": b["critical"].to_json()}
+
+
+_BOUNDARIES = {}     # the bootstraps of one grid, shared by its plot and its claims
+
+
+def boundary_of(xs, ys, phases, x0=None, seed=0, place_seed=0):
+    """Every boundary statistic of one phase grid, from its phases alone: the fitted slope,
+    line and critical ratio at slope +1 (each refused without verdicts.support), the
+    critical ratio of each x column on its own, and, given x0 (log10 of the x where the
+    boundary's place is compared), the place's value and bootstrap samples (drawn with
+    place_seed, so two relations compared are resampled independently)."""
+    key = json.dumps([list(map(float, xs)), list(map(float, ys)), phases, seed])
+    if key not in _BOUNDARIES:
+        x, y, gen = grid_runs(xs, ys, phases)
+        _BOUNDARIES[key] = {"runs": (x, y, gen), "slope": verdicts.boundary_slope(x, y, gen, seed=seed),
+                            "line": verdicts.boundary_line(x, y, gen),
+                            "critical": verdicts.critical_log_ratio(x, y, gen, seed=seed),
+                            "columns": verdicts.column_transitions(x, y, gen, seed=seed)}
+    out = dict(_BOUNDARIES[key])
+    if x0 is not None:
+        pkey = key + json.dumps([x0, place_seed])
+        if pkey not in _BOUNDARIES:
+            _BOUNDARIES[pkey] = verdicts.place_samples(*out["runs"], x0, seed=place_seed)
+        out["place"] = _BOUNDARIES[pkey]
+    return out
 
 
 def plot_phase_grid(ax, xs, ys, r, xlabel, title):
@@ -76,11 +104,12 @@ def plot_phase_grid(ax, xs, ys, r, xlabel, title):
             if len(cell) > 1:
                 k = sum(ph in g.GENERALIZED for ph in cell)
                 ax.text(x[i], y[j], f"{k}/{len(cell)}", ha="center", va="center", fontsize=6)
-    s = verdicts.Interval(**r["slope"])
-    if r["line"] is not None:
-        slope, intercept = r["line"]
+    b = boundary_of(xs, ys, r["phases"])
+    s = b["slope"]
+    if b["line"] is not None:
+        slope, intercept = b["line"]
         ax.plot(x, slope * x + intercept, "k--", lw=1)
-    fitted = f"slope {s.text()}" if s.value is not None else "no boundary to fit"
+    fitted = f"slope {s.text()}" if s.value is not None else "no boundary (too little support)"
     ax.set(title=f"{title}\n{fitted}", xlabel=xlabel, xlim=_lims(x), ylim=_lims(y))
 
 
@@ -106,15 +135,33 @@ def phase_counts(phases):
     return ", ".join(f"{phases.count(ph)} {short[ph]}" for ph in g.PHASES if ph in phases)
 
 
-def slope_rows(fig, where, r, budget):
-    """Two report rows for one fitted boundary: the text's slope −1, Eq. (12)'s +1."""
-    s = verdicts.Interval(**r["slope"])
+def slope_rows(fig, where, s, budget, setup="", label=""):
+    """Two report rows for one fitted boundary (an Interval): the text's slope −1, Eq. (12)'s +1."""
     measured = (f"slope {s.text()} (logistic fit to {s.runs} generalized/memorizing runs, 95% "
-                f"bootstrap); {budget} steps")
+                f"bootstrap); {budget} steps{setup}")
+    number = (f"{label}: " if label else "") + (f"slope {s.text()}" if s.value is not None
+                                                else "no boundary (support)")
     return [Row(f"{fig} {where}: the generalization/memorization boundary has slope −1 (the text)",
-             "slope −1", measured, verdicts.judge(s, -1.0, rival=+1.0)),
-            (f"{fig} {where}: ... or slope +1 (Eq. (12) depends on the ratio η_x/η_A)",
-             "slope +1 (Eq. 12)", measured, verdicts.judge(s, +1.0, rival=-1.0))]
+                "slope −1", measured, verdicts.judge(s, -1.0, rival=+1.0),
+                group=f"{fig}: the generalization/memorization boundary has slope −1",
+                number=number, why=slope_why(s, -1.0, +1.0)),
+            Row(f"{fig} {where}: ... or slope +1 (Eq. (12) depends on the ratio η_x/η_A)",
+                "slope +1 (Eq. 12)", measured, verdicts.judge(s, +1.0, rival=-1.0),
+                group=f"{fig}: ... or slope +1, as Eq. (12) (a function of η_x/η_A) implies",
+                number=number, why=slope_why(s, +1.0, -1.0))]
+
+
+def slope_why(s, claim, rival):
+    """The reason behind verdicts.judge(s, claim, rival), in a few words."""
+    if s.value is None:
+        return s.note
+    if s.lo is None or not np.isfinite(s.lo) or not np.isfinite(s.hi):
+        return "the interval is open: resamples lost a side"
+    if not s.contains(claim):
+        return f"{claim:+g} lies outside the slope's interval"
+    if s.contains(rival):
+        return f"the interval holds both {claim:+g} and {rival:+g}"
+    return f"{claim:+g} lies in the interval and {rival:+g} does not"
 
 
 def ratio_text(crit):
@@ -187,19 +234,26 @@ def legend_below(fig, ax):
 
 
 def count_over_bounds(curves, bound_equal_sigmas):
-    """Points, and how many lie significantly above Eq. (12) (their 95% Wilson interval
-    wholly above it), with σ_a = σ_c and with the network's σ's."""
-    pts = over_eq = over_net = 0
+    """Points, and which lie significantly above Eq. (12), with σ_a = σ_c and with the
+    network's σ's: exact one-sided binomial test per point (P(X ≥ k | m, bound)), Holm
+    over the points of the curves given (one claim). Returns (points, over_eq, over_net,
+    smallest Holm-rejected or smallest p with σ_a = σ_c)."""
+    eq, net = [], []
     for c in curves:
-        for (lo, _), b_net, b_eq in zip(c["interval"], c["bound"], bound_equal_sigmas):
-            pts += 1
-            over_eq += lo > b_eq
-            over_net += lo > b_net
-    return pts, over_eq, over_net
+        m = c["seeds"] if "seeds" in c else None
+        for k, (pg, b_net, b_eq) in enumerate(zip(c["p_gen"], c["bound"], bound_equal_sigmas)):
+            runs = m if m is not None else len(c["phases"][k])
+            wins = int(round(pg * runs))
+            eq.append((wins, runs, b_eq))
+            net.append((wins, runs, b_net))
+    p_eq, rej_eq = rules.above_bound(eq)
+    _, rej_net = rules.above_bound(net)
+    return len(eq), int(rej_eq.sum()), int(rej_net.sum()), (min(p_eq) if p_eq else None)
 
 
 def bound_verdict(over):
-    """Eq. (12) is an upper bound: it holds when no point lies significantly above it."""
+    """Eq. (12) is an upper bound: it holds when no point lies significantly above it
+    (exact binomial, Holm over the claim's points)."""
     return verdicts.HOLDS if over == 0 else verdicts.DOES_NOT_HOLD
 
 

@@ -63,13 +63,18 @@ def fig2_claims(d):
         rows.append(Row(f"Table II / Section III {rel}: description length b and p_c (Eq. 4, α = 0.9)",
                      f"Table II b = {r['b_table_ii']:.1f}",
                      f"b = log2(n!/\\|Aut G\\|) = {r['b']:.1f}; p_c = {r['p_c']:.3f} "
-                     f"(Table II b: {r['p_c_table_ii']:.3f})", "computed"))
+                     f"(Table II b: {r['p_c_table_ii']:.3f})", "computed",
+                     group="Table II / Eq. (4): description length b and critical fraction p_c (computed)",
+                     number=f"{rel}: b {r['b']:.1f}, p_c {r['p_c']:.3f}", why="computed, not judged"))
         diff = np.array(r["mc_mean"]) - np.array(r["eq5"])
         k = int(np.argmax(np.abs(diff)))
         rows.append(Row(f"Fig. 2 {rel}: Eq. (5) roughly agrees with the Monte Carlo bound",
                      "rough agreement", f"largest \\|MC − Eq. (5)\\| = {abs(diff[k]):.3f} at fraction "
                      f"{d['fracs'][k]} (MC {'above' if diff[k] > 0 else 'below'}); "
-                     f"{d['seeds']} samplings", verdicts.graded(abs(diff[k]) <= 0.1, abs(diff[k]) <= 0.2)))
+                     f"{d['seeds']} samplings", verdicts.graded(abs(diff[k]) <= 0.1, abs(diff[k]) <= 0.2),
+                     group="Fig. 2: Eq. (5) roughly agrees with the Monte Carlo bound",
+                     number=f"{rel}: max \\|Δ\\| {abs(diff[k]):.3f}",
+                     why=f"largest |MC − Eq. (5)| = {abs(diff[k]):.3f} (≤ 0.1 holds, ≤ 0.2 partly)"))
     return rows
 
 
@@ -137,21 +142,93 @@ def fig3_plot(data, path):
     figkit.save_figure(fig, path, rect=(0, 0.12, 1, 1))
 
 
+def chance_level(rel, n):
+    """The chance-level control of Fig. 3: memorize the training pairs, guess the majority
+    label elsewhere; over all n² pairs its accuracy is frac + (1 − frac)·q, with q the
+    majority label's share. Returns (q, the fraction where it reaches 0.9)."""
+    R = g.relation_matrix(rel, n)
+    q = float(max(R.mean(), 1 - R.mean()))
+    return q, max(0.0, (0.9 - q) / (1 - q))
+
+
+def _edge(c, side):
+    """A stored crossing as a number for comparisons: censored ends to ∓∞."""
+    c = verdicts.Crossing(**c)
+    if c.censored == "below":
+        return -np.inf
+    if c.censored == "above":
+        return np.inf
+    return c.value
+
+
+def tracking_verdict(r, fracs, control):
+    """Fig. 3's 'tracks the bound with a slightly delayed rise' (verdicts.RULES). Returns
+    (verdict, why, tracking variants' indices, points above the bound, delays)."""
+    theory = verdicts.Crossing(**r["f90_theory"])
+    tracking = [k for k, c in enumerate(r["f90"]) if _edge(c[2], "hi") < control]
+    if not tracking:
+        return (verdicts.INCONCLUSIVE, "no variant's 0.9 crossing lies below the chance-level "
+                "control's within the grid", tracking, 0, {})
+    above = sum(m > b + 0.01 for k in tracking for m, b in zip(r["mean"][k], r["bound"]))
+    total = len(tracking) * len(fracs)
+    delays = {k: (_edge(r["f90"][k][0], "point") - theory.value, _edge(r["f90"][k][1], "lo") - theory.value,
+                  _edge(r["f90"][k][2], "hi") - theory.value) for k in tracking}
+    if theory.censored or above > total // 4 or any(hi < 0 for _, _, hi in delays.values()):
+        return (verdicts.DOES_NOT_HOLD if not theory.censored else verdicts.INCONCLUSIVE,
+                "the theory's crossing is outside the grid" if theory.censored else
+                f"{above}/{total} points of tracking variants exceed the bound by > 0.01"
+                if above > total // 4 else "a tracking variant rises before the theory", tracking, above, delays)
+    if any(lo <= 0 for _, lo, _ in delays.values()):
+        return (verdicts.INCONCLUSIVE, "a tracking variant's delay interval reaches 0", tracking, above, delays)
+    if above:
+        return verdicts.PARTLY, f"delayed, but {above}/{total} points exceed the bound by > 0.01", tracking, above, delays
+    return verdicts.HOLDS, "every tracking variant stays under the bound and rises later", tracking, above, delays
+
+
+def _delay_text(delay):
+    end = lambda v: "−∞" if v == -np.inf else "+∞" if v == np.inf else f"{v:+.3f}"
+    return f"{end(delay[0])} [{end(delay[1])}, {end(delay[2])}]"
+
+
 def fig3_claims(d):
     rows = []
+    edge = d["fracs"][-1]
+    censor_note = (f"a crossing 'above {edge:.3f}' had not reached 0.9 at the grid's last fraction "
+                   f"{edge:g}")
+    setup = f"Adam, Table III but for the variant's decoder, {d['seeds']} seeds, {d['budget']} steps"
     for rel, r in d["relations"].items():
         expect = FIG3_EXPECTED[rel]
         best, verdict = verdicts.smallest_crossing_verdict(d["variants"], r["f90"], expect)
         listed = "; ".join(f"{v}: {verdicts.crossing_range_text(c)}" for v, c in zip(d["variants"], r["f90"]))
         theory = verdicts.Crossing(**r["f90_theory"]).text(".3f")
+        why = {verdicts.HOLDS: f"{expect} crosses first and its interval overlaps no other's",
+               verdicts.DOES_NOT_HOLD: f"{best} crosses first, clear of {expect}",
+               verdicts.INCONCLUSIVE: f"{best} crosses first, its interval overlapping another's"
+               if r["f90"][d["variants"].index(best)][0]["censored"] != "above"
+               else "no variant reaches 0.9 in the grid"}[verdict]
         rows.append(Row(f"Fig. 3 {rel}: the inductive gap (NN 0.9-crossing minus theory's) is smallest "
-                     f"for {expect}", expect,
-                     f"smallest: {best}; 0.9 crossings [95% bootstrap over seeds]: {listed}; theory "
-                     f"crosses at {theory} ({d['seeds']} seeds, {d['budget']} steps)", verdict))
-        above = sum(m > bnd + 0.01 for row in r["mean"] for m, bnd in zip(row, r["bound"]))
-        total = len(r["mean"]) * len(r["bound"])
-        rows.append(Row(f"Fig. 3 {rel}: network accuracy tracks the theory bound with a delayed rise "
-                     "(stays under it)", "NN curves under the bound",
-                     f"{above}/{total} (variant, fraction) means exceed the bound by > 0.01; "
-                     f"b/n² = {r['b_over_n2']:.3f}", verdicts.graded(above == 0, above <= total // 4)))
+                        f"for {expect}", expect,
+                        f"smallest: {best}; 0.9 crossings [95% bootstrap over seeds]: {listed}; theory "
+                        f"crosses at {theory}; {censor_note} ({setup})", verdict,
+                        group="Fig. 3: the inductive gap is smallest with the right inductive bias "
+                              "(sqdiff, n_h=0 for mod3; diff, n_h=0 for greater)",
+                        number=f"{rel}: {best} at {verdicts.crossing_range_text(r['f90'][d['variants'].index(best)])}",
+                        why=why))
+        q, control = chance_level(rel, d["n"])
+        verdict, why, tracking, above, delays = tracking_verdict(r, d["fracs"], control)
+        dtext = "; ".join(f"{d['variants'][k]}: {_delay_text(dl)}" for k, dl in delays.items()) or "none"
+        first = min(delays, key=lambda k: delays[k][0]) if delays else None
+        rows.append(Row(f"Fig. 3 {rel}: network accuracy tracks the theory bound with a slightly delayed "
+                        "rise (under the bound, above a chance-level control, crossing 0.9 later)",
+                        "NN curves under the bound, rising later",
+                        f"chance-level control (memorize the training pairs, guess the majority label, "
+                        f"q = {q:.3f}) reaches 0.9 at fraction {control:.3f}; variants rising before it: "
+                        f"{', '.join(d['variants'][k] for k in tracking) or 'none'}; their points over the "
+                        f"bound by > 0.01: {above}/{len(tracking) * len(d['fracs'])}; delay (crossing − "
+                        f"theory's {theory}) [95% bootstrap]: {dtext}; 'slightly' is not judged; "
+                        f"b/n² = {r['b_over_n2']:.3f}; {censor_note} ({setup})", verdict,
+                        group="Fig. 3: the network tracks the theory bound with a slightly delayed rise",
+                        number=(f"{rel}: delay of {d['variants'][first]} {_delay_text(delays[first])}"
+                                if first is not None else f"{rel}: no variant above chance"),
+                        why=why))
     return rows

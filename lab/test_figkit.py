@@ -24,20 +24,28 @@ def test_grid_runs_keep_generalized_and_memorizing_runs_only():
 
 
 def test_slope_rows_test_the_texts_minus_one_and_eq12s_plus_one():
-    near_plus = {"slope": verdicts.Interval(1.1, 0.8, 1.4, 60).to_json()}
-    minus, plus = figkit.slope_rows("Fig. 5", "mod3", near_plus, 100)
-    assert minus[3] == verdicts.DOES_NOT_HOLD and plus[3] == verdicts.HOLDS
-    wide = {"slope": verdicts.Interval(0.0, -1.5, 1.5, 60).to_json()}
-    assert {row[3] for row in figkit.slope_rows("Fig. 5", "mod3", wide, 100)} == {verdicts.INCONCLUSIVE}
+    near_plus = verdicts.Interval(1.1, 0.8, 1.4, 60)
+    minus, plus = figkit.slope_rows("Fig. 5", "mod3", near_plus, 100, label="mod3")
+    assert minus.verdict == verdicts.DOES_NOT_HOLD and plus.verdict == verdicts.HOLDS
+    assert plus.number == "mod3: slope +1.10 [+0.80, +1.40]" and "+1 lies in the interval" in plus.why
+    wide = verdicts.Interval(0.0, -1.5, 1.5, 60)
+    assert {row.verdict for row in figkit.slope_rows("Fig. 5", "mod3", wide, 100)} == {verdicts.INCONCLUSIVE}
+    refused = verdicts.Interval(None, None, None, 31, "1 memorizing run in 1 cell")
+    rows = figkit.slope_rows("Fig. 8", "bipartite", refused, 100)
+    assert {r.verdict for r in rows} == {verdicts.INCONCLUSIVE} and rows[0].why == refused.note
 
 
-def test_a_point_counts_over_eq12_only_when_its_whole_interval_is_above():
-    curves = [{"interval": [(0.10, 0.60), (0.55, 0.90)], "bound": [0.5, 0.5]},
-              {"interval": [(0.00, 0.20), (0.30, 0.70)], "bound": [0.1, 0.2]}]
-    pts, over_eq, over_net = figkit.count_over_bounds(curves, bound_equal_sigmas=[0.05, 0.5])
-    # σ_a = σ_c: the first curve's two points (lo 0.10 > 0.05, 0.55 > 0.5); the network's
-    # σ's: each curve's second point (0.55 > 0.5, 0.30 > 0.2)
-    assert (pts, over_eq, over_net) == (4, 2, 2)
+def test_a_point_counts_over_eq12_when_holm_rejects_its_exact_binomial_test():
+    """1/4 over a bound of 0.045 (p = 0.17) is not above; 8/8 over 0.05 is, also after Holm
+    over the claim's four points; the network's bounds are tested as their own family."""
+    curves = [{"seeds": 4, "p_gen": [0.25, 0.5], "bound": [0.5, 0.5]},
+              {"seeds": 8, "p_gen": [1.0, 0.125], "bound": [0.9, 0.01]}]
+    pts, over_eq, over_net, p_min = figkit.count_over_bounds(curves, bound_equal_sigmas=[0.045, 0.05])
+    # σ_a = σ_c: 1/4 vs 0.045 (p 0.17), 2/4 vs 0.05 (p 0.014), 8/8 vs 0.045 (p ~ 1e-11),
+    # 1/8 vs 0.05 (p 0.34): Holm rejects the 8/8 and then 2/4 (0.014 ≤ 0.05/3)
+    assert (pts, over_eq) == (4, 2) and p_min < 1e-10
+    # network bounds: 1/4 vs 0.5, 2/4 vs 0.5, 8/8 vs 0.9 (p 0.43), 1/8 vs 0.01 (p 0.077): none
+    assert over_net == 0
     assert figkit.bound_verdict(0) == verdicts.HOLDS
     assert figkit.bound_verdict(over_eq) == verdicts.DOES_NOT_HOLD
 

@@ -52,7 +52,7 @@ def test_boundary_slope_on_pure_noise_is_inconclusive():
 
 def test_boundary_slope_with_one_class_has_no_fit():
     fit = v.boundary_slope([0, 1, 2], [0, 1, 2], [1, 1, 1])
-    assert fit.value is None and "one side" in fit.note and v.judge(fit, 1.0) == v.INCONCLUSIVE
+    assert fit.value is None and "0 memorizing runs" in fit.note and v.judge(fit, 1.0) == v.INCONCLUSIVE
     with pytest.raises(ValueError, match="lengths"):
         v.boundary_slope([0, 1], [0, 1, 2], [1, 0, 1])
 
@@ -130,3 +130,82 @@ def test_smallest_crossing_verdict_rules():
     assert v.smallest_crossing_verdict(names, never, expected="x")[1] == v.INCONCLUSIVE
     assert v.crossing_range_text(clear[0]) == "0.050 [0.040, 0.060]"
 
+
+
+# --- Support before fit, open intervals, equality, per-column transitions -------------
+
+def test_a_one_point_boundary_is_refused():
+    """Thirty generalized runs and one memorizing run: the fit's direction would be set by
+    its ridge penalty, so there is no boundary and every verdict on it is inconclusive."""
+    g = np.linspace(-5, -1, 7)
+    x, y = (a.ravel() for a in np.meshgrid(g, g[:5], indexing="ij"))
+    gen = np.ones(len(x))
+    gen[7] = 0                                        # one memorizing run in one cell
+    for fit in (v.boundary_slope(x, y, gen), v.critical_log_ratio(x, y, gen)):
+        assert fit.value is None and "1 memorizing run in 1 cell" in fit.note
+        assert v.judge(fit, 1.0, rival=-1.0) == v.INCONCLUSIVE and v.judge_flat(fit) == v.INCONCLUSIVE
+    assert v.boundary_line(x, y, gen) is None
+    gen[[8, 14]] = 0                                  # three runs but still in two cells? 7, 8, 14
+    assert v.support(x, y, gen)[0]
+    gen[[8, 14]] = 1
+    gen[7] = 0
+    x2, y2, g2 = np.r_[x, x[7], x[7]], np.r_[y, y[7], y[7]], np.r_[gen, 0, 0]   # 3 runs, 1 cell
+    assert not v.support(x2, y2, g2)[0]
+
+
+def test_support_passes_a_real_boundary_and_the_fit_is_unchanged():
+    x, y, gen = synthetic_grid(1.0, intercept=1.0, seeds=3)
+    assert v.support(x, y, gen) == (True, "")
+    assert v.boundary_slope(x, y, gen).value is not None
+
+
+def test_resamples_that_lose_a_class_count_against_the_interval():
+    vals = np.r_[np.linspace(0, 1, 900), np.full(100, np.nan)]       # 10% lost: both ends open
+    i = v.open_interval(0.5, vals, 10)
+    assert i.lo == -np.inf and i.hi == np.inf and i.lost == 0.1
+    assert v.judge(i, 1.0, rival=-1.0) == v.INCONCLUSIVE
+    few = np.r_[np.linspace(0, 1, 990), np.full(10, np.nan)]         # 1% lost: ends close in
+    j = v.open_interval(0.5, few, 10)
+    assert np.isfinite(j.lo) and np.isfinite(j.hi) and j.lo < 0.05 and j.hi > 0.95
+    assert "1.0% of resamples lost a side" in j.text()
+    assert v.Interval(**i.to_json()).hi == np.inf                    # saved as "inf", read back
+    clean = v.open_interval(0.5, np.linspace(0, 1, 1000), 10)
+    assert clean.lost == 0.0 and clean.lo == pytest.approx(0.025, abs=1e-3)
+
+
+def test_logistic_fit_many_equals_fitting_one_at_a_time():
+    x, y, gen = synthetic_grid(1.0, intercept=1.0, seeds=2)
+    X = np.column_stack([np.ones(len(x)), x, y])
+    idx = np.random.default_rng(0).integers(0, len(x), (5, len(x)))
+    many = v.logistic_fit_many(X[idx], gen[idx])
+    for b, i in zip(many, idx):
+        np.testing.assert_allclose(b, v.logistic_fit(X[i], gen[i]), rtol=1e-8, atol=1e-10)
+
+
+def relation_runs(shift, seed):
+    """A slope +1 boundary at log10 η_dec/η_enc = 1 + shift, sharp, 3 seeds per cell."""
+    return synthetic_grid(1.0, intercept=1.0 + shift, seeds=3, sharpness=8.0, seed=seed)
+
+
+def test_equal_boundaries_pass_the_equality_test_and_shifted_ones_fail_it():
+    x0 = -3.0
+    same = [v.place_samples(*relation_runs(0.0, s), x0, seed=s + 1) for s in range(3)]
+    diffs = [v.place_difference(same[i], same[j]) for i in range(3) for j in range(i + 1, 3)]
+    assert all(abs(d.value) < 0.2 for d in diffs)
+    assert v.equal_within(diffs, 0.5) == v.HOLDS
+    shifted = [same[0], v.place_samples(*relation_runs(-1.5, 7), x0, seed=9)]   # 1.5 decades lower
+    d = v.place_difference(*shifted)
+    assert d.value > 1.0 and d.lo > 0.5 and v.equal_within([d], 0.5) == v.DOES_NOT_HOLD
+    refused = v.place_samples([0, 0, 1], [0, 1, 1], [1, 1, 0], 0.5)
+    assert refused[0] is None and v.equal_within([v.place_difference(refused, same[0])], 0.5) == v.INCONCLUSIVE
+
+
+def test_column_transitions_follow_a_boundary_of_slope_two():
+    """y = 2x + 7: the transition ratio log10 η_dec/η_enc = x + 7 moves with the column."""
+    x, y, gen = synthetic_grid(2.0, intercept=7.0, seeds=4, sharpness=8.0, points=7)
+    cols = v.column_transitions(x, y, gen)
+    fitted = [(xv, c) for xv, c in cols if c.value is not None]
+    assert len(fitted) >= 2
+    for xv, c in fitted:
+        assert c.contains(xv + 7.0)
+    assert all(c.value is None for xv, c in cols if xv >= -3.0)     # boundary above the grid there

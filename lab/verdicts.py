@@ -1,13 +1,18 @@
 """The statistics behind every network verdict, and the rules that turn them into words.
 
 A verdict here is one of HOLDS, DOES_NOT_HOLD, INCONCLUSIVE (or PARTLY where a rule
-says so), decided by a rule written down before the numbers are seen:
+says so; EXPLORATORY and VACUOUS for rows that are shown, not judged), decided by a rule
+written down before the numbers are seen (RULES, printed in every report):
 
 - A phase boundary (Figs. 5 and 8) is a logistic regression of "generalized" on the
-  log learning rates, fitted to every run (not to a colour per cell); its slope gets a
-  bootstrap 95% interval. A claimed slope *holds* when it lies in the interval and the
-  competing value does not, is *inconclusive* when both lie in it (or the fit has too
-  little data), and *does not hold* when it lies outside.
+  log learning rates, fitted to every run (not to a colour per cell), and only when both
+  sides have support (`support`: ≥ 3 runs in ≥ 2 cells each) and the fitted line lies in
+  the grid; its slope gets a bootstrap 95% interval in which a resample that loses a
+  class counts against the interval (`open_interval`). A claimed slope *holds* when it
+  lies in the interval and the competing value does not, is *inconclusive* when both lie
+  in it (or there is no boundary), and *does not hold* when it lies outside.
+- Where a boundary sits (Fig. 5's "same intercept") is compared as pairwise differences
+  against a stated margin (`equal_within`), never by overlapping intervals.
 - A crossing of a level (Fig. 3's 0.9) is linearly interpolated between grid points and
   never clamped: a curve that starts above the level crosses "below" the first grid
   point, one that never reaches it crosses "above" the last.
@@ -19,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 HOLDS, PARTLY, DOES_NOT_HOLD, INCONCLUSIVE = "holds", "partly", "does not hold", "inconclusive"
+EXPLORATORY = "exploratory (no verdict)"   # a reading of our own, shown but not judged
+VACUOUS = "vacuous premise"                # a statement whose premise can never hold
 N_BOOT = 1000    # bootstrap resamples behind every interval
 LEVEL = 0.95     # two-sided coverage of every interval
 
@@ -36,34 +43,57 @@ def _check_runs(*columns):
 
 RULES = (
     "Every interval is a 95% interval: bootstrap (1,000 resamples of the runs or seeds) for "
-    "fitted slopes, ratios and crossings; Wilson score for a proportion P(generalized) at one point.",
+    "fitted slopes, places, ratios, crossings and delays; Wilson score for a proportion drawn "
+    "in a figure. A bootstrap resample that loses a class (no fit) counts against the interval: "
+    "it is placed below every value for the lower end and above every value for the upper end, "
+    "so more than 2.5% of such resamples leave that end open (±∞) and the verdict inconclusive.",
     "'Generalized' is Table IV's generalization or grokking. A phase boundary is fitted to the "
     "generalized and memorizing runs (confusion, which trains nothing, sits on neither side) as a "
     "logistic regression of 'generalized' on the log learning rates; its slope is −β1/β2.",
+    "Support before fit: a boundary (Figs. 5 and 8, the SGD control, each η_enc column) is fitted "
+    "only when each side has ≥ 3 runs in ≥ 2 distinct cells and the fitted P = ½ line crosses the "
+    "box of the fitted runs (a critical ratio: lies within their range); otherwise 'no boundary' "
+    "and the verdict is inconclusive.",
     "A claimed slope holds when it lies in the slope's interval and the rival value (−1 against "
-    "+1) does not; inconclusive when both do, or the fit has no interval; does not hold when it "
-    "lies outside. Fig. 8's slope 0 holds when 0 lies in the interval unless the interval also "
-    "holds both ±1 (inconclusive).",
-    "The boundary's place is the critical ratio η_dec/η_enc where P(generalized) = ½ with the "
-    "slope held at +1. 'The same for every relation' holds when the relations' intervals share a "
-    "value, does not hold when two are disjoint; 'ratio ≲ 10' holds when every interval lies "
-    "within half a decade of 10, does not hold when one lies wholly outside.",
-    "Eq. (12) is an upper bound: it holds when no measured P(generalized) lies significantly "
-    "above it (Wilson interval wholly above); it does not hold otherwise.",
+    "+1) does not; inconclusive when both do, or the fit has no (closed) interval; does not hold "
+    "when it lies outside. Fig. 8's slope 0 holds when 0 lies in the interval unless the interval "
+    "also holds both ±1 (inconclusive).",
+    "'The same place for every relation' (Fig. 5) is an equivalence test: the place is log10 "
+    "η_dec/η_enc on each relation's own fitted line at the grid's central η_enc; every pairwise "
+    "difference (each relation resampled on its own) must have its interval within ±0.5 decade "
+    "to hold; one interval wholly beyond ±0.5 does not hold; otherwise inconclusive. The SGD "
+    "control compares its η_enc columns' critical ratios the same way.",
+    "'Ratio ≲ 10' holds when every interval lies within half a decade of 10, does not hold when "
+    "one lies wholly outside; it reads the critical ratio at slope +1 where the relation's slope "
+    "interval holds +1, and each η_enc column's own transition (same support rule) where it does "
+    "not, so a ratio is never read off a slope the data reject.",
+    "Eq. (12) is an upper bound: a point (k of m runs generalized, bound b) lies significantly "
+    "above it when Holm's step-down correction over the claim's points (one Fig. 6 setting, one "
+    "relation of the d ≠ 2 question) rejects P ≤ b on the exact one-sided binomial p-value "
+    "P(X ≥ k | m, b) at 5%; the bound holds when no point does. The bound with σ_a, σ_c read off "
+    "the network maps η_A = η_dec, which a product of decoder weights does not obey: exploratory, "
+    "shown and not judged.",
     "Fig. 3: a crossing outside the grid is reported as 'below'/'above' the grid edge, never "
     "clamped. The smallest-gap variant holds when it is the expected one and its interval "
     "overlaps no other variant's; does not hold when another variant's interval lies wholly "
     "below the expected one's; inconclusive otherwise.",
-    "Fig. 3's 'network under the bound' holds when no (variant, fraction) mean exceeds the "
-    "Monte Carlo bound by more than 0.01; partly when at most a quarter do.",
-    "Fig. 7: the peak depth must be interior, generalize in most of its seeds, and exceed each "
-    "neighbour's mean test accuracy by more than 2√(se_peak² + se_neighbour²); the shallowest "
-    "depth must be confusion and the deepest memorization in most seeds. Only the separation "
-    "failing makes it inconclusive.",
-    "Theorem 1 holds when generalized runs have median cluster ratio < 0.2 and memorized runs "
-    "> 0.5, with median embedding displacements within a factor 3 of each other "
-    "(inconclusive otherwise, with an empty group, or when a generalized run's final training "
-    "loss is ≥ 0.05: the theorem speaks of zero-loss runs only).",
+    "Fig. 3's 'tracks the bound with a delayed rise': a variant tracks when its 0.9 crossing's "
+    "interval lies wholly below the chance-level control's (memorize the training pairs, guess "
+    "the majority label: frac + (1 − frac)·q). Holds when a variant tracks, no tracking variant's "
+    "mean exceeds the Monte Carlo bound by more than 0.01, and every tracking variant's delay "
+    "(its crossing minus the bound's) has its interval above 0; partly when at most a quarter of "
+    "their points exceed the bound; inconclusive when none tracks or a delay interval reaches 0; "
+    "does not hold otherwise. 'Slightly' is reported, not judged.",
+    "Fig. 7 (and the Goldilocks map): the zone is the interior depths where most seeds generalize. "
+    "Holds when the zone is not empty, most seeds are confusion at the shallowest depth and "
+    "memorization at the deepest, and the zone's mean test accuracy beats each end seed by seed "
+    "(one-sided paired t-test on the per-seed differences, p ≤ 0.05 for both ends: an "
+    "intersection–union test, no correction); does not hold with no zone, wrong end phases, or an "
+    "end significantly above the zone; inconclusive otherwise.",
+    "Theorem 1 as stated needs an injective decoder, which a continuous decoder R^{2d} → R never "
+    "is: 'vacuous premise'. Its practical reading holds when generalized runs have median cluster "
+    "ratio < 0.2 and memorized runs > 0.5, with median embedding displacements within a factor 3 "
+    "of each other (inconclusive otherwise, or with an empty group).",
     "Statics and the repon theory (exact computations): Monte Carlo agrees within 3 standard "
     "errors; Eq. (5) agrees roughly with the Monte Carlo bound within 0.1 (partly: 0.2).",
 )
@@ -71,83 +101,170 @@ RULES = (
 
 # --- Logistic regression by Newton's method ------------------------------------------
 
+def logistic_fit_many(X, y, ridge=1e-2, iters=100, tol=1e-10):
+    """logistic_fit for a batch of data sets at once: X (B, N, p), y (B, N) → β (B, p).
+
+    Each set is fitted by its own Newton iteration (the batch only shares the arithmetic),
+    so a resample's β equals what logistic_fit gives it alone."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    B, _, p_dim = X.shape
+    pen = np.full(p_dim, ridge)
+    pen[0] = 0.0
+    beta = np.zeros((B, p_dim))
+    active = np.ones(B, dtype=bool)
+    eye = np.diag(pen) + 1e-12 * np.eye(p_dim)
+    for _ in range(iters):
+        Xa, ya, ba = X[active], y[active], beta[active]
+        z = np.einsum("bnp,bp->bn", Xa, ba)
+        p = 0.5 * (1.0 + np.tanh(z / 2))                    # σ(z) without overflow
+        grad = np.einsum("bnp,bn->bp", Xa, ya - p) - pen * ba
+        hess = np.einsum("bn,bnp,bnq->bpq", p * (1 - p), Xa, Xa) + eye
+        step = np.linalg.solve(hess, grad[..., None])[..., 0]
+        beta[active] = ba + step
+        done = np.max(np.abs(step), axis=1) < tol
+        active[np.flatnonzero(active)[done]] = False
+        if not active.any():
+            break
+    return beta
+
+
 def logistic_fit(X, y, ridge=1e-2, iters=100, tol=1e-10):
     """Maximum of Σ_k [y_k log σ(β·x_k) + (1 − y_k) log(1 − σ(β·x_k))] − (ridge/2) Σ_{j≥1} β_j².
 
     X: (N, p) with a first column of ones (the intercept, not penalised); y: (N,) in {0, 1}.
     The small ridge keeps β finite when the classes are separable, as a phase diagram's
-    usually are; the direction of β then tends to the maximum-margin separator.
+    usually are; the direction of β then tends to the maximum-margin separator (which
+    is why a boundary needs support on both sides before it is fitted: `support`).
     Returns β (p,).
     """
-    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    pen = np.full(X.shape[1], ridge)
-    pen[0] = 0.0
-    beta = np.zeros(X.shape[1])
-    for _ in range(iters):
-        z = X @ beta
-        p = 0.5 * (1.0 + np.tanh(z / 2))                    # σ(z) without overflow
-        grad = X.T @ (y - p) - pen * beta
-        hess = (X * (p * (1 - p))[:, None]).T @ X + np.diag(pen) + 1e-12 * np.eye(len(beta))
-        step = np.linalg.solve(hess, grad)
-        beta += step
-        if np.max(np.abs(step)) < tol:
-            break
-    return beta
+    return logistic_fit_many(np.asarray(X, dtype=float)[None], np.asarray(y, dtype=float)[None],
+                             ridge, iters, tol)[0]
+
+
+def _json_float(v):
+    return None if v is None else ("inf" if v == np.inf else "-inf" if v == -np.inf else v)
 
 
 @dataclass(frozen=True)
 class Interval:
-    """An estimate with its bootstrap interval; lo/hi are None when it could not be fitted."""
+    """An estimate with its bootstrap interval; lo/hi are None when it could not be fitted,
+    ±inf when more resamples lost a class than the interval's tail can absorb; `lost` is
+    the fraction of resamples that lost a class (they count against the interval)."""
     value: float | None
     lo: float | None
     hi: float | None
     runs: int              # runs behind it
     note: str = ""         # why there is no value, when there is none
+    lost: float = 0.0
+
+    def __post_init__(self):
+        for f in ("lo", "hi"):                               # "inf" / "-inf" as saved in JSON
+            if isinstance(getattr(self, f), str):
+                object.__setattr__(self, f, float(getattr(self, f)))
 
     def contains(self, v):
         return self.lo is not None and self.lo <= v <= self.hi
 
     def to_json(self):
-        return {"value": self.value, "lo": self.lo, "hi": self.hi, "runs": self.runs, "note": self.note}
+        return {"value": self.value, "lo": _json_float(self.lo), "hi": _json_float(self.hi),
+                "runs": self.runs, "note": self.note, "lost": self.lost}
 
     def text(self, spec="+.2f"):
         if self.value is None:
             return f"no fit ({self.note})"
-        return f"{self.value:{spec}} [{self.lo:{spec}}, {self.hi:{spec}}]"
+        end = lambda v: "−∞" if v == -np.inf else "+∞" if v == np.inf else format(v, spec)
+        lost = (f"; {self.lost:.1%} of resamples lost a side, counted against the interval"
+                if self.lost else "")
+        return f"{self.value:{spec}} [{end(self.lo)}, {end(self.hi)}{lost}]"
 
 
-def _bootstrap(stat, n, seed, n_boot=N_BOOT):
-    """stat(indices) on n_boot resamples of range(n) with replacement; NaN where undefined."""
+def _bootstrap_indices(n, seed, n_boot=N_BOOT):
+    """n_boot resamples of range(n) with replacement, one per row."""
     rng = np.random.default_rng(seed)
-    return np.array([stat(rng.integers(0, n, n)) for _ in range(n_boot)])
+    return rng.integers(0, n, (n_boot, n))
 
 
-def _interval(value, samples, runs):
-    ok = samples[np.isfinite(samples)]
-    if len(ok) < 0.5 * len(samples):
-        return Interval(float(value), None, None, runs, "most resamples could not be fitted")
-    lo, hi = np.quantile(ok, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
-    return Interval(float(value), float(lo), float(hi), runs)
+def open_interval(value, samples, runs):
+    """The 95% interval of bootstrap samples in which a NaN (a resample that lost a class,
+    so has no fit) counts against the interval: it is placed below every value for the
+    lower end and above every value for the upper end. With no NaN this is the usual
+    percentile interval; with more than 2.5% NaN an end is ±∞."""
+    samples = np.asarray(samples, dtype=float)
+    ok = np.sort(samples[np.isfinite(samples)])
+    lost = 1.0 - len(ok) / len(samples)
+    if lost == 0.0:
+        lo, hi = np.quantile(ok, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
+        return Interval(float(value), float(lo), float(hi), runs)
+    n, n_lost = len(samples), len(samples) - len(ok)
+    low = np.r_[np.full(n_lost, -np.inf), ok]
+    high = np.r_[ok, np.full(n_lost, np.inf)]
+    lo = low[int(np.floor((1 - LEVEL) / 2 * (n - 1)))]
+    hi = high[int(np.ceil((1 + LEVEL) / 2 * (n - 1)))]
+    return Interval(float(value), float(lo), float(hi), runs, lost=round(float(lost), 4))
 
 
 def _both_classes(y):
     return 0 < np.sum(y) < len(y)
 
 
-def _fit_interval(X, gen, statistic, seed):
-    """statistic(β) of the logistic fit to every run, with its bootstrap interval (runs
-    resampled with replacement and refitted); NaN where a resample has one class only."""
-    n = len(gen)
-    if not _both_classes(gen):
-        return Interval(None, None, None, n, "every run on one side: no boundary in the grid")
+# --- Support before fit ----------------------------------------------------------------
 
-    def stat(idx):
-        return statistic(logistic_fit(X[idx], gen[idx])) if _both_classes(gen[idx]) else np.nan
-    return _interval(stat(np.arange(n)), _bootstrap(stat, n, seed), n)
+MIN_RUNS, MIN_CELLS = 3, 2   # a boundary needs this many runs of each side, in this many cells
+
+
+def support(x, y, generalized):
+    """Is there a boundary to fit? Each side (generalized, memorizing) needs at least
+    MIN_RUNS runs spread over at least MIN_CELLS distinct cells (x, y). Without it the
+    logistic fit's direction is set by its ridge penalty, not by the data (one memorizing
+    run beside thirty generalized ones is a fit to one point). Returns (ok, why)."""
+    x, y, gen = (np.asarray(v, dtype=float) for v in (x, y, generalized))
+    for cls, name in ((1.0, "generalized"), (0.0, "memorizing")):
+        m = gen == cls
+        runs, cells = int(m.sum()), len(set(zip(x[m].tolist(), y[m].tolist())))
+        if runs < MIN_RUNS or cells < MIN_CELLS:
+            return False, (f"{runs} {name} run{'s' if runs != 1 else ''} in {cells} "
+                           f"cell{'s' if cells != 1 else ''}; a boundary needs ≥ {MIN_RUNS} runs "
+                           f"of each side in ≥ {MIN_CELLS} cells: no boundary")
+    return True, ""
+
+
+def _line_in_box(b, x, y):
+    """Does the P = ½ line β0 + β1 x + β2 y = 0 cross the box of the fitted runs?"""
+    if abs(b[2]) < 1e-12:
+        x0 = -b[0] / b[1] if abs(b[1]) > 1e-12 else np.inf
+        return bool(x.min() <= x0 <= x.max())
+    ys = [-(b[0] + b[1] * xv) / b[2] for xv in (x.min(), x.max())]
+    return bool(min(ys) <= y.max() and max(ys) >= y.min())
+
+
+def _fitted(X, gen, statistic, seed, inside):
+    """statistic(β) of the logistic fit to every run, with its bootstrap interval, once the
+    runs support a boundary (`support`, checked by the caller) and the fitted boundary lies
+    inside the grid (`inside(β)`); resamples that lose a class count against the interval."""
+    n = len(gen)
+    beta = logistic_fit(X, gen)
+    if not inside(beta):
+        return Interval(None, None, None, n, "the fitted boundary lies outside the grid: no boundary")
+    idx = _bootstrap_indices(n, seed)
+    ok = np.array([_both_classes(gen[i]) for i in idx])
+    samples = np.full(len(idx), np.nan)
+    if ok.any():
+        betas = logistic_fit_many(X[idx[ok]], gen[idx[ok]])
+        samples[ok] = [statistic(b) for b in betas]
+    return open_interval(statistic(beta), samples, n)
+
+
+def _no_fit(x, y, gen):
+    ok, why = support(x, y, gen)
+    return None if ok else Interval(None, None, None, len(gen), why)
 
 
 def _neg_ratio(num, den):
     return -num / den if abs(den) > 1e-12 else np.nan
+
+
+def _design(x, y):
+    return np.column_stack([np.ones(len(x)), x, y])
 
 
 def boundary_slope(x, y, generalized, seed=0):
@@ -155,31 +272,122 @@ def boundary_slope(x, y, generalized, seed=0):
 
     Logistic regression P(generalized) = σ(β0 + β1 x + β2 y) over every run; the
     boundary P = 1/2 is the line y = −(β1/β2) x − β0/β2, so the slope is −β1/β2.
+    No fit without `support` or with the line outside the runs' box.
     """
     n = _check_runs(x, y, generalized)
-    X = np.column_stack([np.ones(n), np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
-    return _fit_interval(X, np.asarray(generalized, dtype=float), lambda b: _neg_ratio(b[1], b[2]), seed)
+    x, y, gen = (np.asarray(v, dtype=float) for v in (x, y, generalized))
+    refused = _no_fit(x, y, gen)
+    if refused or n == 0:
+        return refused
+    return _fitted(_design(x, y), gen, lambda b: _neg_ratio(b[1], b[2]), seed,
+                   lambda b: _line_in_box(b, x, y))
 
 
 def boundary_line(x, y, generalized):
     """(slope, intercept) of the P = 1/2 line y = slope·x + intercept of the logistic fit to
-    all runs (boundary_slope's point estimate), or None without both classes."""
+    all runs (boundary_slope's point estimate), or None without support."""
     x, y, gen = (np.asarray(v, dtype=float) for v in (x, y, generalized))
-    if not _both_classes(gen):
+    if len(gen) == 0 or not support(x, y, gen)[0]:
         return None
-    b = logistic_fit(np.column_stack([np.ones(len(x)), x, y]), gen)
-    return (-b[1] / b[2], -b[0] / b[2]) if abs(b[2]) > 1e-12 else None
+    b = logistic_fit(_design(x, y), gen)
+    return (-b[1] / b[2], -b[0] / b[2]) if abs(b[2]) > 1e-12 and _line_in_box(b, x, y) else None
 
 
 def critical_log_ratio(x, y, generalized, seed=0):
     """log10 of the learning-rate ratio where P(generalized) = 1/2, with the slope held at +1.
 
     Logistic regression on r = y − x = log10(η_dec/η_enc): P = σ(β0 + β1 r), so the
-    critical r* = −β0/β1 (Eq. (12) predicts the boundary at a fixed ratio).
+    critical r* = −β0/β1 (Eq. (12) predicts the boundary at a fixed ratio). No fit without
+    `support` or with r* outside the runs' range of r.
     """
-    n = _check_runs(x, y, generalized)
-    X = np.column_stack([np.ones(n), np.asarray(y, dtype=float) - np.asarray(x, dtype=float)])
-    return _fit_interval(X, np.asarray(generalized, dtype=float), lambda b: _neg_ratio(b[0], b[1]), seed)
+    _check_runs(x, y, generalized)
+    x, y, gen = (np.asarray(v, dtype=float) for v in (x, y, generalized))
+    refused = _no_fit(x, y, gen)
+    if refused:
+        return refused
+    r = y - x
+    X = np.column_stack([np.ones(len(r)), r])
+    inside = lambda b: abs(b[1]) > 1e-12 and r.min() <= -b[0] / b[1] <= r.max()
+    return _fitted(X, gen, lambda b: _neg_ratio(b[0], b[1]), seed, inside)
+
+
+def _place(b, x0):
+    """log10 ratio on the fitted line at log10 η_enc = x0: y*(x0) − x0."""
+    return -(b[0] + b[1] * x0) / b[2] - x0 if abs(b[2]) > 1e-12 else np.nan
+
+
+def place_samples(x, y, generalized, x0, seed=0):
+    """The boundary's place at one η_enc: log10 η_dec/η_enc on the relation's own fitted
+    line (any slope) at log10 η_enc = x0, and its bootstrap samples (NaN where a resample
+    lost a class). (None, None, why) without support or when the place leaves the grid."""
+    x, y, gen = (np.asarray(v, dtype=float) for v in (x, y, generalized))
+    ok, why = support(x, y, gen)
+    if not ok:
+        return None, None, why
+    X = _design(x, y)
+    b = logistic_fit(X, gen)
+    value = _place(b, x0)
+    if not (np.isfinite(value) and y.min() <= value + x0 <= y.max()):
+        return None, None, "the fitted boundary leaves the grid at that η_enc: no boundary"
+    idx = _bootstrap_indices(len(gen), seed)
+    good = np.array([_both_classes(gen[i]) for i in idx])
+    samples = np.full(len(idx), np.nan)
+    if good.any():
+        samples[good] = [_place(bb, x0) for bb in logistic_fit_many(X[idx[good]], gen[idx[good]])]
+    return float(value), samples, ""
+
+
+def ratio_samples(x, y, generalized, seed=0):
+    """critical_log_ratio's value and bootstrap samples (NaN where a resample lost a class),
+    for differences between columns: (value, samples, why), (None, None, why) without a fit."""
+    crit = critical_log_ratio(x, y, generalized, seed=seed)
+    if crit.value is None:
+        return None, None, crit.note
+    x, y, gen = (np.asarray(v, dtype=float) for v in (x, y, generalized))
+    r = y - x
+    X = np.column_stack([np.ones(len(r)), r])
+    idx = _bootstrap_indices(len(gen), seed)
+    good = np.array([_both_classes(gen[i]) for i in idx])
+    samples = np.full(len(idx), np.nan)
+    if good.any():
+        samples[good] = [_neg_ratio(b[0], b[1]) for b in logistic_fit_many(X[idx[good]], gen[idx[good]])]
+    return crit.value, samples, ""
+
+
+def samples_interval(value_samples_why, runs=0):
+    """An Interval from (value, samples, why) as place_samples / ratio_samples give them."""
+    value, samples, why = value_samples_why
+    return Interval(None, None, None, runs, why) if value is None else open_interval(value, samples, runs)
+
+
+def place_difference(a, b):
+    """Difference of two relations' places (place_samples outputs), each resampled on its
+    own, as an Interval: a resample where either lost a class counts against it."""
+    (va, sa, why_a), (vb, sb, why_b) = a, b
+    if va is None or vb is None:
+        return Interval(None, None, None, 0, why_a or why_b)
+    return open_interval(va - vb, sa - sb, 0)
+
+
+def equal_within(diffs, margin):
+    """'The same place' as an equivalence test: HOLDS when every pairwise difference's
+    interval lies within ±margin; DOES_NOT_HOLD when one lies wholly outside it;
+    INCONCLUSIVE otherwise (or when a difference has no fit)."""
+    if not diffs or any(d.lo is None for d in diffs):
+        return INCONCLUSIVE
+    if all(-margin <= d.lo and d.hi <= margin for d in diffs):
+        return HOLDS
+    if any(d.lo > margin or d.hi < -margin for d in diffs):
+        return DOES_NOT_HOLD
+    return INCONCLUSIVE
+
+
+def column_transitions(x, y, generalized, seed=0):
+    """Per distinct x (an η_enc column): the critical log10 η_dec/η_enc of that column's
+    runs alone (critical_log_ratio, with the same support rule). [(x, Interval), ...]"""
+    x, y, gen = (np.asarray(v, dtype=float) for v in (x, y, generalized))
+    return [(float(xv), critical_log_ratio(x[x == xv], y[x == xv], gen[x == xv], seed=seed))
+            for xv in np.unique(x)]
 
 
 def judge(interval, claim, rival=None):
