@@ -5,9 +5,12 @@ Paper: Baek, Liu, Tegmark, "GenEFT: Understanding Statics and Dynamics of Model
 Generalization via Physics-Inspired Effective Theory" (2025). Conventions the
 paper leaves open are pinned in README.md, section "Conventions".
 
-Read it top to bottom next to Section II. It imports NumPy and the standard library
-only, so it can be copied alone and used as an oracle: loss_and_grads, sgd_step and
-adam_step are the formulas, and tests check them entry by entry.
+Read it top to bottom next to Section II: relations, Config, the model, its backprop,
+the optimizers, Table IV, the reference train, Theorem 1 and Eq. (12)'s σ's; what closes
+the file (torch's state_dict layout, the input checks) serves oracle users. It imports
+NumPy and the standard library only, so it can be copied alone and used as an oracle:
+loss_and_grads, sgd_step and adam_step are the formulas, and tests check them entry by
+entry.
 
 Layout, stated once: W_l is (in, out), so a layer is h @ W + b; torch's
 nn.Linear.weight is (out, in). to_state_dict / from_state_dict convert.
@@ -321,88 +324,6 @@ def init_params(cfg, rng=None):
     return {k: v.astype(cfg.dtype) for k, v in params.items()}
 
 
-# --- Oracle input checks: one clear ValueError per natural mistake --------------
-
-def _shape_error(arg, found, expected, hint=""):
-    raise ValueError(f"{arg} has shape {found}; expected {expected}" + (f": {hint}" if hint else ""))
-
-
-def check_params(params, mode=None, shapes=None):
-    """Check params is a dict of float arrays named and shaped like param_shapes; returns
-    depth. The architecture is read off params (n, d from E, w from b1) unless shapes given."""
-    if mode is not None and mode not in MODES:
-        _bad("mode", mode, f"use one of {MODES}")
-    if isinstance(params, dict) and any("." in str(k) for k in params):
-        raise ValueError(f"params has torch-style keys {list(params)[:2]}...: use from_state_dict")
-    if not isinstance(params, dict) or "E" not in params:
-        raise ValueError(f"params must be a dict with keys E, W1, b1, ...; got {type(params).__name__}"
-                         f" with keys {list(params) if isinstance(params, dict) else None}")
-    depth = max([int(k[1:]) for k in params if re.fullmatch(r"[Wb]\d+", str(k))], default=1) - 1
-    names = layer_names(depth)
-    for name in names:
-        if name not in params:
-            raise ValueError(f"params is missing {name!r}: expected keys {names}")
-    if len(params) != len(names):
-        raise ValueError(f"params has unexpected keys {sorted(set(params) - set(names))}: expected {names}")
-    _check_like("params", params, params)      # float arrays
-    if shapes is None:
-        E, b1 = params["E"], params["b1"]
-        if E.ndim != 2:
-            _shape_error("params['E']", E.shape, "(n, d)", "one model, no leading ensemble axis")
-        width = b1.shape[-1] if depth > 0 and b1.ndim else 1
-        shapes = param_shapes(E.shape[0], E.shape[1], depth, width, mode or "concat")
-        if mode is None:     # the decoder's input width is unknown: accept W1's
-            shapes["W1"] = (params["W1"].shape[0], shapes["W1"][1])
-    for name, shape in shapes.items():
-        found = params[name].shape
-        if found != shape:
-            hint = ("W is (in, out); torch's nn.Linear.weight is (out, in): use from_state_dict"
-                    if name[0] == "W" and found == shape[::-1] else f"shapes {shapes}")
-            _shape_error(f"params[{name!r}]", found, shape, hint)
-    return depth
-
-
-def check_data(I, J, y, n):
-    """Check I, J are 1-D integer arrays of equal length P with entries in [0, n), and y
-    (unless None) a 1-D numeric array of length P."""
-    for arg, a in (("I", I), ("J", J)):
-        if not (isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in "iu"):
-            _shape_error(arg, getattr(a, "shape", type(a).__name__), "(P,) of integers",
-                         f"dtype {getattr(a, 'dtype', None)}; one model, one index per pair")
-        if a.size and (a.min() < 0 or a.max() >= n):
-            raise ValueError(f"{arg} has entries in [{a.min()}, {a.max()}]; expected [0, {n - 1}]: "
-                             f"indices into E of shape (n, d) = ({n}, ...)")
-    if J.shape != I.shape:
-        _shape_error("J", J.shape, f"{I.shape}, the shape of I")
-    if y is not None and not (isinstance(y, np.ndarray) and y.shape == I.shape
-                              and y.dtype.kind in "biuf"):
-        _shape_error("y", getattr(y, "shape", type(y).__name__), f"{I.shape}, the shape of I")
-
-
-def _per_group(value, arg):
-    """η or λ as {"enc": float, "dec": float}: a plain float applies to both groups. Python
-    floats, so float32 parameters stay float32."""
-    if _is_real(value):
-        return {"enc": float(value), "dec": float(value)}
-    if isinstance(value, dict) and set(value) == set(GROUPS) and all(map(_is_real, value.values())):
-        return {k: float(v) for k, v in value.items()}
-    _bad(arg, value, "a float (both groups) or a dict {'enc': float, 'dec': float}")
-
-
-def _check_like(arg, tree, params):
-    """params must be float arrays, and tree (grads, or Adam's m or v) like params."""
-    for name, p in params.items():
-        if not (isinstance(p, np.ndarray) and p.dtype in (np.float32, np.float64)):
-            raise ValueError(f"params[{name!r}] must be a float32 or float64 ndarray; got "
-                             f"{type(p).__name__} of dtype {getattr(p, 'dtype', None)}")
-    if not isinstance(tree, dict) or set(tree) != set(params):
-        raise ValueError(f"{arg} must be a dict with the keys of params {list(params)}; got "
-                         f"{list(tree) if isinstance(tree, dict) else type(tree).__name__}")
-    for name, p in params.items():
-        if np.shape(tree[name]) != p.shape:
-            _shape_error(f"{arg}[{name!r}]", np.shape(tree[name]), p.shape, "the shape of params")
-
-
 # --- Section II: forward -------------------------------------------------------
 
 def combine(Ei, Ej, mode):
@@ -562,37 +483,6 @@ def adam_step(params, grads, state, eta, wd=0.0, betas=(0.9, 0.999), eps=1e-8):
         m_hat = m / (1 - b1 ** t)
         v_hat = v / (1 - b2 ** t)
         p -= eta[grp] * m_hat / (np.sqrt(v_hat) + eps)
-
-
-# --- Oracle conveniences: torch's state_dict layout ------------------------------
-
-def to_state_dict(params):
-    """params -> the state_dict of nn.Embedding "E" and nn.Sequential "decoder"
-    (Linear, Tanh, ..., Linear): "E.weight" (n, d); layer l is decoder index 2(l−1),
-    "decoder.{2(l−1)}.weight" (out, in) = W_lᵀ and "decoder.{2(l−1)}.bias" = b_l."""
-    depth = check_params(params)
-    sd = {"E.weight": params["E"].copy()}
-    for l in range(1, depth + 2):
-        sd[f"decoder.{2 * (l - 1)}.weight"] = np.ascontiguousarray(params[f"W{l}"].T)
-        sd[f"decoder.{2 * (l - 1)}.bias"] = params[f"b{l}"].copy()
-    return sd
-
-
-def from_state_dict(sd):
-    """The inverse of to_state_dict. Pass NumPy arrays: {k: v.detach().cpu().numpy()}."""
-    if not isinstance(sd, dict) or "E.weight" not in sd:
-        raise ValueError("sd must be a dict with 'E.weight' and 'decoder.{0,2,...}.weight/bias'")
-    params = {"E": np.array(sd["E.weight"])}
-    l = 1
-    while f"decoder.{2 * (l - 1)}.weight" in sd:
-        params[f"W{l}"] = np.array(sd[f"decoder.{2 * (l - 1)}.weight"]).T.copy()
-        params[f"b{l}"] = np.array(sd[f"decoder.{2 * (l - 1)}.bias"])
-        l += 1
-    if len(params) != len(sd):
-        known = {"E.weight"} | {f"decoder.{2 * i}.{w}" for i in range(l - 1) for w in ("weight", "bias")}
-        raise ValueError(f"sd has keys {sorted(set(sd) - known)}; expected {sorted(known)}")
-    check_params(params)
-    return params
 
 
 # --- Appendix B, Table IV: phases ----------------------------------------------
@@ -807,3 +697,120 @@ def sigma_a_of_network(cfg, samples=256):
 def sigma_c_of_network(cfg):
     """σ_c of Eq. (12): r = (E_i − E_j)/2 with E ~ N(0, σ_enc²) has N(0, σ_enc²/2) components."""
     return cfg.init_enc / np.sqrt(2)
+
+
+# --- Oracle conveniences: torch's state_dict layout ------------------------------
+
+def to_state_dict(params):
+    """params -> the state_dict of nn.Embedding "E" and nn.Sequential "decoder"
+    (Linear, Tanh, ..., Linear): "E.weight" (n, d); layer l is decoder index 2(l−1),
+    "decoder.{2(l−1)}.weight" (out, in) = W_lᵀ and "decoder.{2(l−1)}.bias" = b_l."""
+    depth = check_params(params)
+    sd = {"E.weight": params["E"].copy()}
+    for l in range(1, depth + 2):
+        sd[f"decoder.{2 * (l - 1)}.weight"] = np.ascontiguousarray(params[f"W{l}"].T)
+        sd[f"decoder.{2 * (l - 1)}.bias"] = params[f"b{l}"].copy()
+    return sd
+
+
+def from_state_dict(sd):
+    """The inverse of to_state_dict. Pass NumPy arrays: {k: v.detach().cpu().numpy()}."""
+    if not isinstance(sd, dict) or "E.weight" not in sd:
+        raise ValueError("sd must be a dict with 'E.weight' and 'decoder.{0,2,...}.weight/bias'")
+    params = {"E": np.array(sd["E.weight"])}
+    l = 1
+    while f"decoder.{2 * (l - 1)}.weight" in sd:
+        params[f"W{l}"] = np.array(sd[f"decoder.{2 * (l - 1)}.weight"]).T.copy()
+        params[f"b{l}"] = np.array(sd[f"decoder.{2 * (l - 1)}.bias"])
+        l += 1
+    if len(params) != len(sd):
+        known = {"E.weight"} | {f"decoder.{2 * i}.{w}" for i in range(l - 1) for w in ("weight", "bias")}
+        raise ValueError(f"sd has keys {sorted(set(sd) - known)}; expected {sorted(known)}")
+    check_params(params)
+    return params
+
+
+# --- Oracle input checks: one clear ValueError per natural mistake --------------
+#
+# forward, loss_and_grads and the optimizers call these first, so a framework user's
+# natural mistakes (a batch axis, torch's (out, in) layout, a float where a dict was
+# meant) get one line naming the argument; a student can read the model above without them.
+
+def _shape_error(arg, found, expected, hint=""):
+    raise ValueError(f"{arg} has shape {found}; expected {expected}" + (f": {hint}" if hint else ""))
+
+
+def check_params(params, mode=None, shapes=None):
+    """Check params is a dict of float arrays named and shaped like param_shapes; returns
+    depth. The architecture is read off params (n, d from E, w from b1) unless shapes given."""
+    if mode is not None and mode not in MODES:
+        _bad("mode", mode, f"use one of {MODES}")
+    if isinstance(params, dict) and any("." in str(k) for k in params):
+        raise ValueError(f"params has torch-style keys {list(params)[:2]}...: use from_state_dict")
+    if not isinstance(params, dict) or "E" not in params:
+        raise ValueError(f"params must be a dict with keys E, W1, b1, ...; got {type(params).__name__}"
+                         f" with keys {list(params) if isinstance(params, dict) else None}")
+    depth = max([int(k[1:]) for k in params if re.fullmatch(r"[Wb]\d+", str(k))], default=1) - 1
+    names = layer_names(depth)
+    for name in names:
+        if name not in params:
+            raise ValueError(f"params is missing {name!r}: expected keys {names}")
+    if len(params) != len(names):
+        raise ValueError(f"params has unexpected keys {sorted(set(params) - set(names))}: expected {names}")
+    _check_like("params", params, params)      # float arrays
+    if shapes is None:
+        E, b1 = params["E"], params["b1"]
+        if E.ndim != 2:
+            _shape_error("params['E']", E.shape, "(n, d)", "one model, no leading ensemble axis")
+        width = b1.shape[-1] if depth > 0 and b1.ndim else 1
+        shapes = param_shapes(E.shape[0], E.shape[1], depth, width, mode or "concat")
+        if mode is None:     # the decoder's input width is unknown: accept W1's
+            shapes["W1"] = (params["W1"].shape[0], shapes["W1"][1])
+    for name, shape in shapes.items():
+        found = params[name].shape
+        if found != shape:
+            hint = ("W is (in, out); torch's nn.Linear.weight is (out, in): use from_state_dict"
+                    if name[0] == "W" and found == shape[::-1] else f"shapes {shapes}")
+            _shape_error(f"params[{name!r}]", found, shape, hint)
+    return depth
+
+
+def check_data(I, J, y, n):
+    """Check I, J are 1-D integer arrays of equal length P with entries in [0, n), and y
+    (unless None) a 1-D numeric array of length P."""
+    for arg, a in (("I", I), ("J", J)):
+        if not (isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in "iu"):
+            _shape_error(arg, getattr(a, "shape", type(a).__name__), "(P,) of integers",
+                         f"dtype {getattr(a, 'dtype', None)}; one model, one index per pair")
+        if a.size and (a.min() < 0 or a.max() >= n):
+            raise ValueError(f"{arg} has entries in [{a.min()}, {a.max()}]; expected [0, {n - 1}]: "
+                             f"indices into E of shape (n, d) = ({n}, ...)")
+    if J.shape != I.shape:
+        _shape_error("J", J.shape, f"{I.shape}, the shape of I")
+    if y is not None and not (isinstance(y, np.ndarray) and y.shape == I.shape
+                              and y.dtype.kind in "biuf"):
+        _shape_error("y", getattr(y, "shape", type(y).__name__), f"{I.shape}, the shape of I")
+
+
+def _per_group(value, arg):
+    """η or λ as {"enc": float, "dec": float}: a plain float applies to both groups. Python
+    floats, so float32 parameters stay float32."""
+    if _is_real(value):
+        return {"enc": float(value), "dec": float(value)}
+    if isinstance(value, dict) and set(value) == set(GROUPS) and all(map(_is_real, value.values())):
+        return {k: float(v) for k, v in value.items()}
+    _bad(arg, value, "a float (both groups) or a dict {'enc': float, 'dec': float}")
+
+
+def _check_like(arg, tree, params):
+    """params must be float arrays, and tree (grads, or Adam's m or v) like params."""
+    for name, p in params.items():
+        if not (isinstance(p, np.ndarray) and p.dtype in (np.float32, np.float64)):
+            raise ValueError(f"params[{name!r}] must be a float32 or float64 ndarray; got "
+                             f"{type(p).__name__} of dtype {getattr(p, 'dtype', None)}")
+    if not isinstance(tree, dict) or set(tree) != set(params):
+        raise ValueError(f"{arg} must be a dict with the keys of params {list(params)}; got "
+                         f"{list(tree) if isinstance(tree, dict) else type(tree).__name__}")
+    for name, p in params.items():
+        if np.shape(tree[name]) != p.shape:
+            _shape_error(f"{arg}[{name!r}]", np.shape(tree[name]), p.shape, "the shape of params")
