@@ -111,7 +111,7 @@ def sgd_columns(p, runner):
     over p.sgd_ratios, p.sgd_seeds seeds; P(generalized) and the critical ratio per column."""
     cols = []
     for eta_enc in p.sgd_eta_enc:
-        cfgs = [p.config(relation="mod3", optimizer="sgd", eta_enc=eta_enc, eta_dec=eta_enc * r, seed=s,
+        cfgs = [p.config(relation=p.focus, optimizer="sgd", eta_enc=eta_enc, eta_dec=eta_enc * r, seed=s,
                          stop_when_decided=True) for r in p.sgd_ratios for s in range(p.sgd_seeds)]
         res = runner.run(f"fig5-sgd-{eta_enc:g}", cfgs)
         phases = [[s.phase for s in res[k * p.sgd_seeds:(k + 1) * p.sgd_seeds]]
@@ -120,7 +120,7 @@ def sgd_columns(p, runner):
         cols.append({"eta_enc": eta_enc, "phases": phases,
                      "p_gen": [float(np.mean([ph in g.GENERALIZED for ph in c])) for c in phases],
                      "critical_log_ratio": verdicts.critical_log_ratio(x, y, gen).to_json()})
-    return {"ratios": list(p.sgd_ratios), "seeds": p.sgd_seeds, "columns": cols}
+    return {"ratios": list(p.sgd_ratios), "seeds": p.sgd_seeds, "columns": cols, "relation": p.focus}
 
 
 def fig5_plot(data, path):
@@ -146,7 +146,7 @@ def fig5_plot(data, path):
                     lo_hi[:, 1] - np.array(col["p_gen"])], fmt="o-", capsize=3, color=f"C{k}",
                     label=f"η_enc = {col['eta_enc']:g}")
     ax.set(xscale="log", xlabel="η_dec / η_enc", ylabel="P(generalized), 95% Wilson",
-           ylim=(-0.05, 1.05), title=f"SGD control, mod3 ({sgd['seeds']} seeds per point)")
+           ylim=(-0.05, 1.05), title=f"SGD control, {sgd.get('relation', 'mod3')} ({sgd['seeds']} seeds per point)")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     figkit.phase_legend(fig)
     fig.suptitle(f"Fig. 5: phases vs learning rates (Adam, {data['budget']} steps, gap {data['gap']}); "
@@ -242,7 +242,7 @@ def sgd_row(sgd):
     seen = "; ".join(f"η_enc {col['eta_enc']:g}: " + ", ".join(
         f"ratio {r:g} {figkit.phase_counts(ph)}" for r, ph in zip(sgd["ratios"], col["phases"]))
         for col in cols)
-    return Row("Fig. 5, SGD control (mod3, SGD, depth 3 hidden reading, Table III init): the boundary "
+    return Row(f"Fig. 5, SGD control ({sgd.get('relation', 'mod3')}, SGD, depth 3 hidden reading, Table III init): the boundary "
                "sits at one ratio η_dec/η_enc whatever η_enc (slope +1, as Eq. (12) says for gradient "
                f"flow; column differences within ±{SAME_PLACE_MARGIN} decade)", "(control)",
                f"critical ratio per column {text}; differences " + ("; ".join(d.text('+.2f') for d in diffs)
@@ -295,7 +295,8 @@ def fig6_data(p, runner):
            "sgd_eta": p.sgd_eta, "settings": [],
            "bound_equal_sigmas": [float(repons.p_collision(1.0, 1.0, eta_A=r, eta_x=1.0))
                                   for r in p.fig6_ratios]}
-    variants = [{"optimizer": optimizer, "relation": "mod3", "depth": g.DEPTH_CONVENTIONS[conv],
+    out["relation"] = p.focus            # data saved before the field existed: mod3
+    variants = [{"optimizer": optimizer, "relation": p.focus, "depth": g.DEPTH_CONVENTIONS[conv],
                  **FIG6_INIT_VARIANTS[variant](scale)}
                 for variant, optimizer, conv in p.fig6_settings for scale in p.fig6_init]
     curves = figkit.p_gen_curves(p, runner, "fig6", p.fig6_ratios, p.fig6_seeds, variants)
@@ -329,7 +330,7 @@ def fig6_plot(data, path):
     for ax in axes.ravel()[len(sets):]:
         ax.axis("off")
     figkit.legend_below(fig, axes[0][0])
-    fig.suptitle(f"Fig. 6: mod3, {data['seeds']} seeds per point, {data['budget']} steps "
+    fig.suptitle(f"Fig. 6: {data.get('relation', 'mod3')}, {data['seeds']} seeds per point, {data['budget']} steps "
                  f"(SGD: η_enc·η_dec = {data['sgd_eta']:g}²)")
     figkit.save_figure(fig, path, rect=(0, 0.06, 1, 1))
 
@@ -383,7 +384,10 @@ def fig7_data(p, runner):
     every run's Table IV phase."""
     out = {"depths": list(p.fig7_depths), "seeds": p.fig7_seeds, "budget": p.steps,
            "train": [], "test": [], "test_sd": [], "train_sd": [], "test_runs": [], "phases": []}
-    cfgs = [p.config(relation="mod3", width=10, frac=0.3, depth=dep, seed=s)
+    out["relation"] = p.focus            # data saved before the field existed: mod3
+    R = p.matrix(p.focus)
+    out["majority"] = float(max(R.mean(), 1 - R.mean()))     # the accuracy of guessing
+    cfgs = [p.config(relation=p.focus, width=10, frac=0.3, depth=dep, seed=s)
             for dep in p.fig7_depths for s in range(p.fig7_seeds)]
     res = runner.run("fig7", cfgs)
     for k in range(len(p.fig7_depths)):
@@ -414,7 +418,7 @@ def fig7_plot(data, path):
               loc="upper left", bbox_to_anchor=(1.01, 1.0), title="each run's test acc. by phase",
               title_fontsize=7)
     ax.set(xlabel="decoder depth n_h (hidden layers)", ylabel="accuracy", ylim=(0, 1.05),
-           title=f"Fig. 7: mod3, w=10, frac 0.3 ({data['seeds']} seeds, {data['budget']} steps)")
+           title=f"Fig. 7: {data.get('relation', 'mod3')}, w=10, frac 0.3 ({data['seeds']} seeds, {data['budget']} steps)")
     figkit.save_figure(fig, path)
 
 
@@ -447,9 +451,10 @@ def fig7_claims(d):
     return [Row("Fig. 7: test accuracy peaks in a zone of intermediate depth (Goldilocks zone): "
                 "confusion when too shallow, memorization when too deep",
                 "a zone, degrading on both sides",
-                f"{zone_text(z, deps)} (mod3, Adam, w = 10, frac 0.3, n_h hidden layers; the linear "
+                f"{zone_text(z, deps)} ({d.get('relation', 'mod3')}, Adam, w = 10, frac 0.3, n_h hidden layers; the linear "
                 f"reading adds one to each depth, which only shifts the curve; {d['seeds']} seeds, "
-                f"{d['budget']} steps); " + "; ".join(describe(j) for j in range(len(deps))),
+                f"{d['budget']} steps); " + "; ".join(describe(j) for j in range(len(deps)))
+                + (f"; majority baseline {d['majority']:.3f}" if "majority" in d else ""),
                 z["verdict"], number=zone_text(z, deps), why=z["why"])]
 
 

@@ -64,11 +64,26 @@ class Preset:
     repon_track_steps: int
     repon_track_every: int
     chunk: int                  # runs per cached ensemble: what an interrupt can lose
-    relations: tuple = ("mod3", "greater", "bipartite")
+    relations: tuple = ("mod3", "greater", "bipartite")   # Figs. 5 and 8
     results_in_repo: bool = False  # append finished ensembles to figures/<preset>/<fig>.jsonl
+    fig3_relations: tuple = ("mod3", "greater")          # Fig. 3's panels
+    focus: str = "mod3"         # the relation of Figs. 6, 7, Theorem 1 and the SGD control
+    matrices: tuple = ()        # ((name, R as a tuple of tuples), ...): relations given as matrices
+
+    def relation(self, name):
+        """What Config.relation holds for a relation name: the matrix the preset was given
+        under that name (so run keys hash its content), else the name itself (Table I)."""
+        return dict(self.matrices).get(name, name)
+
+    def matrix(self, name):
+        """The (n, n) relation matrix of a relation name."""
+        return g.relation_matrix(self.relation(name), self.n)
 
     def config(self, **kw):
-        """Table III config at the preset's size and budget; kw overrides fields."""
+        """Table III config at the preset's size and budget; kw overrides fields (a relation
+        is given by name)."""
+        if "relation" in kw:
+            kw["relation"] = self.relation(kw["relation"])
         return dataclasses.replace(g.Config(n=self.n, steps=self.steps, eval_every=self.eval_every,
                                             dtype=self.dtype), **kw)
 
@@ -150,3 +165,60 @@ def run_bounds(p):
     bounds["fig5"] = (n_conv * cells5 + sgd, n_conv * cells5 * p.fig5_seeds + sgd)
     bounds["fig8"] = (cells8, cells8 * p.fig5_seeds)
     return bounds
+
+
+# --- Your own relation: the per-relation figures on one matrix -------------------------
+
+PER_RELATION = ("fig3", "fig5", "fig6", "fig7", "fig8", "theorem1")
+NOT_PER_RELATION = {
+    "fig2": "Fig. 2 compares Table I's four relations (for yours: python statics.py FILE.csv)",
+    "fig4": "Fig. 4 is the repon flow of Eq. (10), which has no relation",
+    "open_q1": "Open Question 1 is asked of mod3 and greater",
+    "repons_net": "Eq. (11) on the network follows mod3's same-class pairs",
+    "goldilocks": "the Goldilocks map compares Table I's relations",
+}
+
+
+def relation_preset(p, name, R):
+    """Preset p with every per-relation figure (PER_RELATION) run on the matrix R, named
+    `name`: n is R's size; Figs. 3, 5 and 8 show R alone, and Figs. 6, 7, Theorem 1 and
+    Fig. 5's SGD control run on R instead of mod3. Run keys hash R's entries, so an edited
+    matrix is a new experiment."""
+    R = g.relation_matrix(np.asarray(R), np.asarray(R).shape[0])      # checks shape and 0/1
+    return dataclasses.replace(p, n=R.shape[0], relations=(name,), fig3_relations=(name,),
+                               focus=name, matrices=((name, tuple(map(tuple, R.tolist()))),))
+
+
+def figures_for_relation(kind):
+    """{figure: why it is skipped} for a relation of this kind (statics.matrix_kind): the
+    figures that are not per relation, Fig. 3 unless Appendix D has a bound for the kind,
+    Theorem 1 unless it is an equivalence (its classes are what should cluster)."""
+    skip = dict(NOT_PER_RELATION)
+    if kind not in ("equivalence", "bipartite", "total_order"):
+        skip["fig3"] = ("Fig. 3 draws Appendix D's bound, which exists for an equivalence, a "
+                        "complete bipartite graph or a total order; this relation is none of them")
+    if kind != "equivalence":
+        skip["theorem1"] = "Theorem 1 is about the classes of an equivalence; this relation has none"
+    return skip
+
+
+BASELINE_MARGIN = 0.05   # a majority baseline this close to Table IV's 0.9 makes it uninformative
+
+
+def majority_baseline(R):
+    """The accuracy of always answering the majority label, over all n² pairs."""
+    mean = float(np.mean(R))
+    return max(mean, 1.0 - mean)
+
+
+def baseline_note(R):
+    """The report's sentence on the majority baseline: a test accuracy above Table IV's 0.9
+    means little where guessing the majority label alone scores within BASELINE_MARGIN of
+    it (a test set drawn at random then often passes 0.9 by guessing)."""
+    q = majority_baseline(R)
+    text = f"majority baseline: answering the commoner label scores {q:.3f} over all n² pairs"
+    if q >= g.ACC_THRESHOLD - BASELINE_MARGIN:
+        return (text + f", within {BASELINE_MARGIN} of Table IV's {g.ACC_THRESHOLD} threshold: the "
+                "phases (generalization, memorization) cannot tell learning from guessing here, so "
+                "read the accuracies against this baseline, not against 0.9")
+    return text + f", well below Table IV's {g.ACC_THRESHOLD} threshold"

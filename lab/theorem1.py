@@ -25,16 +25,16 @@ def embedding_displacement(cfg, final_E):
 def theorem1_data(p, runner):
     """Theorem 1 on trained mod3 networks (Table III), runs grouped by the phase they ended
     in: each run's cluster ratio, how far its embeddings moved, its final training loss."""
-    cfgs = [p.config(relation="mod3", eta_enc=eta_enc, eta_dec=eta_dec, seed=s)
+    cfgs = [p.config(relation=p.focus, eta_enc=eta_enc, eta_dec=eta_dec, seed=s)
             for _, eta_enc, eta_dec in THM1_RUNS for s in range(p.thm1_seeds)]
     res = runner.run("theorem1", cfgs)
-    labels = g.class_labels(g.relation_matrix("mod3", p.n)).tolist()
+    labels = g.class_labels(p.matrix(p.focus)).tolist()
     runs = [{"setting": THM1_RUNS[k // p.thm1_seeds][0], "seed": c.seed, "phase": s.phase,
              "test_acc": s.test_acc, "train_loss": s.train_loss,
              "ratio": g.cluster_ratio(s.final_E, labels),
              "displacement": embedding_displacement(c, s.final_E), "E": s.final_E}
             for k, (c, s) in enumerate(zip(cfgs, res))]
-    return {"budget": p.steps, "labels": labels, "runs": runs}
+    return {"budget": p.steps, "labels": labels, "runs": runs, "relation": p.focus}
 
 
 def theorem1_groups(d):
@@ -68,7 +68,7 @@ def theorem1_plot(data, path):
     ax.set_ylim(bottom=-0.05)
     ax.set(xlabel="embedding displacement |E − E_init| / |E_init|", ylabel="cluster ratio",
            title=f"every run ({len(data['runs'])}; dotted: Theorem 1's 0), by phase")
-    fig.suptitle(f"Theorem 1: mod3 embeddings after {data['budget']} steps")
+    fig.suptitle(f"Theorem 1: {data.get('relation', 'mod3')} embeddings after {data['budget']} steps")
     figkit.save_figure(fig, path)
 
 
@@ -127,7 +127,7 @@ def theorem1_claims(d):
     perfect = [r for r in d["runs"] if r.get("test_acc") == 1.0]
     text += (f"; every pair right (test acc 1): {len(perfect)} runs, cluster ratios "
              + (", ".join(f"{r['ratio']:.2f}" for r in perfect) or "none"))
-    setup = "mod3, Adam, depth 3 hidden reading, Table III init"
+    setup = f"{d.get('relation', 'mod3')}, Adam, depth 3 hidden reading, Table III init"
     premise, premise_why = theorem1_premise(d)
     verdict, why = theorem1_verdict(d)
     group = "Theorem 1: representations are grouped by class (same class, same point)"
