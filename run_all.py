@@ -13,19 +13,21 @@ book (geneft, statics, repons) into the lab (lab/), where each figure is a tripl
 rows of figures/REPORT.md. Network runs go through lab.runner.Runner.
 """
 import argparse
+import contextlib
+import errno
 import os
 import sys
 import time
 from dataclasses import dataclass
 
-from lab import beyond, executors, report
+from lab import beyond, executors, report, results
 from lab import figs_dynamics as dyn
 from lab import figs_statics as stat
 from lab.bench import bench
 from lab.presets import PRESETS, run_bounds
-from lab.results import ResultsFile, write_json
-from lab.runner import Runner
-from lab.tuning import keep_freed_memory
+from lab.results import FolderLock, ResultsFile, write_json
+from lab.runner import ConfigError, Runner
+from lab.tuning import cap_workers, keep_freed_memory, usable_cores
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 FIG_DIR = os.path.join(ROOT, "figures")
@@ -72,46 +74,80 @@ def out_dir_of(preset_name):
     return FIG_DIR if preset_name == DEFAULT_PRESET else os.path.join(FIG_DIR, preset_name)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad value is one line (no usage block above it) and exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def parse_args(argv):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    """The command line, checked: one line and exit 2 for a bad value."""
+    ap = OneLineParser(description=__doc__.split("\n")[0])
     ap.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
     ap.add_argument("--only", default=None, help="comma-separated figures, e.g. fig5,fig6")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                    help="local worker processes (at most the number of cores)")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="local worker processes (default and maximum: the cores this process "
+                         "may run on)")
     ap.add_argument("--scheduler", default=None,
                     help="run on a Dask cluster: tcp://HOST:8786, or local:N for a LocalCluster "
                          f"of N workers (needs `{executors.CLUSTER_INSTALL}`)")
-    ap.add_argument("--force", action="store_true", help="recompute, ignoring the cache")
+    ap.add_argument("--force", action="store_true",
+                    help="recompute, replacing what the cache and the results files hold")
     ap.add_argument("--replot", action="store_true", help="redraw from saved data, no training")
     ap.add_argument("--bench", action="store_true", help="time one training step and exit")
     ap.add_argument("--out", default=None, help="where figures and REPORT.md go "
                     "(default figures/, or figures/<preset>/ for a preset other than quick)")
     ap.add_argument("--cache", default=CACHE_DIR, help="where finished runs are cached")
     args = ap.parse_args(argv)
-    if args.only is None:
-        names = list(FIGURES)
-    else:
-        names = [s.strip() for s in args.only.split(",") if s.strip()]
-        if not names:
-            ap.error(f"--only {args.only!r}: names no figure; choose from {','.join(FIGURES)}")
-    bad = [s for s in names if s not in FIGURES]
-    if bad:
-        ap.error(f"--only {','.join(bad)}: unknown figure; choose from {','.join(FIGURES)}")
-    if args.jobs < 1:
-        ap.error(f"--jobs {args.jobs}: must be >= 1")
-    cores = os.cpu_count() or 1
-    if args.jobs > cores:
-        print(f"note: --jobs {args.jobs} is more than the {cores} cores here; using {cores} "
-              "(one worker per core is the fastest)", file=sys.stderr)
-        args.jobs = cores
-    args.names = names
+    args.names, args.explicit_only = figure_names(ap, args.only), args.only is not None
+    args.jobs = worker_count(ap, args.jobs)
+    if args.scheduler is not None and not (args.replot or args.bench):   # those start no workers
+        args.scheduler = checked_scheduler(ap, args.scheduler)
     args.out = args.out or out_dir_of(args.preset)
     return args
 
 
+def figure_names(ap, only):
+    """The figures --only names, each once in the order given (every figure without it)."""
+    if only is None:
+        return list(FIGURES)
+    names = list(dict.fromkeys(s.strip() for s in only.split(",") if s.strip()))
+    if not names:
+        ap.error(f"--only {only!r}: names no figure; choose from {','.join(FIGURES)}")
+    bad = [s for s in names if s not in FIGURES]
+    if bad:
+        ap.error(f"--only {','.join(bad)}: unknown figure; choose from {','.join(FIGURES)}")
+    return names
+
+
+def worker_count(ap, jobs):
+    """--jobs: by default, and at most (with a note), the cores this process may run on
+    (its CPU affinity, not every core of the machine)."""
+    if jobs is None:
+        return usable_cores()
+    if jobs < 1:
+        ap.error(f"--jobs {jobs}: must be >= 1")
+    return cap_workers(jobs, f"--jobs {jobs}")
+
+
+def checked_scheduler(ap, scheduler):
+    """--scheduler checked before anything starts (its form, Dask installed); local:N
+    capped at the cores this process may run on, with a note."""
+    try:
+        form = executors.parse_scheduler(scheduler)
+        executors.import_distributed()
+    except executors.SetupError as err:
+        ap.error(str(err))
+    if form[0] == "local":
+        return f"local:{cap_workers(form[1], f'--scheduler {scheduler}')}"
+    return scheduler
+
+
 def check_folders(args):
     """Before any computing: the output and cache folders must be writable folders, and
-    --replot needs every selected figure's data. Returns an error line, or None."""
+    --replot needs the selected figures' data (see replot_selection). Returns an error
+    line, or None."""
     for what, folder in (("--out", args.out), ("--cache", args.cache)):
         if os.path.exists(folder) and not os.path.isdir(folder):
             return f"{what} {folder} is a file, not a folder: move it away or name another {what}"
@@ -123,7 +159,14 @@ def check_folders(args):
             os.remove(probe)
         except OSError as err:
             return f"{what} {folder} is not writable ({err.strerror}): name a folder you can write to"
-    if args.replot:
+    return replot_selection(args) if args.replot else None
+
+
+def replot_selection(args):
+    """--replot: with --only, every named figure needs readable data (else an error line);
+    without it, args.names becomes the figures whose data file exists, and one line says
+    which were skipped and why (an error line if none has data)."""
+    if args.explicit_only:
         for name in args.names:
             try:
                 if report.load_figure_data(args.out, name) is None:
@@ -131,46 +174,155 @@ def check_folders(args):
                             f"compute it first (without --replot)")
             except report.DataFileError as err:
                 return f"--replot: {err}: compute it again (without --replot)"
+        return None
+    have = [n for n in args.names if os.path.exists(os.path.join(args.out, f"{n}.json"))]
+    if not have:
+        return f"--replot: no figure has saved data in {args.out}: compute them first (without --replot)"
+    skipped = [n for n in args.names if n not in have]
+    if skipped:
+        print(f"note: --replot skips {', '.join(skipped)}: no saved data in {args.out} "
+              f"(compute them without --replot)", file=sys.stderr)
+    args.names = have
     return None
 
 
-def run_figures(args, preset):
-    """Compute (or reload, with --replot) and draw each selected figure, then the report."""
-    t_all = time.time()
+def save_plot(figure, data, path):
+    """figure.plot(data, path) written atomically: drawn to a temporary file, then renamed,
+    so a full disk leaves the old PNG and no partial one (StorageError)."""
+    root, ext = os.path.splitext(path)
+    tmp = f"{root}.tmp{os.getpid()}{ext}"          # keeps .png: matplotlib reads the format from it
+    try:
+        figure.plot(data, tmp)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise results.StorageError("write", path, err) from None
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_reports(out_dir):
+    """REPORT.md of out_dir, and the main one when out_dir is one of its columns. Returns the
+    unreadable data files; StorageError if a report cannot be written."""
+    targets = [out_dir]
+    main_report = [os.path.abspath(folder) for _, folder in report.report_columns(FIG_DIR, FIG_DIR)]
+    if os.path.abspath(out_dir) in main_report[1:] and os.path.isdir(FIG_DIR):
+        targets.append(FIG_DIR)       # the main report shows quick and paper side by side
+    errors = []
+    for folder in targets:
+        path = os.path.join(folder, "REPORT.md")
+        try:
+            errors += write_report(folder)
+        except results.StorageError:
+            raise
+        except OSError as err:
+            results.remove_quietly(f"{path}.tmp{os.getpid()}")   # report.py's temporary file
+            raise results.StorageError("write", path, err) from None
+    return errors
+
+
+def compute_figures(args, preset):
+    """Compute each selected figure (runs through the Runner, recorded as they finish),
+    save its data and draw it. Returns no errors (a fault raises)."""
     planned = sum(hi for f, (lo, hi) in run_bounds(preset).items() if f in args.names)
     with Runner(args.jobs, os.path.join(args.cache, preset.name), args.force, preset.chunk,
                 scheduler=args.scheduler, planned_total=planned) as runner:
         for name in args.names:
-            figure = FIGURES[name]
-            data_path = os.path.join(args.out, f"{name}.json")
             t0 = time.time()
-            if args.replot:
-                data = report.load_figure_data(args.out, name)        # checked by check_folders
-            else:
-                print(f"{name}: computing ({preset.name} preset)", flush=True)
-                runner.results = (ResultsFile(os.path.join(args.out, f"{name}.jsonl"))
-                                  if preset.results_in_repo else None)
-                data = figure.data(preset, runner)
-                data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
-                if runner.results is not None:     # the cost over every invocation, not this one's
-                    data["cpu_seconds"], data["untimed_ensembles"] = runner.results.cost()
-                write_json(data_path, data)
-            figure.plot(data, os.path.join(args.out, f"{name}.png"))
+            print(f"{name}: computing ({preset.name} preset)", flush=True)
+            runner.results = (ResultsFile(os.path.join(args.out, f"{name}.jsonl"))
+                              if preset.results_in_repo else None)
+            data = FIGURES[name].data(preset, runner)
+            data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
+            if runner.results is not None:     # the cost over every invocation, not this one's
+                data["cpu_seconds"], data["untimed_ensembles"] = runner.results.cost()
+            write_json(os.path.join(args.out, f"{name}.json"), data)
+            save_plot(FIGURES[name], data, os.path.join(args.out, f"{name}.png"))
             print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
-    errors = write_report(args.out)
-    main_report = [os.path.abspath(folder) for _, folder in report.report_columns(FIG_DIR, FIG_DIR)]
-    if os.path.abspath(args.out) in main_report[1:] and os.path.isdir(FIG_DIR):
-        errors += write_report(FIG_DIR)       # the main report shows quick and paper side by side
+    return []
+
+
+# What a figure's plot raises on data it cannot read (a file of an older version, or
+# edited by hand); as report.figure_rows catches for the claims.
+WRONG_SHAPE = (KeyError, TypeError, ValueError, IndexError, AttributeError)
+
+
+def replot_figures(args):
+    """Redraw each selected figure from its saved data, no runner (no pool, no scheduler).
+    A data file that cannot be read or drawn is an error naming it; the others are drawn."""
+    errors = []
+    for name in args.names:
+        path, t0 = os.path.join(args.out, f"{name}.json"), time.time()
+        try:
+            data = report.load_figure_data(args.out, name)
+            if data is None:
+                continue                             # removed since replot_selection looked
+            save_plot(FIGURES[name], data, os.path.join(args.out, f"{name}.png"))
+        except report.DataFileError as err:
+            errors.append(str(err))
+            continue
+        except WRONG_SHAPE as err:
+            errors.append(f"{path} does not hold this version's data ({type(err).__name__}: {err})")
+            continue
+        print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
+    return errors
+
+
+def once_per_file(errors):
+    """The errors, one per data file named at their start (the replot and the report may
+    both fail on one file), in order."""
+    seen, kept = set(), []
+    for err in errors:
+        path = err.split(" ", 1)[0]
+        if path not in seen:
+            seen.add(path)
+            kept.append(err)
+    return kept
+
+
+def run_figures(args, preset):
+    """Compute (or reload, with --replot) and draw each selected figure, then the report.
+    One computing run at a time in an output folder: a second waits for the first, then
+    finds its runs recorded. A replot trains nothing and writes each file atomically, so
+    it does not wait (a paper-budget run may hold the folder for days). Returns the error
+    lines."""
+    t_all = time.time()
+    with contextlib.nullcontext() if args.replot else FolderLock(args.out):
+        errors = replot_figures(args) if args.replot else compute_figures(args, preset)
+        errors = once_per_file(errors + write_reports(args.out))
     print(f"all done in {time.time() - t_all:.1f} s; report: {os.path.join(args.out, 'REPORT.md')}")
     return errors
 
 
+def storage_remedy(err):
+    """What to do about a file that cannot be read or written, by its cause."""
+    if err.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return "make room (or name another --out / --cache)"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "give this user access to it (or name another --out / --cache)"
+    return "fix or move that file"
+
+
+INTERRUPTED = "interrupted: every finished ensemble is saved; run the same command again to resume"
+
+
+def run_bench(jobs):
+    """--bench; Ctrl-C is one line and exit 130 (the benchmark saves nothing)."""
+    try:
+        bench(jobs)
+    except KeyboardInterrupt:
+        print("interrupted: --bench stopped (it saves nothing)", file=sys.stderr)
+        return 130
+    return 0
+
+
 def main(argv=None):
+    """The command line; returns the exit code: 0, 2 for bad input or a fault (one line
+    naming it), 130 on Ctrl-C."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     keep_freed_memory()
     if args.bench:
-        bench(args.jobs)
-        return 0
+        return run_bench(args.jobs)
     import matplotlib
     matplotlib.use("Agg")
     problem = check_folders(args)
@@ -180,9 +332,15 @@ def main(argv=None):
     try:
         errors = run_figures(args, PRESETS[args.preset])
     except KeyboardInterrupt:
-        print("interrupted: every finished ensemble is saved; run the same command again to resume",
-              file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
+    except results.StorageError as err:
+        print(f"error: {err}: everything finished before it is saved; {storage_remedy(err)}, "
+              "then run the same command again", file=sys.stderr)
+        return 2
+    except (executors.SetupError, ConfigError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     for err in errors:
         print(f"error: {err}: its rows say so in the report; rerun that figure", file=sys.stderr)
     return 2 if errors else 0

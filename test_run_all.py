@@ -1,19 +1,21 @@
 """Tests of run_all.py: the smoke preset end to end, the cache through the command
-line, bad input, the report's columns, and where a run writes.
+line, bad input, the report's columns, where a run writes, and faults met mid-run (a full
+disk, a file size limit, an unreadable results file, a second run on one folder, --force,
+--replot of damaged data, Ctrl-C), each one line and exit 2 (130 on Ctrl-C).
 """
+import dataclasses
 import json
 import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
-import geneft as g
 import run_all as ra
-from lab import executors, results, tuning
-from lab.runner import Runner, near_change
-from lab.ensemble import init_ensemble, train_ensemble
-
-SMALL = g.Config(n=8, d=2, depth=1, width=8, frac=0.75, steps=60, eval_every=10, seed=0)
-
+from lab import executors
 
 
 def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, capsys):
@@ -166,3 +168,199 @@ def test_a_run_writes_only_under_its_output_and_cache_folders(tmp_path):
     assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 0
     assert os.stat(readme).st_mtime_ns == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "out"]
+
+
+# --- Nothing computed is lost or silently replaced -----------------------------------
+
+@pytest.fixture
+def results_kept(monkeypatch):
+    """The smoke preset writing results files, as the paper preset does."""
+    monkeypatch.setitem(ra.PRESETS, "smoke", dataclasses.replace(ra.PRESETS["smoke"], results_in_repo=True))
+
+
+def fig7_runs(path):
+    """test_acc of every run in a results file, line by line."""
+    return [[r["test_acc"] for r in json.loads(line)["runs"]] for line in path.read_text().splitlines()]
+
+
+def test_force_replaces_the_recorded_runs(tmp_path, capsys, results_kept):
+    """test_acc edited in line 1, then --force: the results file holds the recomputed
+    values (once each), and the next normal run shows them, not the edit."""
+    args = smoke_args(tmp_path, "--only", "fig7")
+    assert ra.main(args) == 0
+    path = tmp_path / "out" / "fig7.jsonl"
+    truth = fig7_runs(path)
+    lines = path.read_text().splitlines()
+    rec = json.loads(lines[0])
+    rec["runs"][0]["test_acc"] = 0.123
+    path.write_text("\n".join([json.dumps(rec)] + lines[1:]) + "\n")
+    assert ra.main(args + ["--force"]) == 0
+    assert sorted(fig7_runs(path)) == sorted(truth)
+    assert ra.main(args) == 0
+    assert "0.123" not in (tmp_path / "out" / "fig7.json").read_text()
+    assert sorted(fig7_runs(path)) == sorted(truth)
+
+
+def test_a_full_output_disk_is_one_line_and_keeps_what_finished(tmp_path, capsys, results_kept):
+    """--out on a 40 KB disk: the PNG does not fit. One line naming it and the cause,
+    exit 2, no temporary file; the runs and the figure's data are kept."""
+    from lab.test_results import tiny_disk
+    with tiny_disk(tmp_path / "out", "40k") as out:
+        assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 2
+        line = one_error_line(capsys)
+        assert line.startswith(f"error: cannot write {out / 'fig7.png'} (No space left on device)")
+        assert sorted(os.listdir(out)) == ["fig7.json", "fig7.jsonl"]
+        assert len(fig7_runs(out / "fig7.jsonl")) == 3
+
+
+def test_a_full_cache_disk_is_one_line_and_leaves_no_temporary_file(tmp_path, capsys, results_kept):
+    from lab.test_results import tiny_disk
+    with tiny_disk(tmp_path / "cache", "16k") as cache:
+        assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 2
+        assert "(No space left on device)" in one_error_line(capsys)
+        assert not [p for p in cache.rglob("*") if ".tmp" in p.name]
+    assert len(fig7_runs(tmp_path / "out" / "fig7.jsonl")) >= 1      # recorded before the cache
+
+
+LIMITED_RUN = """
+import dataclasses, resource, sys
+import run_all as ra
+ra.PRESETS["smoke"] = dataclasses.replace(ra.PRESETS["smoke"], results_in_repo=True)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), int(sys.argv[1])))
+sys.exit(ra.main(sys.argv[2:]))
+"""
+
+
+def test_a_file_size_limit_is_one_line_and_no_half_line(tmp_path):
+    """ulimit -f: the results file's second line crosses the limit: one line, exit 2,
+    and the file holds its whole first line only."""
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    done = subprocess.run([sys.executable, "-c", LIMITED_RUN, "2500", *smoke_args(tmp_path, "--only", "fig7")],
+                          cwd=root, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, MPLBACKEND="Agg"))
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    path = tmp_path / "out" / "fig7.jsonl"
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"error: cannot write {path} (File too large)")
+    assert len(fig7_runs(path)) == 1 and path.read_bytes().endswith(b"\n")
+
+
+def test_a_results_file_this_user_cannot_read_is_one_line(tmp_path, capsys, monkeypatch, results_kept):
+    from lab.test_results import deny_reading
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "fig7.jsonl").write_text("")
+    deny_reading(monkeypatch, "fig7.jsonl")
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 2
+    assert one_error_line(capsys).startswith(
+        f"error: cannot read {tmp_path / 'out' / 'fig7.jsonl'} (Permission denied)")
+
+
+def test_a_second_run_on_one_folder_waits_for_the_first(tmp_path, capsys, results_kept):
+    """Another run holds the output folder: this one says once for whom it waits, starts
+    when that one ends, and writes each results line once."""
+    from lab.test_results import hold_lock, release_later
+    out = tmp_path / "out"
+    release_later(out, hold_lock(out), 1.0)
+    t0 = time.time()
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 0
+    assert time.time() - t0 >= 0.9
+    assert capsys.readouterr().err.count("waiting: another run (PID 4242 on otherhost)") == 1
+    keys = [json.loads(line)["key"] for line in (out / "fig7.jsonl").read_text().splitlines()]
+    assert len(keys) == len(set(keys)) == 3
+    assert not (out / ".lock").exists()
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    """An output folder holding smoke fig4 and fig7 (data and PNGs), made once."""
+    folder = tmp_path_factory.mktemp("drawn")
+    assert ra.main(["--preset", "smoke", "--jobs", "1", "--only", "fig4,fig7", "--out",
+                    str(folder / "out"), "--cache", str(folder / "cache")]) == 0
+    return folder / "out"
+
+
+def copy_of(drawn, tmp_path):
+    shutil.copytree(drawn, tmp_path / "out")
+    return tmp_path / "out"
+
+
+def test_replot_of_a_wrongly_shaped_data_file_is_one_line_and_draws_the_rest(tmp_path, capsys, drawn):
+    out = copy_of(drawn, tmp_path)
+    (out / "fig7.json").write_text('{"preset": "smoke"}')
+    (out / "fig4.png").unlink()
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7,fig4", "--replot")) == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"error: {out / 'fig7.json'} does not hold this version's data (KeyError")
+    assert (out / "fig4.png").stat().st_size > 0 and (out / "REPORT.md").exists()
+
+
+def test_replot_without_only_redraws_what_has_data_and_says_what_it_skipped(tmp_path, capsys, drawn):
+    out = copy_of(drawn, tmp_path)
+    (out / "fig4.png").unlink()
+    assert ra.main(smoke_args(tmp_path, "--replot")) == 0
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    skipped = [n for n in ra.FIGURES if n not in ("fig4", "fig7")]
+    assert err == [f"note: --replot skips {', '.join(skipped)}: no saved data in {out} "
+                   "(compute them without --replot)"]
+    assert (out / "fig4.png").stat().st_size > 0
+    empty = tmp_path / "empty"
+    assert ra.main(["--preset", "smoke", "--replot", "--out", str(empty), "--cache", str(tmp_path / "c")]) == 2
+    assert "no figure has saved data" in one_error_line(capsys)
+
+
+def test_replot_starts_no_workers_and_reaches_no_scheduler(tmp_path, monkeypatch, drawn):
+    out = copy_of(drawn, tmp_path)
+    monkeypatch.setattr(executors, "make_executor", lambda *a, **k: pytest.fail("started an executor"))
+    args = ["--preset", "smoke", "--out", str(out), "--cache", str(tmp_path / "c"), "--replot"]
+    assert ra.main(args + ["--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 0
+
+
+def test_jobs_follow_the_cpu_affinity(capsys, monkeypatch):
+    """Under `taskset -c 0`: one worker by default, --jobs 2 capped with a note."""
+    monkeypatch.setattr(ra.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert ra.parse_args([]).jobs == 1
+    assert ra.parse_args(["--jobs", "2"]).jobs == 1
+    assert "--jobs 2 is more than the 1 core this process may run on" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("tcp://127.0.0.1", "needs a host and a port"), ("local:0", "'0' is not allowed"),
+    ("udp://host:1", "use tcp://HOST:PORT")])
+def test_a_bad_scheduler_is_one_line_and_exit_2(capsys, bad, words):
+    with pytest.raises(SystemExit) as exit_:
+        ra.parse_args(["--scheduler", bad])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert exit_.value.code == 2 and len(err) == 1 and words in err[0]
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    from lab.test_executors import free_port
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7", "--scheduler", f"tcp://127.0.0.1:{free_port()}")) == 2
+    assert "cannot reach a Dask scheduler there" in one_error_line(capsys)
+
+
+def test_only_computes_each_figure_once_in_the_order_given():
+    assert ra.parse_args(["--only", "fig7,fig4,fig7,fig7"]).names == ["fig7", "fig4"]
+
+
+@pytest.mark.parametrize("change, words", [({"fig7_depths": (10 ** 6,)}, "depth=1000000 is not allowed"),
+                                           ({"steps": 10 ** 18}, "steps=1000000000000000000 is not allowed")])
+def test_a_preset_beyond_the_models_limits_is_one_line(tmp_path, capsys, monkeypatch, change, words):
+    monkeypatch.setitem(ra.PRESETS, "smoke", dataclasses.replace(ra.PRESETS["smoke"], **change))
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 2
+    assert words in one_error_line(capsys)
+
+
+def test_ctrl_c_during_bench_is_one_line():
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    proc = subprocess.Popen([sys.executable, os.path.join(root, "run_all.py"), "--bench", "--jobs", "1"],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    for line in proc.stdout:
+        if line.startswith("setting"):              # the table's header: the pool is timing
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert [ln for ln in err.splitlines() if ln.strip()] == ["interrupted: --bench stopped (it saves nothing)"]

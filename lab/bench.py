@@ -9,7 +9,6 @@ thread (start_pool), so both see the same load. Times are wall time and this thr
 time (time.thread_time); on a loaded machine only the CPU time leaves out the time other
 processes hold the core, so the ratio to the limit is taken in CPU time.
 """
-import os
 import time
 
 import numpy as np
@@ -17,7 +16,7 @@ import numpy as np
 import geneft as g
 from lab import ensemble, fastpath
 from lab.executors import start_pool
-from lab.tuning import keep_freed_memory
+from lab.tuning import keep_freed_memory, usable_cores
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
 
@@ -166,7 +165,8 @@ def bench(jobs):
     limit32 = StepLimit("float32")
     print(f"Table III model, n = 30, 675 training pairs, Adam; per model-step "
           f"{limit32.flops / 1e6:.1f} MFLOP in {sum(limit32.counts.values()):.0f} matmuls and "
-          f"{limit32.tanh_count:,.0f} tanh; numpy {np.__version__}, {os.cpu_count()} cores")
+          f"{limit32.tanh_count:,.0f} tanh; numpy {np.__version__}, {usable_cores()} cores "
+          f"this process may run on")
     print("limit: every matmul of the step timed alone at its shape, plus the tanh count at "
           "np.tanh's rate (same dtype; CPU time, medians); ratio = CPU ms / limit")
     print(f"{'setting':42s} {'wall ms':>8s} {'CPU ms':>8s} {'limit ms':>9s} {'ratio':>6s} {'GFLOP/s':>8s}")

@@ -1,16 +1,31 @@
 """Where ensembles train: in this process, on local worker processes, or on a Dask cluster.
 
 Each executor maps ensembles to (summaries, CPU seconds) as they finish. Dask is an
-optional extra, imported only when a scheduler is named.
+optional extra, imported only when a scheduler is named. What stops a sweep from starting
+(a scheduler that cannot be reached, a script that would start workers forever) is a
+SetupError: one line, no traceback.
 """
+import ast
+import contextlib
+import logging
 import multiprocessing
+import os
+import re
 import signal
+import socket
+import sys
 import threading
 import time
 
 from lab.ensemble import train_ensemble
 from lab.results import RunSummary
-from lab.tuning import die_with_parent, keep_freed_memory, pin_blas_threads, subnormals_flushed
+from lab.tuning import cap_workers, die_with_parent, keep_freed_memory, pin_blas_threads, subnormals_flushed
+
+
+class SetupError(SystemExit):
+    """An executor cannot start: its message is one line naming the value and what is
+    allowed or what to do. A SystemExit, so a user's script ends with that line and no
+    traceback; run_all catches it and exits with 2."""
 
 
 def run_chunk(configs):
@@ -29,9 +44,67 @@ def _worker_init():
 
 
 def start_pool(jobs):
-    """`jobs` spawned worker processes set up by _worker_init, BLAS pinned to one thread."""
+    """`jobs` spawned worker processes set up by _worker_init, BLAS pinned to one thread.
+    SetupError when called from the top level of a script without a main guard
+    (unguarded_main_line), where every worker would start workers of its own."""
+    refuse_unguarded_main(f"{jobs} worker processes", "jobs=1")
     pin_blas_threads()
     return multiprocessing.get_context("spawn").Pool(jobs, _worker_init)
+
+
+def refuse_unguarded_main(what, instead):
+    """SetupError when `what` (worker processes) would start from the top level of a
+    script without a main guard (unguarded_main_line), naming the fix."""
+    line = unguarded_main_line()
+    if line is not None:
+        path, number = line
+        raise SetupError(
+            f"{what} cannot start from line {number} of {path}: each worker re-runs that "
+            f"script from the top (multiprocessing's spawn) and would start workers again: put "
+            f"the script's code under `if __name__ == \"__main__\":`, or use {instead}")
+
+
+def _main_guard_lines(path):
+    """The line ranges of the `if __name__ == "__main__":` blocks at the top level of the
+    script at path, or None if it cannot be read or parsed (then nothing is refused)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    guards = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
+            names = [node.test.left, *node.test.comparators]
+            if any(isinstance(x, ast.Name) and x.id == "__name__" for x in names) and any(
+                    isinstance(x, ast.Constant) and x.value == "__main__" for x in names):
+                guards.append((node.lineno, node.end_lineno))
+    return guards
+
+
+def unguarded_main_line():
+    """(script, line) when this call comes from a line of the script run as __main__ that
+    is outside an `if __name__ == "__main__":` block, else None.
+
+    A spawned worker process starts by running the main script again (as __mp_main__) to
+    find what it may need; code at its top level without the guard would start the pool
+    again inside every worker, which multiprocessing refuses with a RuntimeError in each,
+    while the pool keeps replacing the dead workers: the parent never finishes. A main
+    without a file (python -c, an interactive session) is not re-run, nor is a call from
+    inside the guard."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not path.endswith(".py"):
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__":
+            guards = _main_guard_lines(frame.f_code.co_filename)
+            if guards is None or any(lo <= frame.f_lineno <= hi for lo, hi in guards):
+                return None
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return None
 
 
 def _run_task(part):
@@ -110,36 +183,98 @@ def _indexed_task(item):
 CLUSTER_INSTALL = "pip install -r requirements-cluster.txt"
 
 
-def _import_distributed():
+def import_distributed():
+    """Dask's distributed package, or SetupError saying how to install it."""
     try:
         import distributed
     except ImportError:
-        raise SystemExit(f"--scheduler needs Dask's distributed package, which is not installed: "
+        raise SetupError(f"--scheduler needs Dask's distributed package, which is not installed: "
                          f"run `{CLUSTER_INSTALL}`") from None
     return distributed
 
 
+SCHEDULER_FORMS = "use tcp://HOST:PORT (a running scheduler) or local:N (N local workers)"
+
+
+def parse_scheduler(text):
+    """("local", N) for local:N, ("tcp", HOST, PORT) for tcp://HOST:PORT, else SetupError
+    naming the value and the allowed forms. Needs nothing installed, so the command line
+    checks it before anything starts."""
+    if text.startswith("local:"):
+        return "local", _positive_int_or_exit("--scheduler local:N", text[len("local:"):])
+    m = re.fullmatch(r"tcp://(\[[^\]]+\]|[^:/\s]+):(\d{1,5})", text)
+    if m and 1 <= int(m.group(2)) <= 65535:
+        return "tcp", m.group(1).strip("[]"), int(m.group(2))
+    if text.startswith("tcp://"):
+        raise SetupError(f"--scheduler {text!r} is not allowed: a scheduler address needs a host "
+                         f"and a port from 1 to 65535, e.g. tcp://HOST:8786")
+    raise SetupError(f"--scheduler {text!r} is not allowed: {SCHEDULER_FORMS}")
+
+
+def _reachable_or_exit(host, port, address, timeout=5.0):
+    """Open and close one TCP connection to the scheduler, so a wrong address or a
+    scheduler that is not running is one line at once, not Dask's retries and traceback."""
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as err:
+        cause = getattr(err, "strerror", None) or str(err) or "timed out"
+        raise SetupError(f"--scheduler {address}: cannot reach a Dask scheduler there ({cause}): "
+                         f"start one (`dask scheduler`) or name the right address") from None
+
+
+@contextlib.contextmanager
+def _quiet_workers_started():
+    """Around the start of a LocalCluster, what its worker processes inherit: SIGINT
+    ignored (an ignored signal stays ignored in a child), so a Ctrl-C reaches the main
+    process alone, which prints one line and closes the cluster, instead of a traceback
+    per worker; and Dask's log level `error` in them (DASK_LOGGING__DISTRIBUTED, read when
+    a worker imports Dask), so closing after an interrupt does not log a warning per
+    cancelled task."""
+    previous_env = os.environ.get(WORKER_LOG_VAR)
+    os.environ[WORKER_LOG_VAR] = "error"
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        yield
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+        if previous_env is None:
+            del os.environ[WORKER_LOG_VAR]
+        else:
+            os.environ[WORKER_LOG_VAR] = previous_env
+
+
+WORKER_LOG_VAR = "DASK_LOGGING__DISTRIBUTED"
+
+
 class DaskCluster:
     """Runs ensembles on a Dask cluster: `tcp://HOST:PORT` connects to a running scheduler,
-    `local:N` starts a LocalCluster of N one-thread worker processes here. Dask is imported
-    only here, so nobody who does not ask for it needs it."""
+    `local:N` starts a LocalCluster of N one-thread worker processes here (at most one per
+    core this process may run on). Dask is imported only here, so nobody who does not ask
+    for it needs it."""
 
     def __init__(self, scheduler):
-        distributed = _import_distributed()
-        self.cluster = None
-        if scheduler.startswith("local:"):
-            n = _positive_int_or_exit("--scheduler local:N", scheduler[len("local:"):])
+        form = parse_scheduler(scheduler)
+        distributed = import_distributed()
+        self.cluster, self.distributed = None, distributed
+        if form[0] == "local":
+            refuse_unguarded_main(f"--scheduler {scheduler}", "jobs=1 without a scheduler")
+            n = cap_workers(form[1], f"--scheduler {scheduler}")
             pin_blas_threads()                 # the cluster's worker processes inherit it
-            self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
-                                                    processes=True, dashboard_address=None)
+            with _quiet_workers_started():
+                self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
+                                                        processes=True, dashboard_address=None)
             self.client = distributed.Client(self.cluster)
-        elif scheduler.startswith("tcp://"):
-            self.client = distributed.Client(scheduler, timeout="20s")
         else:
-            raise SystemExit(f"--scheduler {scheduler!r} is not allowed: use tcp://HOST:PORT or local:N")
+            _reachable_or_exit(form[1], form[2], scheduler)
+            try:
+                self.client = distributed.Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as err:
+                raise SetupError(f"--scheduler {scheduler}: cannot connect to the Dask scheduler "
+                                 f"({err})") from None
         self.workers = max(1, sum(w.get("nthreads", 1) for w in
                                   self.client.scheduler_info()["workers"].values()))
-        self.distributed = distributed
 
     def map_unordered(self, parts, heartbeat, every=60.0):
         futures = {self.client.submit(_run_task_dask, part, pure=False): k for k, part in enumerate(parts)}
@@ -155,9 +290,28 @@ class DaskCluster:
                 yield futures[fut], fut.result()
 
     def close(self, failed=False):
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        """Close the client and the local cluster; after a failure or an interrupt quietly
+        (the exception already says what happened; Dask would log every cancelled task)."""
+        quiet = _dask_logs_silenced() if failed else contextlib.nullcontext()
+        with quiet:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+@contextlib.contextmanager
+def _dask_logs_silenced():
+    """Dask's loggers silenced for the duration (its shutdown after an interrupt logs
+    errors about the tasks it cancels)."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 
 def _positive_int_or_exit(what, text):
@@ -166,7 +320,7 @@ def _positive_int_or_exit(what, text):
     except ValueError:
         value = 0
     if value < 1:
-        raise SystemExit(f"{what}: {text!r} is not allowed: need a whole number >= 1")
+        raise SetupError(f"{what}: {text!r} is not allowed: need a whole number >= 1")
     return value
 
 

@@ -5,18 +5,18 @@
 
 Configs that share an architecture are cut into ensembles (lab.ensemble.train_ensemble
 trains each as one vectorised computation); ensembles run on an executor (lab.executors),
-and every finished ensemble is written to the cache, and to the results file when there
-is one, at once (lab.results), so an interrupted sweep resumes where it stopped.
+and every finished ensemble is written to the results file when there is one and to the
+cache, at once (lab.results), so an interrupted sweep resumes where it stopped.
 """
 import dataclasses
-import os
 import time
 
 import numpy as np
 
+import geneft as g
 from lab.ensemble import MEMBER_FIELDS
 from lab.executors import make_executor
-from lab.results import chunk_key, read_cached, write_json
+from lab.results import Cache, FolderLock, chunk_key, run_key
 
 
 def chunks(configs, size):
@@ -64,105 +64,110 @@ def _duration(seconds):
     return f"{seconds / 3600:.1f} h"
 
 
+class ConfigError(ValueError):
+    """A config of a sweep is not valid (geneft.validate): one line naming the sweep, the
+    config and the field, raised before anything trains."""
+
+
 class Runner:
-    """Runs configs as ensembles on an executor, caching every finished ensemble at once.
+    """Runs configs as ensembles on an executor, recording every finished ensemble at once.
 
     jobs: local worker processes (1: in this process); scheduler: a Dask scheduler
-    address instead (see DaskCluster). Finished ensembles go to `cache_dir` (one JSON
-    file each) and, when `results` is set, to that ResultsFile as well; both are read
-    before anything is computed.
+    address instead (see DaskCluster). Finished ensembles go to the results file when
+    `results` is set (a ResultsFile: the committed record, written first) and to the
+    cache in `cache_dir` (lab.results.Cache); both are read before anything is computed,
+    run by run, so a sweep cut into other ensembles (another worker count) finds them.
+    force: recompute every run and replace what was recorded about it. One Runner at a
+    time works in a cache folder (lab.results.FolderLock): a second waits for the first.
     """
 
     def __init__(self, jobs, cache_dir, force=False, chunk=16, scheduler=None, planned_total=None):
         self.jobs, self.cache_dir, self.force, self.chunk = jobs, cache_dir, force, chunk
         self.scheduler, self.results = scheduler, None
+        self.cache = Cache(cache_dir)
         self.progress = Progress(planned_total)
-        self.executor = None
+        self.executor, self.lock = None, None
 
     def __enter__(self):
-        self.executor = make_executor(self.jobs, self.scheduler)
+        self.lock = FolderLock(self.cache_dir)
+        self.lock.acquire()
+        try:
+            self.executor = make_executor(self.jobs, self.scheduler)
+        except BaseException:
+            self.lock.release()
+            raise
         return self
 
     def __exit__(self, *exc):
-        if self.executor is not None:
-            self.executor.close(failed=exc[0] is not None)
-            self.executor = None
+        try:
+            if self.executor is not None:
+                self.executor.close(failed=exc[0] is not None)
+                self.executor = None
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
 
-    def _lookup(self, key, part, path):
-        """Finished summaries from the results file (the ensemble, else each of its runs)
-        or the cache, or None."""
-        if self.force:
-            return None
-        if self.results is not None:
-            found = self.results.get(key) or self.results.get_runs(part)
-            if found is not None and len(found) == len(part):
-                return found
-        return read_cached(path, len(part))
-
-    def _keep_result(self, key, part, summaries, cpu_seconds=None):
-        """Append an ensemble to the results file unless it, or each of its runs, is there."""
-        if (self.results is not None and self.results.get(key) is None
-                and self.results.get_runs(part) is None):
-            self.results.append(key, part, summaries, cpu_seconds)
-
-    def _recut_missing(self, label, configs, out, todo, workers):
-        """With a results file: fill in the runs it holds one by one (a part of an ensemble
-        may be stored, from another cut) and cut only the missing runs into ensembles, sized
-        so every worker has one (a lone leftover ensemble would leave the others idle).
-        Only here: a results file finds runs whatever the cut, the cache only by ensemble."""
-        missing = []
-        for idx, part, _, _ in todo:
-            for i, c in zip(idx, part):
-                found = self.results.get_runs([c])
-                if found is None:
-                    missing.append(i)
-                else:
-                    out[i] = found[0]
-        size = max(1, min(self.chunk, -(-len(missing) // workers)))
-        recut = []
-        for sub in chunks([configs[i] for i in missing], size):
-            idx = [missing[k] for k in sub]
+    def _stored(self, label, configs, size):
+        """Each config's recorded summary, None where there is none: the results file's,
+        else the cache's (runs found only in the cache join the results file)."""
+        out = [None] * len(configs)
+        for idx in chunks(configs, size):              # the cut the cache's ensemble files have
             part = [configs[i] for i in idx]
-            key = chunk_key(part)
-            recut.append((idx, part, key, os.path.join(self.cache_dir, label, key + ".json")))
-        return recut
+            kept = [self.results.by_run.get(run_key(c)) if self.results is not None else None
+                    for c in part]
+            holes = [j for j, r in enumerate(kept) if r is None]
+            if holes:
+                cached = self.cache.get_runs(label, part)
+                joining = [j for j in holes if cached[j] is not None]
+                if joining and self.results is not None:
+                    self.results.append(chunk_key([part[j] for j in joining]), [part[j] for j in joining],
+                                        [cached[j] for j in joining])
+                for j in joining:
+                    kept[j] = cached[j]
+            for i, r in zip(idx, kept):
+                out[i] = r
+        return out
+
+    def _record(self, label, part, summaries, cpu_seconds):
+        """A computed ensemble, recorded before it is used: the results file first (with
+        --force replacing what it held about these runs), then the cache."""
+        if self.results is not None:
+            if self.force:
+                self.results.replace(part, summaries, cpu_seconds)
+            else:
+                self.results.append(chunk_key(part), part, summaries, cpu_seconds)
+        self.cache.put(label, part, summaries)
+
+    def _cut(self, configs, indices, workers):
+        """The runs at `indices` cut into ensembles sized so every worker has one (a lone
+        leftover ensemble would leave the others idle): lists of indices into configs."""
+        size = max(1, min(self.chunk, -(-len(indices) // workers)))
+        return [[indices[k] for k in sub] for sub in chunks([configs[i] for i in indices], size)]
 
     def run(self, label, configs):
-        """RunSummary of every config, in order; each finished ensemble is stored at once."""
-        configs = list(configs)
-        out, todo = [None] * len(configs), []
+        """RunSummary of every config, in order; each finished ensemble is recorded at once."""
+        configs = checked_configs(label, configs)
         workers = self.executor.workers if self.executor else self.jobs
         size = max(1, min(self.chunk, -(-len(configs) // workers)))  # keep every worker busy
-        for idx in chunks(configs, size):
-            part = [configs[i] for i in idx]
-            key = chunk_key(part)
-            path = os.path.join(self.cache_dir, label, key + ".json")
-            found = self._lookup(key, part, path)
-            if found is not None:
-                self._keep_result(key, part, found)     # a cached ensemble joins the results file
-                for i, s in zip(idx, found):
-                    out[i] = s
-            else:
-                todo.append((idx, part, key, path))
-        if self.results is not None and not self.force:
-            todo = self._recut_missing(label, configs, out, todo, workers)
+        out = [None] * len(configs) if self.force else self._stored(label, configs, size)
+        todo = self._cut(configs, [i for i, s in enumerate(out) if s is None], workers)
         total, t0, computed = len(configs), time.time(), 0
-        done = total - sum(len(t[0]) for t in todo)
+        done = total - sum(len(idx) for idx in todo)
         self.progress.done_all += done
         self.progress.line(label, done, total, _left_early(configs, out), t0, computed)
 
         def heartbeat():   # a paper-budget ensemble can take many minutes: say it is alive
             print(f"  [{label}] {total - done} run(s) still training, "
                   f"{_duration(time.time() - t0)} elapsed", flush=True)
-        for k, (summaries, cpu_seconds) in self.executor.map_unordered([t[1] for t in todo], heartbeat):
-            idx, part, key, path = todo[k]
-            write_json(path, [s.to_json() for s in summaries])
-            self._keep_result(key, part, summaries, cpu_seconds)
-            for i, s in zip(idx, summaries):
+        parts = [[configs[i] for i in idx] for idx in todo]
+        for k, (summaries, cpu_seconds) in self.executor.map_unordered(parts, heartbeat):
+            self._record(label, parts[k], summaries, cpu_seconds)
+            for i, s in zip(todo[k], summaries):
                 out[i] = s
-            done, computed = done + len(idx), computed + len(idx)
-            self.progress.done_all += len(idx)
-            self.progress.computed_all += len(idx)
+            done, computed = done + len(todo[k]), computed + len(todo[k])
+            self.progress.done_all += len(todo[k])
+            self.progress.computed_all += len(todo[k])
             self.progress.line(label, done, total, _left_early(configs, out), t0, computed)
         return out
 
@@ -177,6 +182,18 @@ class Runner:
         flat = self.run(label, [c for grp in groups for c in grp])
         ends = np.cumsum([0] + [len(grp) for grp in groups])
         return [flat[a:b] for a, b in zip(ends[:-1], ends[1:])]
+
+
+def checked_configs(label, configs):
+    """configs as a list, each valid (geneft.validate), else ConfigError naming the sweep,
+    the config and its bad field, before anything trains (not from inside a worker)."""
+    configs = list(configs)
+    for i, c in enumerate(configs):
+        try:
+            g.validate(c)
+        except (ValueError, TypeError) as err:
+            raise ConfigError(f"sweep {label!r}, config {i}: {err}") from None
+    return configs
 
 
 def _left_early(configs, summaries):

@@ -1,10 +1,11 @@
-"""Tests of lab/runner.py, lab/results.py, lab/executors.py: the cache, the committed results file, executors (local and Dask),
-progress, and what survives Ctrl-C and kill -9."""
+"""Tests of lab/runner.py: ensembles, what a sweep finds recorded (results file and cache,
+run by run, whatever the cut), --force, invalid configs, progress, and what survives
+kill -9. Shared helpers (SMALL, small_configs, run_with_results, the sweep script) live
+here for lab/test_results.py and lab/test_executors.py too."""
 import dataclasses
 import json
 import os
-import platform
-import signal
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -14,9 +15,9 @@ import numpy as np
 import pytest
 
 import geneft as g
-from lab import executors, results, tuning
+from lab import executors, results
 from lab.runner import Runner, near_change
-from lab.ensemble import init_ensemble, train_ensemble
+from lab.ensemble import train_ensemble
 
 SMALL = g.Config(n=8, d=2, depth=1, width=8, frac=0.75, steps=60, eval_every=10, seed=0)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the checkout
@@ -30,13 +31,11 @@ def no_training(monkeypatch):
     monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("retrained a finished run"))
 
 
-def test_run_summary_round_trips_and_rejects_bad_records():
-    s = executors.run_chunk([SMALL])[0]
-    assert results.RunSummary.from_json(json.loads(json.dumps(s.to_json()))) == s
-    with pytest.raises(ValueError, match="keys"):
-        results.RunSummary.from_json({"phase": "generalization"})
-    with pytest.raises(ValueError, match="phase='grokked'"):
-        results.RunSummary.from_json({**s.to_json(), "phase": "grokked"})
+def count_training(monkeypatch):
+    """Train for real, noting the size of every ensemble trained (a list, filled as it goes)."""
+    calls, real = [], executors.run_chunk
+    monkeypatch.setattr(executors, "run_chunk", lambda part: calls.append(len(part)) or real(part))
+    return calls
 
 
 def test_corrupt_cache_file_is_recomputed_with_a_warning(tmp_path):
@@ -49,6 +48,28 @@ def test_corrupt_cache_file_is_recomputed_with_a_warning(tmp_path):
         with pytest.warns(UserWarning, match="unreadable"):
             again = runner.run("t", cfgs)
     assert again == first
+
+
+def test_a_damaged_cache_file_is_read_from_its_other_copy_or_recomputed(tmp_path, monkeypatch):
+    """Each run is cached twice (its own file and its ensemble's): a damaged copy is
+    warned about, read from the other and rewritten; with both damaged, recomputed."""
+    cfgs = small_configs(2)
+    with Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+        first = runner.run("t", cfgs)
+    ensemble, = (tmp_path / "t").glob("*.json")
+    own = sorted((tmp_path / "t" / "runs").glob("*.json"))
+    own[0].write_text('[{"phase": "gen')
+    calls = count_training(monkeypatch)
+    with Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+        with pytest.warns(UserWarning, match="unreadable .*read from their other copy"):
+            assert runner.run("t", cfgs) == first
+    assert calls == [] and len(json.loads(own[0].read_text())) == 1
+    for path in [ensemble, *own]:
+        path.write_text('[{"phase": "gen')
+    with Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+        with pytest.warns(UserWarning, match="unreadable .*recomputing it"):
+            assert runner.run("t", cfgs) == first
+    assert calls == [2]
 
 
 def run_with_results(cache_dir, results_path, cfgs, chunk=2):
@@ -132,30 +153,77 @@ def test_run_groups_submits_every_group_at_once_and_splits_the_results_back(tmp_
     assert [[r.to_json() for r in grp] for grp in together] == [[r.to_json() for r in grp] for grp in alone]
 
 
-def test_results_file_keeps_each_ensembles_cpu_time(tmp_path):
-    """Each computed ensemble's line carries the CPU seconds of its training; cost() sums
-    them over the file and counts ensembles without a time (found in a cache)."""
-    cfgs, path = small_configs(4), tmp_path / "fig.jsonl"
-    run_with_results(tmp_path / "c", path, cfgs)
-    times = [json.loads(line)["cpu_seconds"] for line in path.read_text().splitlines()]
-    assert len(times) == 2 and all(t > 0 for t in times)
-    total, untimed = results.ResultsFile(str(path)).cost()
-    assert total == pytest.approx(sum(times)) and untimed == 0
-    run_with_results(tmp_path / "c", tmp_path / "other.jsonl", cfgs)     # both from the cache
-    assert "cpu_seconds" not in (tmp_path / "other.jsonl").read_text()
-    assert results.ResultsFile(str(tmp_path / "other.jsonl")).cost() == (0, 2)
+def test_the_cache_finds_runs_cut_into_other_ensembles(tmp_path, monkeypatch):
+    """A cache filled with one worker (ensembles of 4 and 2) serves a run cut for two
+    (3 and 3) without training anything, as the results file does; a cache written before
+    runs had files of their own is still read by ensemble, and then gets them."""
+    cfgs = small_configs(6)
+    with Runner(jobs=1, cache_dir=str(tmp_path), chunk=4) as runner:
+        first = runner.run("t", cfgs)
+    no_training(monkeypatch)
+    with Runner(jobs=1, cache_dir=str(tmp_path), chunk=4) as runner:
+        runner.executor.workers = 2
+        assert runner.run("t", cfgs) == first
+    shutil.rmtree(tmp_path / "t" / "runs")                   # as an earlier version left it
+    with Runner(jobs=1, cache_dir=str(tmp_path), chunk=4) as runner:
+        assert runner.run("t", cfgs) == first
+    assert len(list((tmp_path / "t" / "runs").glob("*.json"))) == 6
 
 
-def test_results_file_key_survives_a_config_field_added_later(tmp_path):
-    """A line written before a Config field existed still matches: the key is recomputed
-    from the stored fields, the missing one taking its default."""
-    cfgs, path = small_configs(2), tmp_path / "fig.jsonl"
-    run_with_results(tmp_path / "c", path, cfgs)
-    rec = json.loads(path.read_text())
-    for c in rec["configs"]:
-        del c["stop_when_decided"]                           # as if written by an older version
-    path.write_text(json.dumps(rec) + "\n")
-    assert results.ResultsFile(str(path)).get(results.chunk_key(cfgs)) is not None
+def tamper(path):
+    """Set test_acc to 0.123 in every run a cache file or results file holds."""
+    text = path.read_text()
+    if path.suffix == ".jsonl":
+        recs = [json.loads(line) for line in text.splitlines()]
+        for rec in recs:
+            for r in rec["runs"]:
+                r["test_acc"] = 0.123
+        path.write_text("".join(json.dumps(rec) + "\n" for rec in recs))
+    else:
+        path.write_text(json.dumps([dict(r, test_acc=0.123) for r in json.loads(text)]))
+
+
+def test_force_replaces_what_was_recorded_whatever_the_cut(tmp_path):
+    """--force cut for two workers (3 + 3) after a run cut for one (4 + 2), every record of
+    the first edited: a later normal run in the first cut gets the recomputed values, from
+    the results file and from the cache alike, and the results file holds each run once."""
+    cfgs, path, cache = small_configs(6), tmp_path / "fig.jsonl", tmp_path / "cache"
+    first = run_with_results(cache, path, cfgs, chunk=4)
+    for p in [path, *cache.rglob("*.json")]:
+        tamper(p)
+    with Runner(jobs=1, cache_dir=str(cache), chunk=4, force=True) as runner:
+        runner.executor.workers = 2
+        runner.results = results.ResultsFile(str(path))
+        assert runner.run("t", cfgs) == first
+    assert run_with_results(cache, path, cfgs, chunk=4) == first
+    with Runner(jobs=1, cache_dir=str(cache), chunk=4) as runner:
+        assert runner.run("t", cfgs) == first
+    keys = [results.run_key(g.Config(**c)) for line in path.read_text().splitlines()
+            for c in json.loads(line)["configs"]]
+    assert sorted(keys) == sorted(results.run_key(c) for c in cfgs)
+    assert "0.123" not in path.read_text()
+
+
+def test_configs_holding_numpy_scalars_train_and_are_recorded(tmp_path, monkeypatch):
+    """Configs built from np.arange hold np.int64 seeds (np.float32 rates): they train,
+    go to the results file as plain numbers, and are found again by equal plain configs."""
+    cfgs = [dataclasses.replace(SMALL, seed=s, eta_enc=np.float32(2e-3), eta_dec=np.float64(1e-3))
+            for s in np.arange(2)]
+    path = tmp_path / "fig.jsonl"
+    first = run_with_results(tmp_path / "c", path, cfgs)
+    assert [c["seed"] for c in json.loads(path.read_text())["configs"]] == [0, 1]
+    plain = [dataclasses.replace(c, seed=int(c.seed), eta_enc=float(c.eta_enc), eta_dec=1e-3)
+             for c in cfgs]
+    no_training(monkeypatch)
+    assert run_with_results(tmp_path / "c2", path, plain) == first
+
+
+def test_an_invalid_config_is_one_error_before_anything_trains(tmp_path, monkeypatch):
+    no_training(monkeypatch)
+    cfgs = small_configs(2) + [dataclasses.replace(SMALL, depth=10 ** 6)]
+    with Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+        with pytest.raises(ValueError, match="sweep 't', config 2: depth=1000000 is not allowed"):
+            runner.run("t", cfgs)
 
 
 SWEEP_SCRIPT = textwrap.dedent('''
@@ -208,59 +276,6 @@ def test_kill_9_loses_at_most_the_ensembles_in_flight(tmp_path, monkeypatch):
     assert len(calls) == 8 - len(kept)                       # every finished ensemble was kept
 
 
-def children_of(pid):
-    kids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        kids.append(int(entry))
-            except (OSError, IndexError, ValueError):
-                pass
-    return kids
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses prctl")
-def test_workers_die_with_their_parent_on_kill_9(tmp_path):
-    proc = start_sweep(tmp_path, jobs=2)
-    wait_for_lines(tmp_path / "fig.jsonl", 1, proc)
-    workers = children_of(proc.pid)
-    assert workers, "the pool has worker processes"
-    proc.kill()
-    proc.wait()
-    t0 = time.time()
-    while any(alive(w) for w in workers) and time.time() - t0 < 10:
-        time.sleep(0.05)
-    assert not any(alive(w) for w in workers)
-
-
-def test_ctrl_c_prints_one_line_and_keeps_finished_work(tmp_path):
-    cmd = [sys.executable, os.path.join(ROOT, "run_all.py"), "--preset", "smoke", "--jobs", "2",
-           "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--only", "fig5"]
-    env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    for line in proc.stdout:                                 # wait until it is training
-        if "fig5-mod3" in line:
-            break
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    if proc.returncode == 0:
-        pytest.skip("the smoke fig5 finished before the signal arrived")
-    assert proc.returncode == 130
-    assert "Traceback" not in err
-    assert [ln for ln in err.splitlines() if ln.strip()] == [
-        "interrupted: every finished ensemble is saved; run the same command again to resume"]
-
-
 def test_progress_says_runs_left_early_and_eta(tmp_path, capsys):
     cfgs = [dataclasses.replace(c, stop_when_decided=True, eta_enc=1e-2, eta_dec=1e-2, steps=400)
             for c in small_configs(4)]
@@ -271,68 +286,6 @@ def test_progress_says_runs_left_early_and_eta(tmp_path, capsys):
     assert lines[0].startswith("  [t] 0/4 runs (0 left early)")
     assert lines[-1].startswith(f"  [t] 4/4 runs ({early} left early)") and "all: 4/4 runs" in lines[-1]
     assert "ETA" in lines[1]
-
-
-def test_missing_dask_is_one_clear_line(monkeypatch):
-    monkeypatch.setitem(sys.modules, "distributed", None)    # import distributed -> ImportError
-    with pytest.raises(SystemExit, match="pip install -r requirements-cluster.txt"):
-        executors.make_executor(1, scheduler="local:1")
-
-
-@pytest.mark.parametrize("bad", ["local:0", "local:x", "http://host:8786"])
-def test_bad_scheduler_is_refused(bad):
-    pytest.importorskip("distributed")
-    with pytest.raises(SystemExit, match="is not allowed"):
-        executors.make_executor(1, scheduler=bad)
-
-
-def test_a_config_field_added_later_keeps_the_earlier_keys():
-    """init_scheme came after results were stored: at its earlier value it is not hashed."""
-    import hashlib
-    cfg = dataclasses.replace(SMALL, seed=3)
-    fields = dataclasses.asdict(cfg)
-    del fields["init_scheme"]
-    earlier = hashlib.sha1(json.dumps([fields], sort_keys=True).encode()).hexdigest()[:20]
-    assert results.chunk_key([cfg]) == earlier
-    assert results.chunk_key([dataclasses.replace(cfg, init_scheme="normal")]) != earlier
-
-
-def test_a_grid_value_differing_in_its_last_bit_keeps_its_key():
-    """np.logspace gave 1e-05 on one machine and 9.999999999999999e-06 on another:
-    the same setting, so the same key; a setting one part in 1e9 away is another key."""
-    cfg = dataclasses.replace(SMALL, eta_enc=1e-05, eta_dec=1e-3)
-    same = dataclasses.replace(cfg, eta_enc=9.999999999999999e-06)
-    assert same.eta_enc != cfg.eta_enc
-    assert results.chunk_key([same]) == results.chunk_key([cfg])
-    assert results.chunk_key([dataclasses.replace(cfg, eta_enc=1.000000001e-05)]) != results.chunk_key([cfg])
-
-
-def test_subnormals_are_flushed_inside_and_restored_after():
-    tiny = np.float32(1e-30) * np.float32(1e-10)                # 1e-40: subnormal in float32
-    assert tiny != 0
-    with tuning.subnormals_flushed():
-        if sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64"):
-            assert np.float32(1e-30) * np.float32(1e-10) == 0
-            x = np.full((7, 5), 1e-20, np.float32)
-            assert not (x @ x.T).any()                         # 5e-40 per entry: flushed
-        assert np.float32(1e-20) * np.float32(1e-10) == np.float32(1e-30)   # normal: untouched
-    assert np.float32(1e-30) * np.float32(1e-10) == tiny      # restored
-
-
-def test_flushing_leaves_a_run_without_subnormals_bit_identical():
-    cfgs = [dataclasses.replace(c, dtype="float32") for c in small_configs(3)]
-    plain = [results.RunSummary.of_history(h) for h in train_ensemble(cfgs)]
-    assert executors.run_chunk(cfgs) == plain
-
-
-def test_a_long_ensemble_in_process_still_says_it_is_alive(capsys, monkeypatch):
-    def slow(part):
-        time.sleep(0.35)
-        return [results.RunSummary(g.CONFUSION, None, None, None, 0, None, None, None, [])] * len(part)
-    monkeypatch.setattr(executors, "run_chunk", slow)
-    beats = []
-    out = list(executors.InProcess().map_unordered([[SMALL]], lambda: beats.append(1), every=0.1))
-    assert len(out) == 1 and 2 <= len(beats) <= 4
 
 
 def test_near_change_marks_both_sides_of_every_edge():

@@ -2,7 +2,8 @@
 
 Every worker process keeps glibc's freed memory (keep_freed_memory), dies with its parent
 (die_with_parent), trains with one BLAS thread (pin_blas_threads) and with subnormal floats
-flushed to zero (subnormals_flushed). None of these changes a result (tested).
+flushed to zero (subnormals_flushed). None of these changes a result (tested). How many
+workers to start: at most one per core this process may run on (usable_cores, cap_workers).
 """
 import ctypes
 import os
@@ -39,6 +40,28 @@ def die_with_parent():
         return False
     pr_set_pdeathsig = 1                                       # <sys/prctl.h>
     return libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def usable_cores():
+    """The cores this process may run on: its CPU affinity (`taskset`, a cluster job's
+    cpuset), which os.cpu_count() ignores, and never more than os.cpu_count()."""
+    total = os.cpu_count() or 1
+    try:
+        allowed = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):          # no affinity call on this platform
+        allowed = total
+    return max(1, min(allowed, total))
+
+
+def cap_workers(asked, what):
+    """`asked` worker processes, capped at usable_cores() with a one-line note on stderr
+    naming `what` was asked for (two workers on one core only take turns)."""
+    cores = usable_cores()
+    if asked <= cores:
+        return asked
+    print(f"note: {what} is more than the {cores} core{'s' * (cores != 1)} this process may run on "
+          f"(its CPU affinity); using {cores} (one worker per core is the fastest)", file=sys.stderr)
+    return cores
 
 
 def pin_blas_threads():

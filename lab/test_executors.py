@@ -1,0 +1,198 @@
+"""Tests of lab/executors.py: where ensembles train (in process, a local pool, Dask), what
+a worker computes, the scheduler's address, and what Ctrl-C, kill -9 and a script without
+a main guard leave."""
+import dataclasses
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+import geneft as g
+from lab import executors, results
+from lab.ensemble import train_ensemble
+from lab.test_runner import ROOT, SMALL, small_configs, start_sweep, wait_for_lines
+
+
+def children_of(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses prctl")
+def test_workers_die_with_their_parent_on_kill_9(tmp_path):
+    proc = start_sweep(tmp_path, jobs=2)
+    wait_for_lines(tmp_path / "fig.jsonl", 1, proc)
+    workers = children_of(proc.pid)
+    assert workers, "the pool has worker processes"
+    proc.kill()
+    proc.wait()
+    t0 = time.time()
+    while any(alive(w) for w in workers) and time.time() - t0 < 10:
+        time.sleep(0.05)
+    assert not any(alive(w) for w in workers)
+
+
+def test_ctrl_c_prints_one_line_and_keeps_finished_work(tmp_path):
+    cmd = [sys.executable, os.path.join(ROOT, "run_all.py"), "--preset", "smoke", "--jobs", "2",
+           "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--only", "fig5"]
+    env = dict(os.environ, MPLBACKEND="Agg")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    for line in proc.stdout:                                 # wait until it is training
+        if "fig5-mod3" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the smoke fig5 finished before the signal arrived")
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert [ln for ln in err.splitlines() if ln.strip()] == [
+        "interrupted: every finished ensemble is saved; run the same command again to resume"]
+
+
+def test_ctrl_c_under_a_local_dask_cluster_is_one_line(tmp_path):
+    """Ctrl-C reaches the whole foreground process group, the cluster's workers included:
+    they ignore it, the main process prints one line and closes the cluster (it once
+    printed a traceback per worker)."""
+    pytest.importorskip("distributed")
+    cmd = [sys.executable, os.path.join(ROOT, "run_all.py"), "--preset", "smoke", "--scheduler", "local:2",
+           "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--only", "fig5"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, MPLBACKEND="Agg"), start_new_session=True)
+    for line in proc.stdout:
+        if "fig5-mod3" in line:
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=90)
+    if proc.returncode == 0:
+        pytest.skip("the smoke fig5 finished before the signal arrived")
+    assert proc.returncode == 130, err
+    assert [ln for ln in err.splitlines() if ln.strip()] == [
+        "interrupted: every finished ensemble is saved; run the same command again to resume"]
+
+
+def test_missing_dask_is_one_clear_line(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)    # import distributed -> ImportError
+    with pytest.raises(SystemExit, match="pip install -r requirements-cluster.txt"):
+        executors.make_executor(1, scheduler="local:1")
+
+
+@pytest.mark.parametrize("bad", ["local:0", "local:x", "http://host:8786"])
+def test_bad_scheduler_is_refused(bad):
+    pytest.importorskip("distributed")
+    with pytest.raises(SystemExit, match="is not allowed"):
+        executors.make_executor(1, scheduler=bad)
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("tcp://127.0.0.1", "needs a host and a port"), ("tcp://:8786", "needs a host and a port"),
+    ("tcp://host:99999", "needs a host and a port"), ("local:-2", "whole number >= 1")])
+def test_a_scheduler_address_is_checked_before_dask_is_needed(monkeypatch, bad, words):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(SystemExit, match=words):
+        executors.make_executor(1, scheduler=bad)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_is_one_line_at_once():
+    pytest.importorskip("distributed")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    t0 = time.time()
+    with pytest.raises(SystemExit, match=f"{address}: cannot reach a Dask scheduler there"):
+        executors.make_executor(1, scheduler=address)
+    assert time.time() - t0 < 10
+
+
+def test_a_local_cluster_has_at_most_one_worker_per_core_of_the_affinity(monkeypatch, capsys):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    started = []
+
+    class Cluster:
+        def __init__(self, n_workers, **kwargs):
+            started.append(n_workers)
+
+        def close(self):
+            pass
+
+    class Client:
+        def __init__(self, cluster):
+            pass
+
+        def scheduler_info(self):
+            return {"workers": {"w": {"nthreads": 1}}}
+
+        def close(self):
+            pass
+    monkeypatch.setattr(distributed, "LocalCluster", Cluster)
+    monkeypatch.setattr(distributed, "Client", Client)
+    executors.make_executor(1, scheduler="local:6").close()
+    assert started == [1]
+    assert "--scheduler local:6 is more than the 1 core this process may run on" in capsys.readouterr().err
+
+
+SCRIPT = """import sys
+sys.path.insert(0, {root!r})
+import geneft as g
+from lab.runner import Runner
+{head}with Runner(jobs=2, cache_dir={cache!r}) as r:
+{indent}    print(len(r.run("t", [g.Config(n=6, d=2, depth=1, width=8, steps=20, eval_every=10)])))
+"""
+
+
+def test_workers_from_a_script_without_a_main_guard_are_one_clear_error(tmp_path):
+    """Runner(jobs=2) at the top level of a script: one line naming the line and the fix
+    (it once started workers that each failed and were replaced, forever); under the
+    guard the same code runs."""
+    script = tmp_path / "sweep.py"
+    script.write_text(SCRIPT.format(root=ROOT, cache=str(tmp_path / "c"), head="", indent=""))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert done.returncode != 0 and len(lines) == 1, done.stderr
+    assert f"line 5 of {script}" in lines[0] and 'if __name__ == "__main__":' in lines[0]
+    assert "jobs=1" in lines[0]
+    script.write_text(SCRIPT.format(root=ROOT, cache=str(tmp_path / "c"),
+                                    head='if __name__ == "__main__":\n    ', indent="    "))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.splitlines()[-1] == "1", done.stderr
+
+
+def test_flushing_leaves_a_run_without_subnormals_bit_identical():
+    cfgs = [dataclasses.replace(c, dtype="float32") for c in small_configs(3)]
+    plain = [results.RunSummary.of_history(h) for h in train_ensemble(cfgs)]
+    assert executors.run_chunk(cfgs) == plain
+
+
+def test_a_long_ensemble_in_process_still_says_it_is_alive(capsys, monkeypatch):
+    def slow(part):
+        time.sleep(0.35)
+        return [results.RunSummary(g.CONFUSION, None, None, None, 0, None, None, None, [])] * len(part)
+    monkeypatch.setattr(executors, "run_chunk", slow)
+    beats = []
+    out = list(executors.InProcess().map_unordered([[SMALL]], lambda: beats.append(1), every=0.1))
+    assert len(out) == 1 and 2 <= len(beats) <= 4
