@@ -32,6 +32,7 @@ import argparse
 import itertools
 import math
 import os
+import stat
 import sys
 from dataclasses import dataclass
 
@@ -152,6 +153,9 @@ MAX_N_SEARCH = 300        # general search: memory ~190 MB at the limit
 MAX_CSV_BYTES = 32 << 20  # the CLI's text reader: 32 MB, a comma-separated n = 4096
 MAX_N_MC_CLASSES = 3_000  # Appendix D bound for mod<k>, bipartite: ~80 n² bytes
 MAX_N_MC_ORDER = 100      # Appendix D bound for greater: Bubley-Dyer runs n³ ln n steps
+MAX_N_CLI_SEARCH = 100    # the CLI's named relations without a closed form of |Aut G|
+                          # (preorder<k>): the general search grows as n⁴ on a total
+                          # preorder, seconds at n = 100, most of an hour at n = 300
 
 
 def _check_size(label, n, limit, what):
@@ -378,19 +382,49 @@ def table_i_b(name, n):
 SECTION_III_KINDS = ("equivalence", "bipartite", "total_order")   # Table I's classes
 
 
-def _section_iii_kind(name):
-    """geneft.relation_kind(name), refused unless Section III treats that class (Table II
-    has a row and the text a p* only for Table I's three kinds)."""
-    kind, k = geneft.relation_kind(name)
+def matrix_kind(R):
+    """Which of Table I's kinds a 0/1 matrix is, read off the matrix alone (so a relation
+    from a file gets Section III's Table II row, p* and Appendix D bound):
+      ("equivalence", k)   reflexive, symmetric, transitive, k classes (Table I's mod k);
+      ("bipartite", 2)     a complete bipartite graph K_{a,c}, empty diagonal (Table I's S, S̄);
+      ("total_order", None) a strict total order (Table I's greater-than, in any labelling);
+      (None, None)         anything else."""
+    A = _as_relation(R).astype(bool)
+    diag = np.diagonal(A)
+    if diag.all():
+        labels = _class_labels(A)
+        return ("equivalence", int(labels.max()) + 1) if labels is not None else (None, None)
+    if diag.any():
+        return None, None
+    if _is_strict_total_order(A):
+        return "total_order", None
+    np.logical_not(A, out=A)                      # K_{a,c} <=> its complement is 2 classes
+    labels = _class_labels(A)
+    return ("bipartite", 2) if labels is not None and labels.max() == 1 else (None, None)
+
+
+def _section_iii_kind(relation):
+    """(kind, k) of a Table I name (geneft.relation_kind) or of a matrix (matrix_kind),
+    refused unless Section III treats that class (Table II has a row and the text a p*
+    only for Table I's three kinds)."""
+    if isinstance(relation, str):
+        kind, k = geneft.relation_kind(relation)
+        label = repr(relation)
+    else:
+        kind, k = matrix_kind(relation)
+        label = "the matrix"
     if kind not in SECTION_III_KINDS:
-        raise ValueError(f"relation={name!r} is not allowed here: its kind {kind!r} has no "
-                         f"Table II row or p* in Section III (only {SECTION_III_KINDS})")
+        what = f"its kind {kind!r}" if kind else ("it is none of an equivalence, a complete "
+                                                 "bipartite graph and a strict total order, so it")
+        raise ValueError(f"relation={label} is not allowed here: {what} has no Table II row, "
+                         f"p* or Appendix D bound in Section III (only {SECTION_III_KINDS})")
     return kind, k
 
 
 def table_ii_b(name, n):
-    """Table II's row for a Table I relation: 'mod<k>' -> n log2 k (equivalence with k
-    classes); 'bipartite' -> n (complete bipartite); 'greater' -> log2 n! (total order)."""
+    """Table II's row for a Table I relation (a name, or a matrix of that kind): 'mod<k>' ->
+    n log2 k (equivalence with k classes); 'bipartite' -> n (complete bipartite); 'greater'
+    -> log2 n! (total order)."""
     kind, k = _section_iii_kind(name)
     if kind == "equivalence":
         return b_equivalence(n, k)
@@ -447,7 +481,8 @@ def f_upper_bound(m, b, p_star):
 
 
 def p_star(name):
-    """Section III, after Eq. (5): p* = 1/k for 'mod<k>', 1/2 for 'bipartite', 1/3 for 'greater'."""
+    """Section III, after Eq. (5): p* = 1/k for 'mod<k>' (an equivalence of k classes), 1/2 for
+    'bipartite', 1/3 for 'greater' (a total order); a name or a matrix of that kind."""
     kind, k = _section_iii_kind(name)
     return 1 / 3 if kind == "total_order" else 1 / k              # bipartite: k = 2
 
@@ -697,7 +732,8 @@ def mc_accuracy_bound(name, n, frac, seed, *, n_orders=1000, eps=0.01, relation_
     """Appendix D / Fig. 2 (solid): the accuracy upper bound for one training sampling.
 
     The training pairs are geneft.split_pairs(n, frac, seed), the same split the
-    network sees; the relation is geneft.relation_matrix(name, n, relation_seed).
+    network sees; the relation is geneft.relation_matrix(name, n, relation_seed): a Table I
+    name, or a matrix whose kind matrix_kind detects.
     'mod<k>' uses equivalence_bound, 'bipartite' the same on 1 - R with k = 2
     ("isomorphic to an equivalence relation with two classes"), 'greater'
     total_order_bound with its own stream rng = default_rng(SeedSequence(seed).spawn(1)[0]).
@@ -706,7 +742,8 @@ def mc_accuracy_bound(name, n, frac, seed, *, n_orders=1000, eps=0.01, relation_
     kind, k = _section_iii_kind(name)
     # checked before any n² array (measurements at MAX_N_MATRIX)
     limit = MAX_N_MC_ORDER if kind == "total_order" else MAX_N_MC_CLASSES
-    _check_size(f"n={n}", n, limit, f"the Appendix D Monte Carlo for {name!r}")
+    _check_size(f"n={n}", n, limit, f"the Appendix D Monte Carlo for {name!r}"
+                if isinstance(name, str) else "the Appendix D Monte Carlo")
     R = geneft.relation_matrix(name, n, relation_seed)
     known = known_matrix(R, geneft.split_pairs(n, frac, seed)[0])
     if kind == "total_order":
@@ -809,18 +846,27 @@ def exact_bayes_accuracy(name, n, frac, seed, relation_seed=None, max_states=500
 # --- Command line: python statics.py FILE.csv | python statics.py mod3 --n 30 ---
 
 def load_relation_csv(path):
-    """A 0/1 matrix from a text file, entries separated by commas (or whitespace).
+    """A 0/1 matrix from a text file, entries separated by commas (or whitespace); a
+    UTF-8 byte-order mark (what spreadsheet programs write first) is skipped.
 
-    Files over MAX_CSV_BYTES are refused before reading: the parse holds every entry
-    as a Python list item (~8 bytes per entry on top of the text).
+    Only a regular file is read (a device such as /dev/zero never ends), and one over
+    MAX_CSV_BYTES is refused before reading: the parse holds every entry as a Python list
+    item (~8 bytes per entry on top of the text).
     """
+    too_large = (f"the reader is limited to {MAX_CSV_BYTES} bytes "
+                 f"(about n = {math.isqrt(MAX_CSV_BYTES // 2)})")
     try:
-        size = os.path.getsize(path)
-        if size > MAX_CSV_BYTES:
-            raise ValueError(f"{path} is too large: {size} bytes, the reader is limited to "
-                             f"{MAX_CSV_BYTES} bytes (about n = {math.isqrt(MAX_CSV_BYTES // 2)})")
-        with open(path) as fh:
-            text = fh.read()
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path} is not a regular file: give a text file holding an n x n "
+                             "matrix of 0 and 1")
+        if info.st_size > MAX_CSV_BYTES:
+            raise ValueError(f"{path} is too large: {info.st_size} bytes, {too_large}")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_CSV_BYTES + 1)        # bounded, should the file grow meanwhile
+        if len(data) > MAX_CSV_BYTES:
+            raise ValueError(f"{path} is too large: over {MAX_CSV_BYTES} bytes, {too_large}")
+        text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise ValueError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
     rows = [[t.strip() for t in line.split(",")] if "," in line else line.split()
@@ -850,6 +896,8 @@ def _format_big_int(x, max_digits=1000):
 
 def describe(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0.8), b_table_ii=None):
     """The CLI report: n, |Aut G|, b, p_c (Eq. 4) and f_UB (Eq. 5) at a few fractions."""
+    if not 0 < alpha < 1:                     # checked even where b <= 1 leaves p_c undefined
+        raise ValueError(f"alpha={alpha!r} is not allowed: alpha must lie in (0, 1)")
     A = _as_relation(R)
     n = A.shape[0]
     aut = automorphism_count(A)
@@ -858,13 +906,68 @@ def describe(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0
     lines = [f"n = {n}", f"|Aut G| {_format_big_int(aut)}", f"b = log2(n!/|Aut G|) = {b:.4f} bits"]
     if b_table_ii is not None:
         lines.append(f"b (Table II row) = {b_table_ii:.4f} bits")
-    lines.append(f"p_c(alpha={alpha}) = {p_critical(alpha, b, n * n):.4f}" if b > 1
+    lines.append(f"p_c(alpha={alpha}) = {_p_critical_at_most_one(alpha, b, n * n):.4f}" if b > 1
                  else f"p_c(alpha={alpha}) undefined: Eq. (4) needs b > 1")
     if b >= 1:
         lines.append(f"f_UB (Eq. 5, p* = {p:.4f}{' = edge density' if p_star_value is None else ''}):")
         for f in fracs:
             lines.append(f"  frac {f:4.2f}  m = {f * n * n:7.1f}  f_UB = {float(f_upper_bound(f * n * n, b, p)):.4f}")
     return "\n".join(lines)
+
+
+KIND_WORDS = {"equivalence": "an equivalence of {k} classes (Table I's mod k kind)",
+              "bipartite": "a complete bipartite graph (Table I's bipartite kind)",
+              "total_order": "a strict total order (Table I's greater-than kind)"}
+CLI_BOUND_SEEDS, CLI_BOUND_ORDERS = 3, 200   # the command line's Appendix D: seconds, not minutes
+
+
+def describe_file(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0.8)):
+    """The CLI report for a matrix read from a file: describe's lines, with the kind read off
+    the matrix (matrix_kind). For Section III's kinds, Table II's row, the kind's p* and
+    Appendix D's Monte Carlo bound (mean over CLI_BOUND_SEEDS splits) at each fraction;
+    for any other kind, one line saying there is none and that p* is the edge density."""
+    A = _as_relation(R)
+    n = A.shape[0]
+    kind, k = matrix_kind(A)
+    if kind is None:
+        return (describe(A, alpha, p_star_value) + "\nkind: none of Section III's (an equivalence, "
+                "a complete bipartite graph, a strict total order): no Table II row, p* or "
+                "Appendix D bound; p* above is the edge density")
+    ps = p_star(A) if p_star_value is None else p_star_value
+    lines = [describe(A, alpha, ps, b_table_ii=table_ii_b(A, n)),
+             f"kind: {KIND_WORDS[kind].format(k=k)}"]
+    limit = MAX_N_MC_ORDER if kind == "total_order" else MAX_N_MC_CLASSES
+    if n > limit:
+        return "\n".join(lines + [f"Appendix D bound: not computed, n = {n} > {limit} for this kind"])
+    lines.append(f"Appendix D Monte Carlo bound (mean of {CLI_BOUND_SEEDS} splits):")
+    for f in fracs:
+        stats = mc_accuracy_bound_stats(A, n, f, range(CLI_BOUND_SEEDS), n_orders=CLI_BOUND_ORDERS)
+        lines.append(f"  frac {f:4.2f}  accuracy <= {stats.mean:.4f}")
+    return "\n".join(lines)
+
+
+def _p_critical_at_most_one(alpha, b, N):
+    """Eq. (4)'s p_c, or ValueError naming alpha and the largest allowed when p_c > 1: a
+    fraction of more than all N pairs (alpha so close to 1 that no data set reaches it)."""
+    p_c = p_critical(alpha, b, N)
+    if p_c > 1:
+        alpha_max = min(-math.expm1(N * math.log1p(-1.0 / b)), alpha)   # p_c(alpha_max) = 1
+        for _ in range(1000):                  # rounding: step down to the last alpha with p_c <= 1
+            if p_critical(alpha_max, b, N) <= 1:
+                break
+            alpha_max = math.nextafter(alpha_max, 0.0)
+        raise ValueError(f"alpha={alpha!r} is not allowed here: Eq. (4) gives p_c = {p_c:.4f} > 1 "
+                         f"(more than all n² pairs); for this relation use alpha <= {alpha_max!r}")
+    return p_c
+
+
+def _check_search_cost(name, n, R):
+    """Refuse a named relation with no closed form of |Aut G| (a total preorder) above
+    MAX_N_CLI_SEARCH before the general search starts, naming its cost and the limit."""
+    if n > MAX_N_CLI_SEARCH and _aut_closed_form(R) is None:
+        raise ValueError(f"--n {n} is too large for {name}: |Aut G| has no closed form here and "
+                         f"its general search grows as n⁴ (most of an hour at n = 300); the "
+                         f"command line allows n <= {MAX_N_CLI_SEARCH}")
 
 
 def _cli_named_kind(arg):
@@ -896,12 +999,13 @@ def main(argv=None):
             _check_size(f"--n {args.n}", args.n, MAX_N_MATRIX,
                         "building the (n, n) relation matrix")
             R = geneft.relation_matrix(args.relation, args.n)
+            _check_search_cost(args.relation, args.n, R)
             in_table_ii = named[0] in SECTION_III_KINDS   # else no Table II row; p* = density
             ps = p_star(args.relation) if args.p_star is None and in_table_ii else args.p_star
             b_row = table_ii_b(args.relation, args.n) if in_table_ii else None
             text = describe(R, args.alpha, ps, b_table_ii=b_row)
         else:
-            text = describe(load_relation_csv(args.relation), args.alpha, args.p_star)
+            text = describe_file(load_relation_csv(args.relation), args.alpha, args.p_star)
     except ValueError as err:
         print(f"statics.py: error: {err}", file=sys.stderr)
         return 2

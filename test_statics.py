@@ -5,6 +5,7 @@ exact Bayes), each against a hand count, a closed form or brute force.
 import dataclasses
 import itertools
 import math
+import os
 
 import numpy as np
 import pytest
@@ -548,3 +549,128 @@ def test_exercise_mod7_description_length_and_p_c():
     p_c = math.log(1 - 0.9) / (900 * math.log(1 - 1 / b))   # Eq. (4), any log base
     assert statics.p_critical(0.9, b, 900) == pytest.approx(p_c, rel=1e-12)
     assert round(p_c, 4) == 0.1601
+
+
+# --- The command line on hostile input ------------------------------------------------
+
+def _statics_one_error_line(capsys):
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1, captured.err
+    assert captured.err.startswith("statics.py: error: ")
+    return captured.err
+
+
+def test_statics_cli_reads_a_csv_with_a_utf8_byte_order_mark(tmp_path, capsys):
+    """What spreadsheet programs write: a byte-order mark before the first entry."""
+    path = tmp_path / "gt.csv"
+    rows = "\n".join(",".join(map(str, row)) for row in g.relation_matrix("greater", 5))
+    path.write_bytes(b"\xef\xbb\xbf" + rows.encode() + b"\n")
+    assert statics.main([str(path)]) == 0
+    assert "|Aut G| = 1\n" in capsys.readouterr().out
+
+
+def test_statics_cli_refuses_what_is_not_a_regular_file(tmp_path, capsys):
+    """/dev/zero never ends (reading it once filled the memory: here it runs in a process
+    whose address space is capped, so a regression fails instead of exhausting the
+    machine), and a folder is no matrix."""
+    import resource
+    import subprocess
+    import sys
+    if os.path.exists("/dev/zero"):
+        cap = lambda: resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        done = subprocess.run([sys.executable, "statics.py", "/dev/zero"], preexec_fn=cap, timeout=60,
+                              cwd=os.path.dirname(os.path.abspath(statics.__file__)),
+                              capture_output=True, text=True)
+        assert done.returncode == 2 and done.stderr == (
+            "statics.py: error: /dev/zero is not a regular file: give a text file holding an n x n "
+            "matrix of 0 and 1\n"), done.stderr
+    assert statics.main([str(tmp_path)]) == 2
+    assert f"{tmp_path} is not a regular file" in _statics_one_error_line(capsys)
+
+
+def test_statics_cli_refuses_a_total_preorder_whose_search_would_take_long(capsys):
+    """preorder3 has no closed form of |Aut G|; --n 300 would search for most of an hour:
+    refused at once, naming the cost and the limit; a total order needs no search."""
+    import time
+    t0 = time.perf_counter()
+    assert statics.main(["preorder3", "--n", "300"]) == 2
+    assert time.perf_counter() - t0 < 5.0
+    err = _statics_one_error_line(capsys)
+    assert "--n 300 is too large for preorder3" in err and f"n <= {statics.MAX_N_CLI_SEARCH}" in err
+    assert statics.main(["preorder400", "--n", "300"]) == 0    # k >= n: a total order, |Aut G| = 1
+
+
+def test_statics_cli_refuses_an_alpha_whose_p_c_exceeds_one(capsys):
+    """alpha = 1 - 1e-16 asked Eq. (4) for p_c = 1.60, more than every pair; alpha outside
+    (0, 1) is refused even where b <= 1 leaves p_c undefined."""
+    assert statics.main(["mod3", "--alpha", "0.9999999999999999"]) == 2
+    err = _statics_one_error_line(capsys)
+    assert "alpha=0.9999999999999999 is not allowed here" in err and "p_c = 1.6021 > 1" in err
+    alpha_max = float(err.rsplit("alpha <= ", 1)[1])
+    assert statics.main(["mod3", "--alpha", repr(alpha_max)]) == 0
+    p_c = float(capsys.readouterr().out.split(f"p_c(alpha={alpha_max}) = ")[1].split()[0])
+    assert p_c <= 1.0
+    assert statics.main(["mod1", "--n", "4", "--alpha", "1.5"]) == 2
+    assert "alpha=1.5 is not allowed" in _statics_one_error_line(capsys)
+
+
+def test_statics_cli_refuses_a_huge_k_in_one_line(capsys):
+    assert statics.main(["mod99999999999999999999"]) == 2
+    assert "relation='mod99999999999999999999' is not allowed" in _statics_one_error_line(capsys)
+
+
+# --- A relation read from a file: its kind from the matrix alone ------------------------
+
+def relabelled(name, n, seed=3):
+    """A Table I relation with its elements permuted: only the matrix says what it is."""
+    perm = np.random.default_rng(seed).permutation(n)
+    return g.relation_matrix(name, n)[np.ix_(perm, perm)]
+
+
+@pytest.mark.parametrize("name, kind", [("mod3", ("equivalence", 3)), ("mod5", ("equivalence", 5)),
+                                        ("bipartite", ("bipartite", 2)),
+                                        ("greater", ("total_order", None)),
+                                        ("preorder3", (None, None))])
+def test_statics_matrix_kind_reads_table_i_kinds_off_a_relabelled_matrix(name, kind):
+    assert statics.matrix_kind(relabelled(name, 12)) == kind
+
+
+def test_statics_matrix_kind_refuses_near_misses():
+    R = g.relation_matrix("mod3", 9)
+    broken = R.copy()
+    broken[0, 3] = 0                                     # not symmetric
+    assert statics.matrix_kind(broken) == (None, None)
+    K = g.relation_matrix("bipartite", 8)
+    assert statics.matrix_kind(1 - K) == ("equivalence", 2)       # its complement: two classes
+    T = g.relation_matrix("greater", 8)
+    T[0, 1] = 0                                          # a partial order: not total
+    assert statics.matrix_kind(T) == (None, None)
+    assert statics.matrix_kind(np.ones((5, 5), int)) == ("equivalence", 1)
+
+
+@pytest.mark.parametrize("name", ["mod3", "bipartite", "greater"])
+def test_statics_a_matrix_gets_its_kinds_p_star_table_ii_row_and_appendix_d_bound(name):
+    """Relabelling changes nothing Section III computes: p*, Table II's b and the Monte Carlo
+    bound of a relabelled matrix equal the named relation's (same split seeds)."""
+    n, R = 12, relabelled(name, 12)
+    assert statics.p_star(R) == statics.p_star(name)
+    assert statics.table_ii_b(R, n) == statics.table_ii_b(name, n)
+    named = g.relation_matrix(name, n)
+    for frac in (0.1, 0.3):
+        a = statics.mc_accuracy_bound(named, n, frac, 0, n_orders=50).accuracy
+        assert a == statics.mc_accuracy_bound(name, n, frac, 0, n_orders=50).accuracy
+    with pytest.raises(ValueError, match="none of an equivalence"):
+        statics.p_star(relabelled("preorder3", 9))
+
+
+def test_statics_cli_reads_a_csv_relations_kind_and_bound(tmp_path, capsys):
+    path = tmp_path / "mine.csv"
+    np.savetxt(path, relabelled("mod3", 15), fmt="%d", delimiter=",")
+    assert statics.main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "kind: an equivalence of 3 classes" in out and "Appendix D Monte Carlo bound" in out
+    assert "p* = 0.3333" in out and "b (Table II row)" in out
+    np.savetxt(path, relabelled("preorder3", 15), fmt="%d", delimiter=",")
+    assert statics.main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "kind: none of Section III's" in out and "Appendix D Monte Carlo bound" not in out
