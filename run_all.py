@@ -5,6 +5,7 @@
     python run_all.py --only fig5,fig6     # some figures
     python run_all.py --replot             # redraw from saved data, no training
     python run_all.py --bench              # speed of one training step
+    python run_all.py --relation my.csv    # the per-relation figures on your own relation
 
 This file is the command line and the one figure registry (FIGURES): the door from the
 book (geneft, statics, repons) into the lab (lab/), where each figure is a triple:
@@ -16,15 +17,19 @@ import argparse
 import contextlib
 import errno
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
 
+import geneft as g
+import statics
 from lab import beyond, executors, report, results
 from lab import figs_dynamics as dyn
 from lab import figs_statics as stat
 from lab.bench import bench
-from lab.presets import PRESETS, run_bounds
+from lab.presets import (PRESETS, baseline_note, figures_for_relation, relation_preset,
+                         run_bounds)
 from lab.results import FolderLock, ResultsFile, write_json
 from lab.runner import ConfigError, Runner
 from lab.tuning import cap_workers, keep_freed_memory, usable_cores
@@ -61,17 +66,60 @@ FIGURES = {
 }
 
 
-def write_report(out_dir):
-    """out_dir/REPORT.md, one column pair per report.report_columns entry."""
-    return report.write_report(out_dir, report.report_columns(out_dir, FIG_DIR), FIGURES)
+def write_report(out_dir, own=None):
+    """out_dir/REPORT.md, one column pair per report.report_columns entry; for a relation of
+    your own (own: an OwnRelation), its figures only, with what it is and what was skipped."""
+    if own is None:
+        return report.write_report(out_dir, report.report_columns(out_dir, FIG_DIR), FIGURES)
+    figures = {n: f for n, f in FIGURES.items() if n not in own.skipped}
+    return report.write_report(out_dir, report.report_columns(out_dir, FIG_DIR), figures,
+                               notes=own.notes())
+
+
+# --- Your own relation: --relation FILE.csv or NAME ----------------------------------
+
+@dataclass(frozen=True)
+class OwnRelation:
+    """A relation given on the command line: its name (the folder figures/<name>/), matrix,
+    kind (statics.matrix_kind) and the figures that do not apply, each with its reason."""
+    name: str
+    source: str
+    R: object
+    kind: str | None
+    skipped: dict
+
+    def notes(self):
+        kind = self.kind or "none of Section III's kinds"
+        return ([f"relation {self.name!r} from {self.source}: n = {self.R.shape[0]}, kind: {kind}",
+                 baseline_note(self.R)]
+                + [f"{fig} skipped: {why}" for fig, why in self.skipped.items()])
+
+
+def own_relation(ap, spec, n):
+    """--relation: a CSV file of a 0/1 matrix (named by the file's stem) or a Table I name
+    at the preset's n. One line and exit 2 for a bad file, name or folder name."""
+    is_file = os.path.exists(spec) or spec.endswith(".csv") or os.sep in spec
+    try:
+        R = statics.load_relation_csv(spec) if is_file else g.relation_matrix(spec, n)
+        R = g.relation_matrix(R, R.shape[0])              # a square 0/1 matrix, n >= 2
+    except ValueError as err:
+        ap.error(f"--relation {spec!r}: {err}")
+    name = os.path.splitext(os.path.basename(spec))[0] if is_file else spec
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or name in PRESETS:
+        ap.error(f"--relation {spec!r}: {name!r} cannot name the folder figures/{name}/: use letters, "
+                 f"digits, '_', '-' or '.', and none of the preset names {sorted(PRESETS)}")
+    kind = statics.matrix_kind(R)[0]
+    return OwnRelation(name, spec, R, kind, figures_for_relation(kind))
 
 
 # --- Main ---------------------------------------------------------------------------
 
-def out_dir_of(preset_name):
+def out_dir_of(preset_name, own=None):
     """Where a preset's figures go: figures/ for the default preset, figures/<preset>/ else,
-    so a smoke or paper run never overwrites the committed quick figures."""
-    return FIG_DIR if preset_name == DEFAULT_PRESET else os.path.join(FIG_DIR, preset_name)
+    so a smoke or paper run never overwrites the committed quick figures; a relation of
+    your own goes to figures/<name>/ the same way."""
+    base = FIG_DIR if own is None else os.path.join(FIG_DIR, own.name)
+    return base if preset_name == DEFAULT_PRESET else os.path.join(base, preset_name)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -99,12 +147,25 @@ def parse_args(argv):
     ap.add_argument("--out", default=None, help="where figures and REPORT.md go "
                     "(default figures/, or figures/<preset>/ for a preset other than quick)")
     ap.add_argument("--cache", default=CACHE_DIR, help="where finished runs are cached")
+    ap.add_argument("--relation", default=None,
+                    help="run the per-relation figures (Figs. 3, 5-8, Theorem 1) on your own "
+                         "relation: a CSV file of an n x n 0/1 matrix, or a Table I name; "
+                         "writes figures/<name>/ (figures/<name>/<preset>/ for a preset "
+                         "other than quick)")
     args = ap.parse_args(argv)
     args.names, args.explicit_only = figure_names(ap, args.only), args.only is not None
+    args.own = None
+    if args.relation is not None:
+        args.own = own_relation(ap, args.relation, PRESETS[args.preset].n)
+        for name in [n for n in args.names if n in args.own.skipped]:
+            print(f"note: {name} skipped: {args.own.skipped[name]}", file=sys.stderr)
+        args.names = [n for n in args.names if n not in args.own.skipped]
+        if not args.names:
+            ap.error(f"--only {args.only}: none of these figures applies to a relation of your own")
     args.jobs = worker_count(ap, args.jobs)
     if args.scheduler is not None and not (args.replot or args.bench):   # those start no workers
         args.scheduler = checked_scheduler(ap, args.scheduler)
-    args.out = args.out or out_dir_of(args.preset)
+    args.out = args.out or out_dir_of(args.preset, args.own)
     return args
 
 
@@ -201,18 +262,19 @@ def save_plot(figure, data, path):
             os.remove(tmp)
 
 
-def write_reports(out_dir):
-    """REPORT.md of out_dir, and the main one when out_dir is one of its columns. Returns the
+def write_reports(out_dir, own=None):
+    """REPORT.md of out_dir, and the main one when out_dir is one of its columns (not for a
+    relation of your own, own: an OwnRelation). Returns the
     unreadable data files; StorageError if a report cannot be written."""
     targets = [out_dir]
     main_report = [os.path.abspath(folder) for _, folder in report.report_columns(FIG_DIR, FIG_DIR)]
-    if os.path.abspath(out_dir) in main_report[1:] and os.path.isdir(FIG_DIR):
+    if own is None and os.path.abspath(out_dir) in main_report[1:] and os.path.isdir(FIG_DIR):
         targets.append(FIG_DIR)       # the main report shows quick and paper side by side
     errors = []
     for folder in targets:
         path = os.path.join(folder, "REPORT.md")
         try:
-            errors += write_report(folder)
+            errors += write_report(folder, own)
         except results.StorageError:
             raise
         except OSError as err:
@@ -289,7 +351,7 @@ def run_figures(args, preset):
     t_all = time.time()
     with contextlib.nullcontext() if args.replot else FolderLock(args.out):
         errors = replot_figures(args) if args.replot else compute_figures(args, preset)
-        errors = once_per_file(errors + write_reports(args.out))
+        errors = once_per_file(errors + write_reports(args.out, args.own))
     print(f"all done in {time.time() - t_all:.1f} s; report: {os.path.join(args.out, 'REPORT.md')}")
     return errors
 
@@ -330,7 +392,10 @@ def main(argv=None):
         print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
-        errors = run_figures(args, PRESETS[args.preset])
+        preset = PRESETS[args.preset]
+        if args.own is not None:
+            preset = relation_preset(preset, args.own.name, args.own.R)
+        errors = run_figures(args, preset)
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         return 130

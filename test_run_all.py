@@ -364,3 +364,76 @@ def test_ctrl_c_during_bench_is_one_line():
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert [ln for ln in err.splitlines() if ln.strip()] == ["interrupted: --bench stopped (it saves nothing)"]
+
+
+# --- Your own relation: --relation FILE.csv -----------------------------------------------
+
+def write_csv(path, R):
+    path.write_text("\n".join(",".join(str(int(v)) for v in row) for row in R) + "\n")
+
+
+def relabelled_mod3(n=6):
+    import numpy as np
+    import geneft as g
+    perm = np.random.default_rng(4).permutation(n)
+    return g.relation_matrix("mod3", n)[np.ix_(perm, perm)]
+
+
+def test_own_relation_runs_its_figures_says_what_it_skipped_and_reruns_when_edited(
+        tmp_path, monkeypatch, capsys):
+    """--relation FILE.csv: the per-relation figures on the matrix, a report of its own that
+    names the relation and each skipped figure's reason; a rerun trains nothing, and an
+    edited file is a new experiment (the keys hash the matrix, not its name)."""
+    csv = tmp_path / "mine.csv"
+    R = relabelled_mod3()
+    write_csv(csv, R)
+    args = smoke_args(tmp_path, "--relation", str(csv), "--only", "fig2,fig5,fig7,theorem1")
+    assert ra.main(args) == 0
+    err = capsys.readouterr().err
+    assert "note: fig2 skipped: Fig. 2 compares Table I's four relations" in err
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.glob("*.json")) == ["fig5.json", "fig7.json", "theorem1.json"]
+    assert json.loads((out / "fig7.json").read_text())["relation"] == "mine"
+    report = (out / "REPORT.md").read_text()
+    assert "relation 'mine' from" in report and "kind: equivalence" in report
+    assert "majority baseline" in report and "fig2 skipped" in report
+    assert "| fig2 |" not in report and "| goldilocks |" not in report   # skipped: no pending row
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("retrained a cached run"))
+    assert ra.main(args) == 0
+    R[0, 1] = R[1, 0] = 1 - R[0, 1]                      # edit the file: a new relation
+    write_csv(csv, R)
+    trained = []
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: trained.append(len(configs)) or
+                        [executors.RunSummary(ra.g.CONFUSION, None, None, None, 0, 0.5, 0.5, 0.5, [])]
+                        * len(configs))
+    assert ra.main(smoke_args(tmp_path, "--relation", str(csv), "--only", "fig7")) == 0
+    assert sum(trained) == 6                             # every Fig. 7 run of the edited matrix
+
+
+def test_own_relation_of_no_section_iii_kind_skips_fig3_and_theorem1(tmp_path, capsys):
+    import numpy as np
+    divides = np.array([[int(j % i == 0) for j in range(1, 9)] for i in range(1, 9)])
+    write_csv(tmp_path / "divides.csv", divides)
+    assert ra.main(smoke_args(tmp_path, "--relation", str(tmp_path / "divides.csv"),
+                              "--only", "fig3,theorem1,fig7")) == 0
+    err = capsys.readouterr().err
+    assert "fig3 skipped: Fig. 3 draws Appendix D's bound" in err
+    assert "theorem1 skipped: Theorem 1 is about the classes of an equivalence" in err
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.json")) == ["fig7.json"]
+
+
+@pytest.mark.parametrize("spec, words", [
+    ("nosuch.csv", "--relation 'nosuch.csv': cannot read"),
+    ("mod_three", "--relation 'mod_three': relation='mod_three' is not allowed"),
+    ("paper", "--relation 'paper'"),
+])
+def test_own_relation_bad_input_is_one_line(tmp_path, capsys, spec, words):
+    if spec == "paper":                                   # a folder name the presets use
+        write_csv(tmp_path / "paper.csv", relabelled_mod3())
+        spec = str(tmp_path / "paper.csv")
+        words = f"--relation {spec!r}: 'paper' cannot name the folder"
+    with pytest.raises(SystemExit) as exit_:
+        ra.parse_args(["--relation", spec])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err
