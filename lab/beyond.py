@@ -521,6 +521,5 @@ def open_q1_claims(d):
                         group="Beyond the paper, Open Question 1 (this project's, not the paper's): "
                               "Eq. (12) for embedding dimensions d ≠ 2",
                         number=f"{rel}: {over_eq}/{pts} above",
-                        why=("no point significantly above after Holm" if over_eq == 0 else
-                             f"{over_eq} point(s) significantly above after Holm")))
+                        why=figkit.bound_why(over_eq)))
     return rows

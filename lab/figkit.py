@@ -257,6 +257,12 @@ def bound_verdict(over):
     return verdicts.HOLDS if over == 0 else verdicts.DOES_NOT_HOLD
 
 
+def bound_why(over):
+    """bound_verdict's reason, in a few words."""
+    return ("no point significantly above after Holm" if over == 0 else
+            f"{over} point(s) significantly above after Holm")
+
+
 def crossing_down(x, y, level=0.5):
     """First x (log-interpolated) where y falls below level; None if it never does."""
     lx = np.log10(x)

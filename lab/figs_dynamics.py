@@ -365,8 +365,7 @@ def fig6_claims(d):
                      group="Fig. 6: the probability of generalization is upper bounded by Eq. (12) "
                            "(σ_a = σ_c, the black line)",
                      number=f"{short}: {over_eq}/{pts} above",
-                     why=("no point significantly above after Holm" if over_eq == 0 else
-                          f"{over_eq} point(s) significantly above after Holm")),
+                     why=figkit.bound_why(over_eq)),
                  Row(f"Fig. 6 [{name}]: ... and with σ_a, σ_c read off the network (σ_c = σ_enc/√2; "
                      "σ_a = RMS of ∂z/∂E_i at init; η_A = η_dec)", "(not in the paper)",
                      f"{over_net}/{pts} points significantly above (exact binomial, Holm); {how}; "
