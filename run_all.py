@@ -31,7 +31,7 @@ from lab.bench import bench
 from lab.presets import (PRESETS, baseline_note, figures_for_relation, relation_preset,
                          run_bounds)
 from lab.results import FolderLock, ResultsFile, write_json
-from lab.runner import ConfigError, Runner
+from lab.runner import ConfigError, Runner, replay_data
 from lab.tuning import cap_workers, keep_freed_memory, usable_cores
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -69,11 +69,18 @@ FIGURES = {
 def write_report(out_dir, own=None):
     """out_dir/REPORT.md, one column pair per report.report_columns entry; for a relation of
     your own (own: an OwnRelation), its figures only, with what it is and what was skipped."""
+    cols = report.report_columns(out_dir, FIG_DIR)
     if own is None:
-        return report.write_report(out_dir, report.report_columns(out_dir, FIG_DIR), FIGURES)
+        return report.write_report(out_dir, cols, FIGURES, partial=partial_data)
     figures = {n: f for n, f in FIGURES.items() if n not in own.skipped}
-    return report.write_report(out_dir, report.report_columns(out_dir, FIG_DIR), figures,
-                               notes=own.notes())
+    return report.write_report(out_dir, cols, figures, notes=own.notes())
+
+
+def partial_data(name, figure, folder):
+    """A figure still being computed, read from its results file in folder (the preset is
+    the folder's name): lab.runner.replay_data, which trains nothing."""
+    preset = PRESETS.get(os.path.basename(os.path.normpath(folder)))
+    return replay_data(figure, preset, os.path.join(folder, f"{name}.jsonl"))
 
 
 # --- Your own relation: --relation FILE.csv or NAME ----------------------------------

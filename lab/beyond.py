@@ -316,7 +316,7 @@ def goldilocks_data(p, runner):
     """Test accuracy and Table IV phase over decoder depth × width for every relation of
     p.gold_relations, each trained at gold_frac_factor × its own p_c (Eq. 4); every
     run's test accuracy is kept (the zone rule pairs seeds). A run the runner returns as
-    None (not finished: report.partial_data reads a results file still being written) is
+    None (not finished: lab.runner.replay_data reads a results file still being written) is
     counted as missing, cell by cell, never guessed."""
     out = {"depths": list(p.gold_depths), "widths": list(p.gold_widths), "seeds": p.gold_seeds,
            "budget": p.steps, "factor": p.gold_frac_factor, "relations": {}}
@@ -345,7 +345,7 @@ def goldilocks_data(p, runner):
     return out
 
 
-goldilocks_data.accepts_missing_runs = True     # report.partial_data may call it on a partial file
+goldilocks_data.accepts_missing_runs = True     # lab.runner.replay_data may call it on a partial file
 
 
 def zone_of(r, depths, seeds):

@@ -71,33 +71,7 @@ def as_row(r):
     return r if isinstance(r, Row) else Row(*r)
 
 
-def partial_data(name, figure, folder):
-    """Data for a figure whose JSON is not written yet but whose results file holds some
-    runs, for the figures whose data function accepts missing runs (it marks them): the
-    preset is the folder's name, the runs come from <name>.jsonl. None otherwise."""
-    path = os.path.join(folder, f"{name}.jsonl")
-    if not getattr(getattr(figure, "data", None), "accepts_missing_runs", False) or not os.path.exists(path):
-        return None
-    from lab import results
-    from lab.presets import PRESETS
-    preset = PRESETS.get(os.path.basename(os.path.normpath(folder)))
-    if preset is None:
-        return None
-    stored = results.ResultsFile(path)
-
-    class Replay:           # a runner that trains nothing: stored runs, None where missing
-        def run(self, label, cfgs):
-            return [stored.by_run.get(results.chunk_key([c])) for c in cfgs]
-
-        def run_groups(self, label, groups):
-            return [self.run(label, grp) for grp in groups]
-    d = figure.data(preset, Replay())
-    d.update(preset=preset.name, seconds=None, partial=True)
-    d["cpu_seconds"], d["untimed_ensembles"] = stored.cost()
-    return d
-
-
-def write_report(out_dir, cols, figures, notes=()):
+def write_report(out_dir, cols, figures, notes=(), partial=None):
     """out_dir/REPORT.md from the saved figure data: the first page (summary.py: one line
     per claim, the verdict in each column, the number that decides it, why the columns
     differ), then one row per claim, never by hand; one (measured, verdict) pair of
@@ -105,6 +79,8 @@ def write_report(out_dir, cols, figures, notes=()):
     yet (a figure that can be read from a partial results file says how many of its runs
     are in), 'not in the saved data' where the figure is there but its data lacks that
     claim's setting; `figures` maps a name to its Figure (claims(data) gives the rows).
+    partial(name, figure, folder): data for a figure whose JSON is not written yet, read
+    from a partial results file (lab.runner.replay_data), or None.
     notes: sentences shown under the title (a relation of your own: what it is, which
     figures were skipped and why, its majority baseline). Written atomically. Returns the
     unreadable data files."""
@@ -122,7 +98,7 @@ def write_report(out_dir, cols, figures, notes=()):
             try:
                 d = load_figure_data(folder, name)
                 if d is None:
-                    d = partial_data(name, figure, folder)
+                    d = partial(name, figure, folder) if partial else None
             except DataFileError as err:
                 errors.append(str(err))
                 cells.append("data file unreadable")

@@ -9,6 +9,7 @@ and every finished ensemble is written to the results file when there is one and
 cache, at once (lab.results), so an interrupted sweep resumes where it stopped.
 """
 import dataclasses
+import os
 import time
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 import geneft as g
 from lab.ensemble import MEMBER_FIELDS
 from lab.executors import make_executor
-from lab.results import Cache, FolderLock, chunk_key, run_key
+from lab.results import Cache, FolderLock, ResultsFile, chunk_key, run_key
 
 
 def chunks(configs, size):
@@ -231,3 +232,32 @@ def adaptive_phase_grid(runner, label, make_config, xs, ys, seeds):
     for k, (i, j) in enumerate(cells):
         phases[i][j] += [s.phase for s in extra[k * (seeds - 1):(k + 1) * (seeds - 1)]]
     return phases
+
+
+# --- Data of a figure still being computed, from its results file ----------------------
+
+class Replay:
+    """A runner that trains nothing: each config's stored run, None where it is missing."""
+
+    def __init__(self, stored):
+        self.stored = stored
+
+    def run(self, label, cfgs):
+        return [self.stored.by_run.get(chunk_key([c])) for c in cfgs]
+
+    def run_groups(self, label, groups):
+        return [self.run(label, grp) for grp in groups]
+
+
+def replay_data(figure, preset, path):
+    """The data of a figure whose JSON is not written yet but whose results file (path)
+    holds some of its runs, for a data function that accepts missing runs (it marks them,
+    e.g. the Goldilocks map); None otherwise. Trains nothing."""
+    if preset is None or not os.path.exists(path) or \
+            not getattr(getattr(figure, "data", None), "accepts_missing_runs", False):
+        return None
+    stored = ResultsFile(path)
+    d = figure.data(preset, Replay(stored))
+    d.update(preset=preset.name, seconds=None, partial=True)
+    d["cpu_seconds"], d["untimed_ensembles"] = stored.cost()
+    return d

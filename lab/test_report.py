@@ -129,7 +129,9 @@ def test_a_partial_results_file_gives_pending_cells_with_run_counts(tmp_path, mo
     ResultsFile(str(folder / "goldilocks.jsonl")).append(results.chunk_key([cfg]), [cfg], [run])
     fig = type("F", (), {"data": staticmethod(beyond.goldilocks_data),
                          "claims": staticmethod(beyond.goldilocks_claims)})()
-    report.write_report(str(folder), [("smoke", str(folder))], {"goldilocks": fig})
+    from lab.runner import replay_data
+    partial = lambda name, figure, where: replay_data(figure, p, f"{where}/{name}.jsonl")
+    report.write_report(str(folder), [("smoke", str(folder))], {"goldilocks": fig}, partial=partial)
     text = (folder / "REPORT.md").read_text()
     per_width = len(p.gold_depths) * p.gold_seeds
     assert f"w={p.gold_widths[0]}: pending (1 of {per_width} runs)" in text
