@@ -57,7 +57,8 @@ def theorem1_plot(data, path):
         ax.set(title=f"a {name} run ({r['setting']}, seed {r['seed']}):\n{r['phase']}, test acc "
                      f"{r['test_acc']:.2f}, cluster ratio {r['ratio']:.2f}",
                xlabel="E[:, 0]", ylabel="E[:, 1]")
-    axes[0][0].legend(fontsize=7, loc="best", framealpha=0.9)
+    if shown:                       # no run generalized or memorized: no embedding panel to label
+        axes[0][0].legend(fontsize=7, loc="best", framealpha=0.9)
     ax = axes[0][-1]
     for r in data["runs"]:
         ax.plot(r["displacement"], r["ratio"], "o", color=g.PHASE_COLORS[r["phase"]], mec="k", mew=0.4)
