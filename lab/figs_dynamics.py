@@ -326,7 +326,8 @@ def fig6_plot(data, path):
     for ax, s in zip(axes.ravel(), sets):
         ratios_text = ", ".join(f"{c['sigma_a'] / c['sigma_c']:.2f}" for c in s["curves"])
         figkit.draw_p_gen_curves(ax, data["ratios"], s["curves"], [f"s = {c['init']:g}" for c in s["curves"]],
-                                 f"{setting_name(s)}\nnetwork σ_a/σ_c: {ratios_text}")
+                                 setting_name(s).replace(", depth", ",\ndepth")
+                                 + f"\nnetwork σ_a/σ_c: {ratios_text}")
     for ax in axes.ravel()[len(sets):]:
         ax.axis("off")
     figkit.legend_below(fig, axes[0][0])
