@@ -30,6 +30,7 @@ Glossary (paper symbol -> name here; shapes of one model; P = number of pairs)
     σ_enc, σ_dec   initialisation scales    -> Config.init_enc, Config.init_dec
 """
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 
@@ -464,6 +465,8 @@ def adam_step(params, grads, state, eta, wd=0.0, betas=(0.9, 0.999), eps=1e-8):
         m̂ = m / (1 − β1ᵗ),          v̂ = v / (1 − β2ᵗ)
         p ← p − η m̂ / (√v̂ + ε)
 
+    The last line is computed as torch does, η/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε): the same
+    formula, rounded the same way as the runs the committed results came from.
     eta, wd: a float (both groups) or {"enc": float, "dec": float}. The bias corrections
     are Python floats, so float32 parameters are updated in float32. grads are not modified.
     """
@@ -479,10 +482,12 @@ def adam_step(params, grads, state, eta, wd=0.0, betas=(0.9, 0.999), eps=1e-8):
         m, v = state["m"][name], state["v"][name]
         g = grads[name] + wd[grp] * p
         m[...] = b1 * m + (1 - b1) * g
-        v[...] = b2 * v + (1 - b2) * g * g
-        m_hat = m / (1 - b1 ** t)
-        v_hat = v / (1 - b2 ** t)
-        p -= eta[grp] * m_hat / (np.sqrt(v_hat) + eps)
+        v[...] = b2 * v + (1 - b2) * (g * g)
+        # η m̂ / (√v̂ + ε) with the bias corrections folded into two scalars, in the order
+        # torch.optim.Adam computes it: η/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
+        step = eta[grp] / (1 - b1 ** t)                     # η / (1 − β1ᵗ)
+        denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + eps   # √v̂ + ε
+        p -= step * (m / denom)
 
 
 # --- Appendix B, Table IV: phases ----------------------------------------------

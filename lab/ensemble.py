@@ -12,6 +12,7 @@ frozen and leaves (diverged → confusion), and with stop_when_decided a member 
 once both accuracies have passed 0.9. Neither touches the other members' numbers.
 """
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,31 +118,30 @@ def sgd_update(groups, grads, eta, wd, work):
 
 
 def adam_update(groups, grads, state, eta, wd, betas=(0.9, 0.999), eps=1e-8):
-    """geneft.adam_step per member, in place, on two scratch buffers per group:
-    m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ), p ← p − η m̂ / (√v̂ + ε), in the book's order."""
+    """geneft.adam_step per member, in place, on two scratch buffers per group, in its
+    order of operations: p ← p − (η / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)."""
     b1, b2 = betas
     state["t"] += 1
     t = state["t"]
-    bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t          # Python floats: no upcast of float32
+    bc1, sqrt_bc2 = 1.0 - b1 ** t, math.sqrt(1.0 - b2 ** t)   # Python floats: no upcast of float32
     work = state.setdefault("work", {})
     for grp, p in groups.items():
         m, v = state["m"][grp], state["v"][grp]
         s, u = _scratch(work, (grp, 0), p), _scratch(work, (grp, 1), p)
         gt = decayed_grad(grads[grp], p, wd[grp], out=u)
         m *= b1
-        np.multiply(gt, 1 - b1, out=s)
+        np.multiply(gt, 1.0 - b1, out=s)
         m += s                                               # β1 m + (1 − β1) g
         v *= b2
-        np.multiply(gt, 1 - b2, out=s)
-        s *= gt
-        v += s                                               # β2 v + (1 − β2) g g
-        np.divide(v, bc2, out=s)
-        np.sqrt(s, out=s)
-        s += eps                                             # √v̂ + ε
-        np.divide(m, bc1, out=u)                             # m̂ (g is no longer needed)
-        u *= _per_member(eta[grp], p)
-        u /= s                                               # η m̂ / (√v̂ + ε)
-        p -= u
+        np.multiply(gt, gt, out=s)
+        s *= 1.0 - b2
+        v += s                                               # β2 v + (1 − β2) g²
+        np.sqrt(v, out=s)
+        s /= sqrt_bc2
+        s += eps                                             # √v / √(1 − β2ᵗ) + ε
+        np.divide(m, s, out=s)
+        s *= _per_member(eta[grp] / bc1, p)                  # (η / (1 − β1ᵗ)) · m / (...)
+        p -= s
 
 
 # --- Evaluation over all n² pairs ----------------------------------------------------------
