@@ -424,6 +424,14 @@ def _zone_cell(w, z, depths):
     return f"w={w}: zone depths {zone}{'; ' + ends if ends else ''} → {z['verdict']} ({z['why']})"
 
 
+def zones_why(widths, zones):
+    """Which widths pass Fig. 7's zone rule, and each other width's reason, in a few words."""
+    parts = [f"w={w}: " + ("zone holds" if z.get("verdict") == verdicts.HOLDS else
+                           z.get("why") or z.get("verdict") or "pending")
+             for w, z in zip(widths, zones)]
+    return "; ".join(parts)
+
+
 def goldilocks_claims(d):
     """Where each relation's zone sits, by the Fig. 7 rule (rules.goldilocks_zone) at each
     width, and whether its depth tracks b. Exploratory: the paper shows mod3 only. Cells
@@ -445,7 +453,7 @@ def goldilocks_claims(d):
                         "(Appendix E shows mod3 only)",
                         f"{text} (Adam, {d['seeds']} seeds, {d['budget']} steps)", verdict,
                         group="Beyond the paper: the Goldilocks zone (Fig. 7's rule) across relations and widths",
-                        number=f"{rel}: {verdict}", why=verdict))
+                        number=f"{rel}: {verdict}", why=zones_why(d["widths"], zones)))
         mid = len(zones) // 2
         if "pending" not in zones[mid]:
             acc = np.array(r["test"][mid], dtype=float)
