@@ -18,7 +18,7 @@ import numpy as np
 import geneft as g
 import repons
 import statics
-from lab import figkit, rules, verdicts
+from lab import confirm, figkit, rules, verdicts
 from lab.ensemble import Batch
 from lab.report import Row
 
@@ -319,11 +319,12 @@ def goldilocks_data(p, runner):
     None (not finished: lab.runner.replay_data reads a results file still being written) is
     counted as missing, cell by cell, never guessed."""
     out = {"depths": list(p.gold_depths), "widths": list(p.gold_widths), "seeds": p.gold_seeds,
-           "budget": p.steps, "factor": p.gold_frac_factor, "relations": {}}
+           "first_seed": p.gold_first_seed, "registered": p.registered, "budget": p.steps, "factor": p.gold_frac_factor, "relations": {}}
     fracs = {rel: goldilocks_fraction(rel, p.n, p.gold_frac_factor) for rel in p.gold_relations}
     groups = runner.run_groups("goldilocks", [
         [p.config(relation=rel, frac=round(fracs[rel][1], 4), depth=dep, width=w, seed=s)
-         for w in p.gold_widths for dep in p.gold_depths for s in range(p.gold_seeds)]
+         for w in p.gold_widths for dep in p.gold_depths
+         for s in range(p.gold_first_seed, p.gold_first_seed + p.gold_seeds)]
         for rel in p.gold_relations])
     shape = (len(p.gold_widths), len(p.gold_depths), p.gold_seeds)
     done = 0
@@ -349,26 +350,33 @@ goldilocks_data.accepts_missing_runs = True     # lab.runner.replay_data may cal
 
 
 def zone_of(r, depths, seeds):
-    """Per width: rules.goldilocks_zone (the Fig. 7 rule) on that width's runs, or, for a
-    width with missing runs, {'pending': (runs in, runs planned)}. Data saved before every
-    run's accuracy was kept (no 'test_runs') get the phase checks only: a zone that passes
-    them reads inconclusive, since its seeds cannot be paired."""
-    zones = []
-    for w, phases in enumerate(r["phases"]):
-        have = sum(ph is not None for cell in phases for ph in cell)
-        planned = len(depths) * seeds
-        if have < planned:
-            zones.append({"pending": (have, planned)})
-            continue
-        acc = (r["test_runs"][w] if "test_runs" in r else
-               [[m] * len(cell) for m, cell in zip(r["test"][w], phases)])
-        z = rules.goldilocks_zone(depths, acc, phases, g.GENERALIZED, g.CONFUSION, g.MEMORIZATION)
-        if "test_runs" not in r:                    # the means stand in for the seeds: no pairing
-            z = dict(z, shallow=None, deep=None)
-            if z["verdict"] != verdicts.DOES_NOT_HOLD:
-                z.update(verdict=verdicts.INCONCLUSIVE, why="per-seed accuracies not saved: seeds not paired")
-        zones.append(z)
-    return zones
+    """Per width of one relation: Fig. 7's zone rule on that width's runs, Holm's procedure
+    over the relation's widths (rules.zone_verdicts), the zone read off the same seeds
+    (rules.majority_zone: exploratory) against the shallowest and deepest depth; a width
+    with missing runs is {'pending': (runs in, runs planned)}. Data saved before every
+    run's accuracy was kept (no 'test_runs') cannot pair seeds: 'too few runs'."""
+    planned = len(depths) * seeds
+    have = [sum(ph is not None for cell in phases for ph in cell) for phases in r["phases"]]
+    if any(h < planned for h in have):
+        return [{"pending": (h, planned)} for h in have]
+    if "test_runs" not in r:
+        return [{"zone": rules.majority_zone(phases, g.GENERALIZED), "pairs": 0, "verdict": rules.TOO_FEW,
+                 "why": "per-seed accuracies not saved: seeds not paired", "shallow": None, "deep": None}
+                for phases in r["phases"]]
+    stats = []
+    for acc, phases in zip(r["test_runs"], r["phases"]):
+        acc = np.array(acc, dtype=float)
+        stats.append(rules.zone_statistics(acc, phases, rules.majority_zone(phases, g.GENERALIZED), 0,
+                                           len(depths) - 1, g.GENERALIZED, g.CONFUSION, g.MEMORIZATION))
+    return [dict(s, verdict=v, why=why) for s, (v, why) in zip(stats, rules.zone_verdicts(stats))]
+
+
+def zones_of(d):
+    """{relation: [zone dict per width]}: the registered rule (lab.confirm) on confirmatory
+    data, zone_of on exploratory data."""
+    if d.get("registered"):
+        return confirm.goldilocks_verdicts(d)
+    return {rel: zone_of(r, d["depths"], d["seeds"]) for rel, r in d["relations"].items()}
 
 
 def goldilocks_plot(data, path):
@@ -415,13 +423,13 @@ def spearman(a, b):
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def _zone_cell(w, z, depths):
+def _zone_cell(w, z, depths, ends):
     if "pending" in z:
         return f"w={w}: pending ({z['pending'][0]} of {z['pending'][1]} runs)"
-    ends = "; ".join(f"zone − depth {dep}: {z[k][0]:+.2f}" + (f" (p = {z[k][1]:.2g})" if z[k][1] is not None else "")
-                     for k, dep in (("shallow", depths[0]), ("deep", depths[-1])) if z.get(k))
-    zone = ", ".join(map(str, z["zone"])) or "none"
-    return f"w={w}: zone depths {zone}{'; ' + ends if ends else ''} → {z['verdict']} ({z['why']})"
+    text = "; ".join(f"zone − depth {depths[k]}: {z[name][0]:+.2f} (sign-flip p = {z[name][1]:.2g})"
+                     for name, k in ends if z.get(name))
+    zone = ", ".join(str(depths[k]) for k in z["zone"]) or "none"
+    return f"w={w}: zone depths {zone}{'; ' + text if text else ''} → {z['verdict']} ({z['why']})"
 
 
 def zones_why(widths, zones):
@@ -432,26 +440,39 @@ def zones_why(widths, zones):
     return "; ".join(parts)
 
 
+def zones_verdict(zones):
+    """A relation's verdict over its widths: 'zone holds at k/N widths' when every width
+    was tested; 'too few runs' when none could be; pending while runs are missing."""
+    if any("pending" in z for z in zones):
+        have = sum(z["pending"][0] for z in zones if "pending" in z)
+        planned = sum(z["pending"][1] for z in zones if "pending" in z)
+        return f"pending ({have} of {planned} runs in the unfinished cells)"
+    if all(z["verdict"] == rules.TOO_FEW for z in zones):
+        return rules.TOO_FEW
+    held = sum(z["verdict"] == verdicts.HOLDS for z in zones)
+    return f"zone holds at {held}/{len(zones)} widths"
+
+
 def goldilocks_claims(d):
-    """Where each relation's zone sits, by the Fig. 7 rule (rules.goldilocks_zone) at each
-    width, and whether its depth tracks b. Exploratory: the paper shows mod3 only. Cells
-    whose runs are not all in read 'pending (k of N runs)'. The rank correlation is over
-    the relations (|ρ| = 1 is needed for significance at 5% with 5 relations)."""
-    rows, peaks, bs, waiting = [], [], [], [0, 0]
-    for rel, r in d["relations"].items():
-        zones = zone_of(r, d["depths"], d["seeds"])
-        text = "; ".join(_zone_cell(w, z, d["depths"]) for w, z in zip(d["widths"], zones))
-        pend = [z["pending"] for z in zones if "pending" in z]
-        if pend:
-            have, planned = sum(k for k, _ in pend), sum(n for _, n in pend)
-            waiting[0] += have
-            waiting[1] += planned
-            verdict = f"pending ({have} of {planned} runs in the unfinished cells)"
-        else:
-            verdict = f"zone holds at {sum(z['verdict'] == verdicts.HOLDS for z in zones)}/{len(zones)} widths"
+    """Where each relation's zone sits, by the Fig. 7 rule at each width (zones_of), and
+    whether its depth tracks b. Beyond the paper: the paper shows mod3 only. Cells whose
+    runs are not all in read 'pending (k of N runs)'. The rank correlation is over the
+    relations (|ρ| = 1 is needed for significance at 5% with 5 relations)."""
+    rows, peaks, bs = [], [], []
+    at = d["depths"].index
+    ends = ((("shallow", at(confirm.GOLD_SHALLOW)), ("deep", at(confirm.GOLD_DEEP))) if d.get("registered")
+            else (("shallow", 0), ("deep", len(d["depths"]) - 1)))
+    design = ("registered zones and ends (figures/paper/PREREGISTRATION.md)" if d.get("registered")
+              else "zones read off these seeds (exploratory)")
+    first = d.get("first_seed", 0)
+    for rel, zones in zones_of(d).items():
+        r = d["relations"][rel]
+        text = "; ".join(_zone_cell(w, z, d["depths"], ends) for w, z in zip(d["widths"], zones))
+        verdict = zones_verdict(zones)
         rows.append(Row(f"Beyond the paper, Goldilocks zone of {rel} (b = {r['b']:.1f}, frac {r['frac']:.2f})",
                         "(Appendix E shows mod3 only)",
-                        f"{text} (Adam, {d['seeds']} seeds, {d['budget']} steps)", verdict,
+                        f"{text} (Adam; Holm over the {len(zones)} widths; {design}; seeds {first}–"
+                        f"{first + d['seeds'] - 1}, {d['budget']} steps)", verdict,
                         group="Beyond the paper: the Goldilocks zone (Fig. 7's rule) across relations and widths",
                         number=f"{rel}: {verdict}", why=zones_why(d["widths"], zones)))
         mid = len(zones) // 2
@@ -461,7 +482,8 @@ def goldilocks_claims(d):
             bs.append(r["b"])
     complete = len(bs) == len(d["relations"])
     rho = spearman(bs, peaks) if complete else None
-    verdict = (f"pending ({waiting[0]} of {waiting[1]} runs in the unfinished cells)" if not complete else
+    waiting = zones_verdict([z for zs in zones_of(d).values() for z in zs]) if not complete else ""
+    verdict = (waiting if not complete else
                verdicts.INCONCLUSIVE if rho is None or abs(rho) < 1.0 else
                "tracks b" if rho > 0 else "tracks b inversely")
     rows.append(Row("Beyond the paper: the Goldilocks depth tracks the description length b",

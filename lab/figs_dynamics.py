@@ -8,7 +8,7 @@ import numpy as np
 
 import geneft as g
 import repons
-from lab import figkit, rules, verdicts
+from lab import confirm, figkit, rules, verdicts
 from lab.report import Row
 from lab.runner import adaptive_phase_grid
 
@@ -382,13 +382,14 @@ def fig6_claims(d):
 def fig7_data(p, runner):
     """Fig. 7 (Appendix E): test accuracy vs decoder depth, mod3, w = 10, frac 0.3, with
     every run's Table IV phase."""
-    out = {"depths": list(p.fig7_depths), "seeds": p.fig7_seeds, "budget": p.steps,
+    out = {"depths": list(p.fig7_depths), "seeds": p.fig7_seeds, "first_seed": p.fig7_first_seed,
+           "registered": p.registered, "budget": p.steps,
            "train": [], "test": [], "test_sd": [], "train_sd": [], "test_runs": [], "phases": []}
     out["relation"] = p.focus            # data saved before the field existed: mod3
     R = p.matrix(p.focus)
     out["majority"] = float(max(R.mean(), 1 - R.mean()))     # the accuracy of guessing
     cfgs = [p.config(relation=p.focus, width=10, frac=0.3, depth=dep, seed=s)
-            for dep in p.fig7_depths for s in range(p.fig7_seeds)]
+            for dep in p.fig7_depths for s in range(p.fig7_first_seed, p.fig7_first_seed + p.fig7_seeds)]
     res = runner.run("fig7", cfgs)
     for k in range(len(p.fig7_depths)):
         chunk = res[k * p.fig7_seeds:(k + 1) * p.fig7_seeds]
@@ -423,37 +424,52 @@ def fig7_plot(data, path):
 
 
 def goldilocks_verdict(d):
-    """Fig. 7 rule (rules.goldilocks_zone): the zone is the interior depths where most seeds
-    generalize; it must beat both ends seed by seed (one-sided paired t-tests, both
-    p ≤ 0.05), with confusion at the shallowest and memorization at the deepest depth in
-    most seeds. Returns rules.goldilocks_zone's dict."""
-    return rules.goldilocks_zone(d["depths"], d["test_runs"], d["phases"], g.GENERALIZED,
-                                 g.CONFUSION, g.MEMORIZATION)
+    """Fig. 7's zone rule on data d. Exploratory data: the zone is the interior depths where
+    most seeds generalize (rules.majority_zone), read off the same seeds, against the
+    shallowest and the deepest depth. Confirmatory data (d['registered']): the zone and the
+    ends registered in advance (lab.confirm.fig7_verdict). Either way the zone must beat
+    both ends seed by seed (exact sign-flip tests, p ≤ 0.05 at both ends), with the phases
+    the claim names (rules.zone_statistics). Returns the statistics with verdict and why."""
+    if d.get("registered"):
+        return confirm.fig7_verdict(d)
+    zone = rules.majority_zone(d["phases"], g.GENERALIZED)
+    s = rules.zone_statistics(d["test_runs"], d["phases"], zone, 0, len(d["depths"]) - 1,
+                              g.GENERALIZED, g.CONFUSION, g.MEMORIZATION)
+    (verdict, why), = rules.zone_verdicts([s])
+    return dict(s, verdict=verdict, why=why)
 
 
 def zone_text(z, deps):
-    """'zone depths 1–3; zone − depth 0: +0.30 (p = 0.002); ...' of a goldilocks_zone dict."""
+    """'zone depths 1, 2, 3; zone − depth 0: +0.30 (sign-flip p = 0.031); ...' of a
+    goldilocks_verdict dict (zone and ends as depth indices into deps)."""
     if not z["zone"]:
         return "no zone"
-    end = lambda name, dep: (f"zone − depth {dep}: {z[name][0]:+.2f}" +
-                             (f" (paired t, p = {z[name][1]:.3g})" if z[name][1] is not None else ""))
-    return (f"zone depths {', '.join(map(str, z['zone']))}; {end('shallow', deps[0])}; "
-            f"{end('deep', deps[-1])}")
+    ends = (("shallow", 0), ("deep", len(deps) - 1)) if "ends" not in z else z["ends"]
+    end = lambda name, k: (f"zone − depth {deps[k]}: {z[name][0]:+.2f} (sign-flip p = {z[name][1]:.2g})"
+                           if z[name] else f"zone − depth {deps[k]}: no paired seeds")
+    return (f"zone depths {', '.join(str(deps[k]) for k in z['zone'])}; "
+            + "; ".join(end(name, k) for name, k in ends))
 
 
 def fig7_claims(d):
     test, train, deps = np.array(d["test"]), np.array(d["train"]), d["depths"]
     z = goldilocks_verdict(d)
-    gen = lambda j: sum(ph in g.GENERALIZED for ph in d["phases"][j])
+    if d.get("registered"):
+        z["ends"] = (("shallow", deps.index(confirm.FIG7_SHALLOW)), ("deep", deps.index(confirm.FIG7_DEEP)))
+    gen = lambda j: sum(ph in g.GENERALIZED for ph in d["phases"][j] if ph is not None)
     describe = lambda j: (f"depth {deps[j]}: train {train[j]:.2f} / test {test[j]:.2f} ± "
                           f"{d['test_sd'][j]:.2f}, {gen(j)}/{len(d['phases'][j])} generalized "
                           f"({figkit.phase_counts(d['phases'][j])})")
+    seeds = d.get("first_seed", 0)
+    design = ("registered zone and ends (figures/paper/PREREGISTRATION.md)" if d.get("registered")
+              else "zone read off these seeds (exploratory)")
     return [Row("Fig. 7: test accuracy peaks in a zone of intermediate depth (Goldilocks zone): "
                 "confusion when too shallow, memorization when too deep",
                 "a zone, degrading on both sides",
-                f"{zone_text(z, deps)} ({d.get('relation', 'mod3')}, Adam, w = 10, frac 0.3, n_h hidden layers; the linear "
-                f"reading adds one to each depth, which only shifts the curve; {d['seeds']} seeds, "
-                f"{d['budget']} steps); " + "; ".join(describe(j) for j in range(len(deps)))
+                f"{zone_text(z, deps)}; {z['pairs']} paired seeds, {design} ({d.get('relation', 'mod3')}, "
+                f"Adam, w = 10, frac 0.3, n_h hidden layers; the linear reading adds one to each depth, "
+                f"which only shifts the curve; seeds {seeds}–{seeds + d['seeds'] - 1}, {d['budget']} steps); "
+                + "; ".join(describe(j) for j in range(len(deps)))
                 + (f"; majority baseline {d['majority']:.3f}" if "majority" in d else ""),
                 z["verdict"], number=zone_text(z, deps), why=z["why"])]
 

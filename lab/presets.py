@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import geneft as g
+from lab import confirm
 from lab.beyond import THM1_RUNS
 from lab.figs_statics import FIG3_VARIANTS
 
@@ -69,6 +70,9 @@ class Preset:
     fig3_relations: tuple = ("mod3", "greater")          # Fig. 3's panels
     focus: str = "mod3"         # the relation of Figs. 6, 7, Theorem 1 and the SGD control
     matrices: tuple = ()        # ((name, R as a tuple of tuples), ...): relations given as matrices
+    fig7_first_seed: int = 0    # Fig. 7 runs seeds fig7_first_seed, ... (+ fig7_seeds)
+    gold_first_seed: int = 0    # the Goldilocks map likewise
+    registered: bool = False    # judged by the preregistered rules (lab.confirm), not read off the data
 
     def relation(self, name):
         """What Config.relation holds for a relation name: the matrix the preset was given
@@ -141,6 +145,14 @@ PRESETS = {
                     repon_pair_stride=3, repon_track_steps=5000, repon_track_every=250, chunk=4,
                     results_in_repo=True),
 }
+
+# The preregistered confirmation (figures/paper/PREREGISTRATION.md): the paper preset's
+# Fig. 7 and Goldilocks map on fresh seeds, judged by the rules registered in lab.confirm.
+#   python run_all.py --preset confirm --only fig7,goldilocks --out figures/paper/confirm
+PRESETS["confirm"] = dataclasses.replace(
+    PRESETS["paper"], name="confirm", fig7_seeds=len(confirm.FIG7_SEEDS),
+    fig7_first_seed=confirm.FIG7_SEEDS[0], gold_seeds=len(confirm.GOLD_SEEDS),
+    gold_first_seed=confirm.GOLD_SEEDS[0], registered=True)
 
 
 def run_bounds(p):

@@ -4,11 +4,14 @@
   the bound says P ≤ b. Each point gets the exact one-sided binomial p-value
   P(X ≥ k | m, b); the points of one claim are corrected together by Holm's step-down
   procedure, so a claim with many points does not flag a point by chance.
-- Paired per-seed differences (Fig. 7's Goldilocks zone): a one-sided paired t-test on
-  the per-seed differences, its p-value from Student's t through the regularised
-  incomplete beta function.
-- The Goldilocks zone (Appendix E): the interior depths where most seeds generalize,
-  against both ends of the depth grid, seed by seed.
+- Paired per-seed differences (Fig. 7's Goldilocks zone, Fig. 3's smallest gap): the
+  exact sign-flip test, which enumerates every one of the 2^n sign patterns of the n
+  differences. It assumes only that, with no effect, each difference is as likely
+  positive as negative; its smallest attainable p-value is 2^-n, so a design is checked
+  against its level before it is run (`reachable`): 4 pairs can never reach 0.05.
+- The Goldilocks zone (Appendix E): depths that beat both ends of the depth grid, seed
+  by seed. The zone is either fixed in advance (the preregistered confirmation, lab/confirm.py)
+  or read from the same data (`majority_zone`, exploratory).
 
 Nothing here knows a figure; verdicts.RULES states these rules in the report's words.
 """
@@ -17,6 +20,9 @@ import math
 import numpy as np
 
 ALPHA = 0.05     # one-sided level of every test here (and of a Holm family)
+HOLDS, DOES_NOT_HOLD, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
+TOO_FEW = "too few runs"   # the design's smallest attainable p cannot reach its level
+MAX_PAIRS = 30             # exact enumeration: 2^15 sums per half at most
 
 
 # --- Exact binomial tail and Holm's correction ----------------------------------------
@@ -57,100 +63,129 @@ def above_bound(points, alpha=ALPHA):
     return pv, holm(pv, alpha)
 
 
-# --- Student's t from the regularised incomplete beta ---------------------------------
+# --- The exact sign-flip test of paired differences -----------------------------------
 
-def _betacf(a, b, x, iters=300, eps=1e-15):
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, iters + 1):
-        m2 = 2 * m
-        for num in (m * (b - m) * x / ((qam + m2) * (a + m2)),
-                    -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
-            d = 1.0 + num * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + num / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < eps:
-            break
-    return h
+def _signed_sums(a):
+    """Σ_i s_i a_i for every sign pattern s ∈ {−1, +1}^len(a), as a flat array (2^len(a))."""
+    sums = np.zeros(1)
+    for x in a:
+        sums = np.concatenate([sums + x, sums - x])
+    return sums
 
 
-def betainc(a, b, x):
-    """Regularised incomplete beta I_x(a, b), 0 ≤ x ≤ 1."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-                     + a * math.log(x) + b * math.log1p(-x))
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _betacf(a, b, x) / a
-    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+def sign_flip(diffs):
+    """Exact one-sided sign-flip (permutation) test of paired differences d_1 … d_n.
+
+    Under H0 each d_i is symmetric about 0, so its sign is a fair coin given |d_i|: the
+    2^n patterns s of signs are equally likely, and T = Σ s_i |d_i| has the exact null
+    distribution of Σ d_i. Returns (p_greater, p_less):
+        p_greater = #{s : Σ s_i |d_i| ≥ Σ d_i} / 2^n,   p_less = #{s : Σ s_i |d_i| ≤ Σ d_i} / 2^n,
+    every pattern enumerated (the two halves of the differences are enumerated apart and
+    counted against each other in sorted order, so n = 30 costs 2 × 2^15 sums). A
+    pattern ties the observed sum within 1e-12 of Σ|d_i| and counts (conservative). Zero
+    differences carry no sign and only raise p. Needs 1 ≤ n ≤ MAX_PAIRS.
+    """
+    d = np.asarray(diffs, dtype=float).ravel()
+    if not 1 <= len(d) <= MAX_PAIRS or not np.isfinite(d).all():
+        raise ValueError(f"diffs of length {len(d)} (finite: {bool(np.isfinite(d).all())}) are not "
+                         f"allowed: need 1 to {MAX_PAIRS} finite paired differences")
+    a, observed = np.abs(d), float(d.sum())
+    tol = 1e-12 * max(1.0, float(a.sum()))
+    half = len(a) // 2
+    low, high = np.sort(_signed_sums(a[:half])), _signed_sums(a[half:])
+    at_least = len(low) - np.searchsorted(low, observed - tol - high, side="left")
+    at_most = np.searchsorted(low, observed + tol - high, side="right")
+    total = 2.0 ** len(a)
+    return float(at_least.sum() / total), float(at_most.sum() / total)
 
 
-def t_sf(t, df):
-    """P(T > t) for Student's t with df degrees of freedom."""
-    tail = 0.5 * betainc(df / 2.0, 0.5, df / (df + t * t))
-    return tail if t >= 0 else 1.0 - tail
+def smallest_p(pairs):
+    """The smallest p-value the sign-flip test can give n pairs: 2^-n (every difference
+    nonzero and of the tested sign)."""
+    return 2.0 ** -pairs
 
 
-def paired_t(diffs):
-    """One-sided paired t-test of mean(diffs) > 0: (mean, p_greater, p_less); p's are None
-    with fewer than 2 differences. Differences that are all equal give p = 0 or 1 (or ½
-    at 0): no spread, the sign decides."""
-    d = np.asarray(diffs, dtype=float)
-    if len(d) < 2:
-        return (float(d.mean()) if len(d) else None), None, None
-    mean, sd = float(d.mean()), float(d.std(ddof=1))
-    if sd == 0.0:
-        p = 0.0 if mean > 0 else 1.0 if mean < 0 else 0.5
-        return mean, p, (1.0 - p if mean != 0 else 0.5)
-    t = mean / (sd / math.sqrt(len(d)))
-    return mean, t_sf(t, len(d) - 1), t_sf(-t, len(d) - 1)
+def reachable(pairs, alpha=ALPHA, family=1):
+    """Can a sign-flip test on `pairs` pairs ever reject at the first (strictest) step of
+    Holm's procedure over `family` tests at level alpha, i.e. is 2^-n ≤ alpha / family?"""
+    return pairs >= 1 and smallest_p(pairs) <= alpha / family
+
+
+def fewest_pairs(alpha=ALPHA, family=1):
+    """The fewest pairs a sign-flip design needs to reach alpha / family (e.g. 5 for 0.05)."""
+    return math.ceil(math.log2(family / alpha))
 
 
 # --- The Goldilocks zone (Appendix E, Fig. 7) -----------------------------------------
 
-def goldilocks_zone(depths, test_runs, phases, generalized, confusion, memorization, alpha=ALPHA):
-    """Appendix E: "a (sweet spot) where generalization occurs, degrading on both sides":
-    confusion when the decoder is too shallow, memorization when too deep.
+def majority_zone(phases, generalized):
+    """The exploratory zone: the interior depths (indices 1 … len − 2, neither end of the
+    grid) where most seeds generalized (Table IV: `generalized` phases)."""
+    return [k for k in range(1, len(phases) - 1)
+            if sum(p in generalized for p in phases[k]) > len(phases[k]) / 2]
 
-    The zone Z is the set of interior depths (neither end of the grid) where most seeds
-    generalized (Table IV: `generalized` phases). For each seed, the mean test accuracy
-    over Z minus that seed's test accuracy at the shallowest depth, and likewise at the
-    deepest, are paired differences; each end gets a one-sided paired t-test (mean > 0).
-    HOLDS when Z is not empty, most seeds at the shallowest depth are `confusion` and at
-    the deepest `memorization`, and both tests give p ≤ alpha (both must hold, an
-    intersection–union test, so no multiplicity correction); DOES_NOT_HOLD when Z is
-    empty, an end's phases are not the claimed ones, or a difference is significantly
-    negative; INCONCLUSIVE otherwise (too few seeds to decide, or not significant).
 
-    test_runs: (depths, seeds) test accuracy per run; phases: (depths, seeds).
-    Returns a dict: verdict, zone (depths), why, and the two ends' (mean, p)."""
-    from lab.verdicts import HOLDS, DOES_NOT_HOLD, INCONCLUSIVE
+def zone_statistics(test_runs, phases, zone, shallow, deep, generalized, confusion, memorization):
+    """The Goldilocks statistics on (depths, seeds) arrays, with the zone and the two ends
+    given as depth indices:
+
+    - per seed, the zone's mean test accuracy minus that seed's test accuracy at the
+      shallow end (d_shallow) and at the deep end (d_deep), each tested one-sided by the
+      exact sign-flip test (`sign_flip`);
+    - the claim needs both ends beaten, an intersection–union test whose p-value is the
+      larger of the two: p = max(p_shallow, p_deep);
+    - the phases the claim names: most seeds `confusion` at the shallow end, most seeds
+      `memorization` at the deep end, and more than half of the zone's runs generalized.
+
+    Only seeds with a finished run at every depth used are paired; the rest are dropped.
+    Returns a dict: zone, pairs, p, and per end (mean, p_greater, p_less), phases_ok, why."""
     acc = np.asarray(test_runs, dtype=float)
-    most = lambda ph, ok: sum(p in ok for p in ph) > len(ph) / 2
-    zone = [k for k in range(1, len(depths) - 1) if most(phases[k], generalized)]
-    out = {"zone": [depths[k] for k in zone], "shallow": None, "deep": None}
-    if not zone:
-        return dict(out, verdict=DOES_NOT_HOLD, why="no interior depth generalizes in most seeds")
-    ends_ok = most(phases[0], {confusion}) and most(phases[-1], {memorization})
-    zmean = acc[zone].mean(axis=0)
-    for name, end in (("shallow", 0), ("deep", len(depths) - 1)):
-        mean, p_gt, p_lt = paired_t(zmean - acc[end])
-        out[name] = (mean, p_gt, p_lt)
-    if not ends_ok:
-        return dict(out, verdict=DOES_NOT_HOLD,
-                    why="the ends are not confusion (shallowest) and memorization (deepest) in most seeds")
-    ps = [out[e][1] for e in ("shallow", "deep")]
-    if any(out[e][2] is not None and out[e][2] <= alpha for e in ("shallow", "deep")):
-        return dict(out, verdict=DOES_NOT_HOLD, why="an end beats the zone, seed by seed")
-    if all(p is not None and p <= alpha for p in ps):
-        return dict(out, verdict=HOLDS, why="the zone beats both ends, seed by seed")
-    return dict(out, verdict=INCONCLUSIVE,
-                why="the zone does not beat both ends significantly, seed by seed")
+    used = sorted(set(zone) | {shallow, deep})
+    seeds = [s for s in range(acc.shape[1]) if np.isfinite(acc[used, s]).all()
+             and all(phases[k][s] is not None for k in used)]
+    out = {"zone": list(zone), "pairs": len(seeds), "p": None, "shallow": None, "deep": None}
+    most = lambda runs, ok: sum(p in ok for p in runs) > len(runs) / 2
+    zone_runs = [phases[k][s] for k in zone for s in seeds]
+    checks = ((most([phases[shallow][s] for s in seeds], {confusion}), "the shallow end is not confusion in most seeds"),
+              (most([phases[deep][s] for s in seeds], {memorization}), "the deep end is not memorization in most seeds"),
+              (most(zone_runs, generalized), "the zone's runs do not generalize in most cases"))
+    failed = [why for ok, why in checks if not ok]
+    out["phases_ok"], out["phases_why"] = not failed, "; ".join(failed)
+    if not seeds or not zone:
+        return out
+    zmean = acc[np.ix_(zone, seeds)].mean(axis=0)
+    for name, end in (("shallow", shallow), ("deep", deep)):
+        diff = zmean - acc[end, seeds]
+        out[name] = (float(diff.mean()),) + sign_flip(diff)
+    out["p"] = max(out["shallow"][1], out["deep"][1])
+    return out
+
+
+def zone_verdicts(stats, alpha=ALPHA):
+    """Verdicts for a family of zone_statistics (one claim: Fig. 7; or one relation's
+    widths in the Goldilocks map), Holm's procedure over the family's intersection–union
+    p-values. In order, for each member:
+      TOO_FEW        when its pairs cannot reach alpha / len(family) (`reachable`);
+      DOES_NOT_HOLD  when the zone is empty, the phases are not the claimed ones, or an
+                     end beats the zone (its p_less ≤ alpha / len(family));
+      HOLDS          when Holm rejects its null hypothesis;
+      INCONCLUSIVE   otherwise.
+    Returns [(verdict, why), ...] in the family's order."""
+    m = len(stats)
+    reject = holm([1.0 if s["p"] is None else s["p"] for s in stats], alpha)
+    out = []
+    for s, rejected in zip(stats, reject):
+        if not reachable(s["pairs"], alpha, m):
+            out.append((TOO_FEW, f"{s['pairs']} paired seeds: the exact test's smallest p, "
+                                 f"{smallest_p(s['pairs']):.3g}, cannot reach {alpha / m:.3g}"))
+        elif not s["zone"]:
+            out.append((DOES_NOT_HOLD, "no interior depth generalizes in most seeds"))
+        elif not s["phases_ok"]:
+            out.append((DOES_NOT_HOLD, s["phases_why"]))
+        elif min(s["shallow"][2], s["deep"][2]) <= alpha / m:
+            out.append((DOES_NOT_HOLD, "an end beats the zone, seed by seed"))
+        elif rejected:
+            out.append((HOLDS, "the zone beats both ends, seed by seed"))
+        else:
+            out.append((INCONCLUSIVE, "the zone does not beat both ends significantly, seed by seed"))
+    return out

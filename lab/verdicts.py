@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-HOLDS, PARTLY, DOES_NOT_HOLD, INCONCLUSIVE = "holds", "partly", "does not hold", "inconclusive"
+from lab.rules import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, TOO_FEW  # noqa: F401  (one name each)
+
+PARTLY = "partly"
 EXPLORATORY = "exploratory (no verdict)"   # a reading of our own, shown but not judged
 VACUOUS = "vacuous premise"                # a statement whose premise can never hold
 N_BOOT = 1000    # bootstrap resamples behind every interval
