@@ -29,6 +29,8 @@ Convention (as the paper's Fig. 2): accuracies count all n² ordered pairs; a
 training pair or an inferred pair counts 1, an undetermined one max(p_u, 1 - p_u).
 """
 import argparse
+import functools
+import inspect
 import itertools
 import math
 import os
@@ -162,6 +164,21 @@ def _check_size(label, n, limit, what):
     """Refuse an n above limit before anything of size n² is allocated."""
     if n > limit:
         raise ValueError(f"{label} is too large: {what} is limited to n <= {limit}")
+
+
+def _checked(formula, check):
+    """formula behind its argument checks: check(a) raises ValueError or normalises the
+    arguments a (by name). The exercises' formulas (README, Exercises: p_critical,
+    automorphism_count) hold no checks of their own, so a rewrite needs none; their entry
+    points are made where the Section III code ends."""
+    signature = inspect.signature(formula)
+
+    @functools.wraps(formula)
+    def entry_point(*args, **kwargs):
+        a = signature.bind(*args, **kwargs)
+        check(a.arguments)
+        return formula(*a.args, **a.kwargs)
+    return entry_point
 
 
 def _as_relation(R):
@@ -304,15 +321,10 @@ def automorphism_count(R):
     First the closed forms of _aut_closed_form (equivalences, complete multipartite
     graphs such as K_{a,c}, total orders: any n up to MAX_N_MATRIX, in O(n²)); any other
     relation goes to the general search _aut_search, for n <= MAX_N_SEARCH. Returns a
-    Python int (it can exceed 2^64).
+    Python int (it can exceed 2^64). R: a square 0/1 matrix (the entry point checks it).
     """
-    A = _as_relation(R)
-    aut = _aut_closed_form(A)
-    if aut is not None:
-        return aut
-    _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_SEARCH,
-                "the automorphism search for a relation without a closed form")
-    return _aut_search(A)
+    aut = _aut_closed_form(R)
+    return aut if aut is not None else _aut_search(R)
 
 
 def _aut_search(R):
@@ -325,6 +337,8 @@ def _aut_search(R):
     if the generators found so far reach it, or if a search below (π, w) finds a leaf
     that maps the first leaf by an automorphism (a new generator).
     """
+    _check_size(f"n={len(R)}", len(R), MAX_N_SEARCH,
+                "the automorphism search for a relation without a closed form")
     A = np.asarray(R, dtype=np.int64)              # counts in A @ onehot need more than int8
     n = A.shape[0]
     colors = _refine(A, np.unique(np.diag(A), return_inverse=True)[1].ravel())
@@ -464,12 +478,24 @@ def f_inferable(m, b):
 
 def p_critical(alpha, b, N):
     """Eq. (4): p_c = (1/N) log2(1 - α) / log2(1 - 1/b), the solution of f(N p_c) = α."""
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha={alpha!r} is not allowed: alpha must lie in (0, 1)")
-    if not (isinstance(b, (int, float, np.number)) and b > 1):
-        raise ValueError(f"b={b!r} is not allowed: Eq. (4) needs b > 1")
-    _check_pos_int("N", N)
     return math.log1p(-alpha) / (N * math.log1p(-1.0 / b))
+
+
+def _check_p_critical(a):
+    if not 0 < a["alpha"] < 1:
+        raise ValueError(f"alpha={a['alpha']!r} is not allowed: alpha must lie in (0, 1)")
+    if not (isinstance(a["b"], (int, float, np.number)) and a["b"] > 1):
+        raise ValueError(f"b={a['b']!r} is not allowed: Eq. (4) needs b > 1")
+    _check_pos_int("N", a["N"])
+
+
+def _check_relation(a):
+    a["R"] = _as_relation(a["R"])
+
+
+# The exercises' entry points: each formula above behind its checks.
+p_critical = _checked(p_critical, _check_p_critical)
+automorphism_count = _checked(automorphism_count, _check_relation)
 
 
 def f_upper_bound(m, b, p_star):
@@ -873,16 +899,28 @@ def load_relation_csv(path):
             for line in text.splitlines() if line.strip()]
     if not rows:
         raise ValueError(f"{path} is empty: expected an n x n matrix of 0 and 1")
+    header = (f"; its first row '{','.join(rows[0][:4])}{',...' if len(rows[0]) > 4 else ''}' "
+              "looks like a header: remove it") if not all(map(_is_number, rows[0])) else ""
     widths = sorted({len(r) for r in rows})
     if len(widths) > 1:
-        raise ValueError(f"{path} is ragged: rows have {widths} entries, all rows need the same number")
+        raise ValueError(f"{path} is ragged: rows have {widths} entries, all rows need the same "
+                         f"number{header}")
     if len(rows) != widths[0]:
-        raise ValueError(f"{path} is not square: {len(rows)} rows of {widths[0]} entries")
+        raise ValueError(f"{path} is not square: {len(rows)} rows of {widths[0]} entries{header}")
     for r, row in enumerate(rows, 1):
         for c, tok in enumerate(row, 1):
             if tok not in ("0", "1"):
-                raise ValueError(f"{path}: entry {tok!r} at row {r}, column {c} is not 0 or 1")
+                raise ValueError(f"{path}: entry {tok!r} at row {r}, column {c} is not 0 or 1"
+                                 f"{header if r == 1 else ''}")
     return np.array(rows, dtype=np.int8)
+
+
+def _is_number(tok):
+    try:
+        float(tok)
+        return True
+    except ValueError:
+        return False
 
 
 def _format_big_int(x, max_digits=1000):
@@ -903,11 +941,13 @@ def describe(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0
     aut = automorphism_count(A)
     b = math.log2(math.factorial(n) // aut)
     p = float(A.mean()) if p_star_value is None else p_star_value
-    lines = [f"n = {n}", f"|Aut G| {_format_big_int(aut)}", f"b = log2(n!/|Aut G|) = {b:.4f} bits"]
+    lines = [f"n = {n}", f"|Aut G| {_format_big_int(aut)}",
+             f"b = log2(n!/|Aut G|) = {b:.4f} bits (the b of p_c and f_UB below)"]
     if b_table_ii is not None:
-        lines.append(f"b (Table II row) = {b_table_ii:.4f} bits")
-    lines.append(f"p_c(alpha={alpha}) = {_p_critical_at_most_one(alpha, b, n * n):.4f}" if b > 1
-                 else f"p_c(alpha={alpha}) undefined: Eq. (4) needs b > 1")
+        lines.append(f"b (Table II row) = {b_table_ii:.4f} bits (Table II's formula for the kind; "
+                     "not used below)")
+    lines.append(f"p_c(alpha={alpha}) = {_p_critical_at_most_one(alpha, b, n * n):.4f} (Eq. 4, b = "
+                 f"log2(n!/|Aut G|))" if b > 1 else f"p_c(alpha={alpha}) undefined: Eq. (4) needs b > 1")
     if b >= 1:
         lines.append(f"f_UB (Eq. 5, p* = {p:.4f}{' = edge density' if p_star_value is None else ''}):")
         for f in fracs:

@@ -353,10 +353,16 @@ def test_a_preset_beyond_the_models_limits_is_one_line(tmp_path, capsys, monkeyp
 
 
 def test_ctrl_c_during_bench_is_one_line():
+    """A shell starts a background job (`cmd &`, nohup, some CI runners) with SIGINT ignored,
+    and a child inherits that: Python then installs no KeyboardInterrupt handler, and Ctrl-C
+    would be ignored. The child gets SIGINT's default back before exec, as a terminal gives it."""
+    if os.name != "posix":
+        pytest.skip("needs POSIX process groups to send Ctrl-C to the run and its workers")
     root = os.path.dirname(os.path.abspath(ra.__file__))
     proc = subprocess.Popen([sys.executable, os.path.join(root, "run_all.py"), "--bench", "--jobs", "1"],
                             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stdout:
         if line.startswith("setting"):              # the table's header: the pool is timing
             break

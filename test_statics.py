@@ -409,6 +409,38 @@ def test_statics_cli_malformed_file(tmp_path, capsys, text, what):
     assert captured.err.startswith("statics.py: error:")
 
 
+@pytest.mark.parametrize("text, what", [
+    ("a,b,c\n1,0,0\n0,1,0\n0,0,1\n", "not square: 4 rows of 3 entries; its first row 'a,b,c' "
+                                       "looks like a header: remove it"),
+    (",a,b\na,1,0\nb,0,1\n", "entry '' at row 1, column 1 is not 0 or 1; its first row ',a,b' looks "
+                             "like a header: remove it"),
+    ("x y\n1 0 0\n", "ragged: rows have [2, 3] entries, all rows need the same number; its first "
+                     "row 'x,y' looks like a header: remove it")])
+def test_statics_cli_names_a_header_row(tmp_path, capsys, text, what):
+    """A spreadsheet's header row (or a header and an index column) is named as such, on the
+    one error line; a numeric first row that is wrong gets no such hint."""
+    path = tmp_path / "mine.csv"
+    path.write_text(text)
+    assert statics.main([str(path)]) == 2
+    assert what in _statics_one_error_line(capsys)
+    path.write_text("0,2\n1,0\n")
+    assert statics.main([str(path)]) == 2
+    assert "looks like a header" not in _statics_one_error_line(capsys)
+
+
+def test_statics_cli_says_which_b_gives_p_c(capsys):
+    """Exercise 5's numbers: p_c = 0.1601 comes from b = log2(n!/|Aut G|) = 63.0636, not from
+    Table II's row (84.2206), and the print says so on both lines."""
+    assert statics.main(["mod7", "--n", "30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "b = log2(n!/|Aut G|) = 63.0636 bits (the b of p_c and f_UB below)" in lines
+    assert "b (Table II row) = 84.2206 bits (Table II's formula for the kind; not used below)" in lines
+    assert "p_c(alpha=0.9) = 0.1601 (Eq. 4, b = log2(n!/|Aut G|))" in lines
+    b = math.log2(math.factorial(30) // 27518828544000)
+    assert round(statics.p_critical(0.9, b, 900), 4) == 0.1601
+    assert round(statics.p_critical(0.9, statics.table_ii_b("mod7", 30), 900), 4) != 0.1601
+
+
 def test_statics_cli_missing_file(tmp_path, capsys):
     assert statics.main([str(tmp_path / "nope.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err

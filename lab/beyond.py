@@ -129,7 +129,7 @@ def flow_departure(params, R, i, j, mode, frac, n_train, scales):
 
 def repon_config(p, optimizer, ratio, seed):
     """mod3, Table III, at learning-rate ratio η_dec/η_enc, trained for the whole budget."""
-    eta_enc, eta_dec = g.ratio_learning_rates(optimizer, ratio, p.sgd_eta)
+    eta_enc, eta_dec = figkit.ratio_learning_rates(optimizer, ratio, p.sgd_eta)
     return p.config(relation="mod3", optimizer=optimizer, eta_enc=eta_enc, eta_dec=eta_dec, seed=seed)
 
 

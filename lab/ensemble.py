@@ -82,7 +82,7 @@ def ensemble_data(configs, dt):
 # geneft.sgd_step / adam_step are the formulas with temporaries, for one model. These do the
 # same arithmetic in the same order on (K, size) group arrays with per-member (K,) settings,
 # writing every intermediate to scratch buffers kept between steps; in float64 they are bit
-# for bit the book's formulas (lab/test_ensemble.py).
+# for bit torch.optim's order of operations, the book's as written (lab/test_ensemble.py).
 
 def _per_member(x, p):
     """(K,) per-member setting reshaped to broadcast against p (K, ...)."""

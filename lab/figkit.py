@@ -172,11 +172,19 @@ def ratio_text(crit):
 
 # --- P(generalized) against Eq. (12) (Fig. 6, Open Question 1) -----------------------
 
+def ratio_learning_rates(optimizer, ratio, sgd_eta=1.0):
+    """(η_enc, η_dec) at ratio r = η_dec/η_enc: Adam keeps Table III's η_enc = 1e-3; SGD, whose
+    step is η times the gradient, centres the pair on sgd_eta (η_enc = η/√r, η_dec = η√r)."""
+    if optimizer == "adam":
+        return 1e-3, 1e-3 * ratio
+    return sgd_eta / np.sqrt(ratio), sgd_eta * np.sqrt(ratio)
+
+
 def p_gen_configs(p, ratios, seeds, optimizer="adam", **overrides):
     """The runs behind one P(generalized) curve: `seeds` runs at each η_dec/η_enc ratio
-    (geneft.ratio_learning_rates), each leaving its ensemble once its phase is decided."""
+    (ratio_learning_rates), each leaving its ensemble once its phase is decided."""
     return [p.config(optimizer=optimizer, seed=s, stop_when_decided=True, **overrides,
-                     **dict(zip(("eta_enc", "eta_dec"), g.ratio_learning_rates(optimizer, r, p.sgd_eta))))
+                     **dict(zip(("eta_enc", "eta_dec"), ratio_learning_rates(optimizer, r, p.sgd_eta))))
             for r in ratios for s in range(seeds)]
 
 

@@ -83,6 +83,7 @@ def fig4_claims(d):
 
 # --- Fig. 5: phases over the learning rates (and the grid tools Fig. 8 shares) -------
 
+DEFAULT_DEPTH_CONVENTION = "hidden"   # Config.depth's default reading: its sweeps keep their first labels
 
 def fig5_data(p, runner):
     """Fig. 5: phases over (η_enc, η_dec) for mod3, greater, bipartite, under each reading of
@@ -98,7 +99,7 @@ def fig5_data(p, runner):
             def make(eta_enc, eta_dec, s, rel=rel, depth=depth):
                 return p.config(relation=rel, depth=depth, eta_enc=float(eta_enc), eta_dec=float(eta_dec),
                                 seed=s, stop_when_decided=True)
-            label = f"fig5-{rel}" if conv == g.DEFAULT_DEPTH_CONVENTION else f"fig5-{conv}-{rel}"
+            label = f"fig5-{rel}" if conv == DEFAULT_DEPTH_CONVENTION else f"fig5-{conv}-{rel}"
             runs = adaptive_phase_grid(runner, label, make, etas, etas, p.fig5_seeds)
             rels[rel] = figkit.grid_summary(etas, etas, runs)
         out["conventions"][conv] = {"depth": depth, "relations": rels}

@@ -6,6 +6,7 @@ No test name here contains an exercise's -k word (README, Exercises): an exercis
 selection picks the book's tests of its own function only.
 """
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -109,43 +110,58 @@ def test_batch_blocks_do_not_change_a_members_numbers(monkeypatch):
     assert np.array_equal(runs[0], runs[1])
 
 
+def torch_order_update(p, grad, m, v, t, eta, wd, optimizer, b1=0.9, b2=0.999, eps=1e-8):
+    """One member's torch.optim step written out in torch's order of operations, the order
+    the committed results were computed in (and geneft's as shipped): SGD p − η (g + λ p);
+    Adam m, v, then p − η/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε). Returns (p, m, v), new arrays."""
+    gt = grad + wd * p
+    if optimizer == "sgd":
+        return p - eta * gt, m, v
+    m = b1 * m + (1 - b1) * gt
+    v = b2 * v + (1 - b2) * (gt * gt)
+    return p - eta / (1 - b1 ** t) * (m / (np.sqrt(v) / math.sqrt(1 - b2 ** t) + eps)), m, v
+
+
 @pytest.mark.parametrize("optimizer", g.OPTIMIZERS, ids=OPT_IDS.get)
-def test_in_place_update_is_the_books_formula_bit_for_bit(optimizer):
-    """adam_update / sgd_update work in place on scratch buffers, per member; in float64
-    they are bit for bit geneft.adam_step / sgd_step of each member (weight decay included):
-    the same operations in the same order."""
+def test_in_place_update_is_torchs_order_bit_for_bit_and_the_books_formula(optimizer):
+    """adam_update / sgd_update work in place on scratch buffers, per member; in float64 they
+    are bit for bit torch's order of operations (torch_order_update, weight decay included),
+    and each member's step is geneft.adam_step / sgd_step's to 1e-12 of the distance moved
+    (any correct rewrite of the book's formula, as its exercise asks, passes)."""
     rng = np.random.default_rng(3)
     groups = {"enc": rng.standard_normal((2, 12)), "dec": rng.standard_normal((2, 30))}
-    book = [{grp: p[k].copy() for grp, p in groups.items()} for k in range(2)]
+    start = {grp: p.copy() for grp, p in groups.items()}
+    ref = [{grp: (p[k].copy(), np.zeros_like(p[k]), np.zeros_like(p[k])) for grp, p in groups.items()}
+           for k in range(2)]
+    book = [{"E": groups["enc"][k].copy(), "W1": groups["dec"][k].copy()} for k in range(2)]
+    book_states = [g.adam_init(b) for b in book]
     eta = {"enc": np.array([1e-2, 3e-3]), "dec": np.array([1e-3, 2e-2])}
     wd = {"enc": np.array([0.0, 0.1]), "dec": np.array([0.3, 0.0])}
     zeros = {grp: np.zeros_like(p) for grp, p in groups.items()}
     state = {"t": 0, "m": zeros, "v": {k: v.copy() for k, v in zeros.items()}}
-    book_states = [g.adam_init(b) for b in book]
     work = {}
-    for _ in range(5):
+    for t in range(1, 6):
         grads = {grp: rng.standard_normal(p.shape) for grp, p in groups.items()}
         if optimizer == "adam":
             ensemble.adam_update(groups, grads, state, eta, wd)
         else:
             ensemble.sgd_update(groups, grads, eta, wd, work)
         for k in range(2):
-            # the book's parameter names map onto the two groups: E -> enc, W1 -> dec
-            params = {"E": book[k]["enc"], "W1": book[k]["dec"]}
-            member_grads = {"E": grads["enc"][k], "W1": grads["dec"][k]}
-            step_eta = {grp: float(eta[grp][k]) for grp in eta}
-            step_wd = {grp: float(wd[grp][k]) for grp in wd}
-            if optimizer == "adam":
-                st = book_states[k]
-                if "E" not in st["m"]:
-                    st = book_states[k] = g.adam_init(params)
-                g.adam_step(params, member_grads, st, step_eta, step_wd)
-            else:
-                g.sgd_step(params, member_grads, step_eta, step_wd)
-            book[k] = {"enc": params["E"], "dec": params["W1"]}
-        for k in range(2):
             for grp in groups:
-                assert np.array_equal(groups[grp][k], book[k][grp]), (k, grp)
+                ref[k][grp] = torch_order_update(*ref[k][grp][:1], grads[grp][k], *ref[k][grp][1:], t,
+                                                 float(eta[grp][k]), float(wd[grp][k]), optimizer)
+                assert np.array_equal(groups[grp][k], ref[k][grp][0]), (k, grp, t)
+            # the book's parameter names map onto the two groups: E -> enc, W1 -> dec
+            step = {grp: float(eta[grp][k]) for grp in eta}, {grp: float(wd[grp][k]) for grp in wd}
+            member_grads = {"E": grads["enc"][k], "W1": grads["dec"][k]}
+            if optimizer == "adam":
+                g.adam_step(book[k], member_grads, book_states[k], *step)
+            else:
+                g.sgd_step(book[k], member_grads, *step)
+    for k in range(2):
+        for name, grp in (("E", "enc"), ("W1", "dec")):
+            moved = np.max(np.abs(groups[grp][k] - start[grp][k]))
+            assert moved > 0 and np.max(np.abs(book[k][name] - groups[grp][k])) <= 1e-12 * moved
 
 
 def test_diverging_member_is_frozen_and_others_untouched():
