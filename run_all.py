@@ -20,6 +20,7 @@ import os
 import re
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 
 import geneft as g
@@ -28,11 +29,11 @@ from lab import beyond, executors, report, results
 from lab import figs_dynamics as dyn
 from lab import figs_statics as stat
 from lab.bench import bench
-from lab.presets import (PRESETS, baseline_note, figures_for_relation, relation_preset,
-                         run_bounds)
+from lab.presets import (PRESETS, baseline_note, figures_for_relation, relation_cost_note,
+                         relation_preset, relation_size_problem)
 from lab.results import FolderLock, ResultsFile, write_json
 from lab.runner import ConfigError, Runner, replay_data
-from lab.tuning import cap_workers, keep_freed_memory, usable_cores
+from lab.tuning import cap_workers, few_malloc_arenas, keep_freed_memory, usable_cores
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 FIG_DIR = os.path.join(ROOT, "figures")
@@ -102,21 +103,27 @@ class OwnRelation:
                 + [f"{fig} skipped: {why}" for fig, why in self.skipped.items()])
 
 
-def own_relation(ap, spec, n):
+def own_relation(ap, spec, n, out_given=False):
     """--relation: a CSV file of a 0/1 matrix (named by the file's stem) or a Table I name
-    at the preset's n. One line and exit 2 for a bad file, name or folder name."""
+    at the preset's n. One line and exit 2 for a bad file or name, a relation too large
+    to train on (lab.presets.relation_size_problem), or a name that cannot name the
+    default folder figures/<name>/ (with --out given, any name will do)."""
     is_file = os.path.exists(spec) or spec.endswith(".csv") or os.sep in spec
     try:
         R = statics.load_relation_csv(spec) if is_file else g.relation_matrix(spec, n)
         R = g.relation_matrix(R, R.shape[0])              # a square 0/1 matrix, n >= 2
     except ValueError as err:
         ap.error(f"--relation {spec!r}: {err}")
+    too_large = relation_size_problem(R.shape[0])
+    if too_large:
+        ap.error(f"--relation {spec!r}: {too_large}")
     name = os.path.splitext(os.path.basename(spec))[0] if is_file else spec
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or name in PRESETS:
+    if not out_given and (not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or name in PRESETS):
         ap.error(f"--relation {spec!r}: {name!r} cannot name the folder figures/{name}/: use letters, "
-                 f"digits, '_', '-' or '.', and none of the preset names {sorted(PRESETS)}")
+                 f"digits, '_', '-' or '.', and none of the preset names {sorted(PRESETS)}; or "
+                 f"name the output folder with --out")
     kind = statics.matrix_kind(R)[0]
-    return OwnRelation(name, spec, R, kind, figures_for_relation(kind))
+    return OwnRelation(name, spec, R, kind, figures_for_relation(kind, R.shape[0]))
 
 
 # --- Main ---------------------------------------------------------------------------
@@ -163,9 +170,12 @@ def parse_args(argv):
     args.names, args.explicit_only = figure_names(ap, args.only), args.only is not None
     args.own = None
     if args.relation is not None:
-        args.own = own_relation(ap, args.relation, PRESETS[args.preset].n)
+        args.own = own_relation(ap, args.relation, PRESETS[args.preset].n, args.out is not None)
         for name in [n for n in args.names if n in args.own.skipped]:
             print(f"note: {name} skipped: {args.own.skipped[name]}", file=sys.stderr)
+        cost = relation_cost_note(args.own.R.shape[0])
+        if cost and not args.replot:
+            print(f"note: {cost}", file=sys.stderr)
         args.names = [n for n in args.names if n not in args.own.skipped]
         if not args.names:
             ap.error(f"--only {args.only}: none of these figures applies to a relation of your own")
@@ -293,10 +303,10 @@ def write_reports(out_dir, own=None):
 def compute_figures(args, preset):
     """Compute each selected figure (runs through the Runner, recorded as they finish),
     save its data and draw it. Returns no errors (a fault raises)."""
-    planned = sum(hi for f, (lo, hi) in run_bounds(preset).items() if f in args.names)
     with Runner(args.jobs, os.path.join(args.cache, preset.name), args.force, preset.chunk,
-                scheduler=args.scheduler, planned_total=planned) as runner:
-        for name in args.names:
+                scheduler=args.scheduler, overall=True) as runner:
+        for k, name in enumerate(args.names):
+            runner.progress.to_come = args.names[k + 1:]
             t0 = time.time()
             print(f"{name}: computing ({preset.name} preset)", flush=True)
             runner.results = (ResultsFile(os.path.join(args.out, f"{name}.jsonl"))
@@ -385,16 +395,66 @@ def run_bench(jobs):
     return 0
 
 
+def one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """warnings.showwarning for the command line: `warning: <message>`, one line (Python's
+    own adds the file and line and a second line quoting the warn() call; some libraries'
+    messages span lines)."""
+    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def silence_output():
+    """Point stdout and stderr at the null device, so what is still buffered for a pipe
+    whose reader has closed goes nowhere at exit (else Python prints a BrokenPipeError)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):    # not a file (a test's capture)
+            pass
+
+
+def load_matplotlib():
+    """matplotlib and its Agg drawing library loaded now, before any run trains, so one
+    that cannot load (too small an address-space limit, ulimit -v; a broken install) is
+    one line at once, not a traceback at the first figure after the training. Returns
+    that line, or None."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+        import matplotlib.backends.backend_agg  # noqa: F401
+    except (ImportError, MemoryError, OSError) as err:
+        return (f"cannot load matplotlib, which draws the figures ({type(err).__name__}: {err}): "
+                f"if this process's memory is limited (ulimit -v), allow it more; else reinstall "
+                f"it (pip install -r requirements.txt)")
+    return None
+
+
 def main(argv=None):
     """The command line; returns the exit code: 0, 2 for bad input or a fault (one line
-    naming it), 130 on Ctrl-C."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    naming it), 130 on Ctrl-C, 141 when its output goes to a pipe whose reader has closed
+    (`| head -1`): it stops there quietly, as Unix tools do, with every finished run saved.
+    Every warning is one line."""
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line_warning
+            return run_command(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        silence_output()
+        return 141
+    except KeyboardInterrupt:              # while it starts: importing Dask or matplotlib takes seconds
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
+
+
+def run_command(argv):
+    """What main does, inside its handling of a closed pipe, Ctrl-C and warnings."""
+    args = parse_args(argv)
     keep_freed_memory()
+    few_malloc_arenas()
     if args.bench:
         return run_bench(args.jobs)
-    import matplotlib
-    matplotlib.use("Agg")
-    problem = check_folders(args)
+    problem = load_matplotlib() or check_folders(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

@@ -1045,11 +1045,44 @@ def main(argv=None):
             b_row = table_ii_b(args.relation, args.n) if in_table_ii else None
             text = describe(R, args.alpha, ps, b_table_ii=b_row)
         else:
-            text = describe_file(load_relation_csv(args.relation), args.alpha, args.p_star)
+            R = load_relation_csv(args.relation)
+            fracs, note = _cli_fracs(R)
+            text = describe_file(R, args.alpha, args.p_star, fracs=fracs) + note
     except ValueError as err:
         print(f"statics.py: error: {err}", file=sys.stderr)
         return 2
-    print(f"relation: {args.relation}\n{text}")
+    return _print_to_a_pipe_that_may_close(f"relation: {args.relation}\n{text}")
+
+
+CLI_FRACS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)   # the training fractions the report shows
+
+
+def _cli_fracs(R):
+    """(the CLI_FRACS at which a split of R's n² pairs has a training pair and a test pair,
+    a line naming those left out of Appendix D's bound, or ""): a small matrix (2 × 2: 4
+    pairs) has no split at frac 0.05, a setting nobody gave. For n < 2, where none has,
+    all of them (the relation's own check names what is wrong)."""
+    n = np.shape(R)[0]
+    kept = tuple(f for f in CLI_FRACS if 1 <= round(f * n * n) < n * n)
+    if not kept:
+        return CLI_FRACS, ""
+    left = [f"{f:g}" for f in CLI_FRACS if f not in kept]
+    if not left or matrix_kind(R)[0] not in SECTION_III_KINDS:   # no bound drawn: nothing left out
+        return kept, ""
+    return kept, (f"\n(Appendix D bound at frac {', '.join(left)} left out: no split of the "
+                  f"{n * n} pairs has a training and a test pair there)")
+
+
+def _print_to_a_pipe_that_may_close(text):
+    """Print text; the exit code: 0, or 141 (as a process ended by SIGPIPE) when stdout is
+    a pipe its reader closed (`| head -1`), quietly, as Unix tools end."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())   # what is still buffered goes nowhere at exit
+        return 141
     return 0
 
 

@@ -16,6 +16,7 @@ import pytest
 
 import run_all as ra
 from lab import executors
+from lab.presets import run_bounds
 
 
 def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, capsys):
@@ -23,19 +24,19 @@ def test_smoke_preset_end_to_end_cached_and_replotted(tmp_path, monkeypatch, cap
     args = ["--preset", "smoke", "--out", str(out), "--cache", str(cache), "--jobs", "1"]
     assert ra.main(args) == 0
     trained = {}
-    for line in capsys.readouterr().out.splitlines():     # "  [fig5-mod3] 12/12 runs, ..."
-        if line.startswith("  [") and " runs, " in line:
+    for line in capsys.readouterr().out.splitlines():     # "  [fig5-mod3] 12/12 runs (...), ..."
+        if line.startswith("  [") and " runs (" in line:
             label, count = line.split("]")[0][3:], line.split("] ")[1].split("/")[1].split(" ")[0]
             fig = {"fig3": "fig3", "fig5": "fig5", "fig6": "fig6", "fig7": "fig7", "fig8": "fig8",
                    "theorem1": "theorem1", "openq1": "open_q1",
                    "goldilocks": "goldilocks", "repons": "repons_net"}.get(label.split("-")[0])
             if fig:
                 trained.setdefault(fig, {})[label] = int(count)
-    bounds = ra.run_bounds(ra.PRESETS["smoke"])
+    bounds = run_bounds(ra.PRESETS["smoke"])
     counts = {f: sum(v.values()) for f, v in trained.items()}
     assert set(counts) == set(bounds)
     for fig, (lo, hi) in bounds.items():
-        assert lo <= counts[fig] <= hi, fig
+        assert lo <= counts[fig] <= hi, fig     # Fig. 6: shared settings counted once
     for name in ra.FIGURES:
         assert (out / f"{name}.png").stat().st_size > 0
         assert json.loads((out / f"{name}.json").read_text())["preset"] == "smoke"
@@ -443,3 +444,163 @@ def test_own_relation_bad_input_is_one_line(tmp_path, capsys, spec, words):
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err
+
+
+# --- The last faults: totals, other schedulers, large relations, closed pipes, older files --
+
+def overall_totals(out):
+    """(done, total) of every progress line's "all: done/total runs so far"."""
+    return [tuple(map(int, ln.split("; all: ")[1].split(" runs")[0].split("/")))
+            for ln in out.splitlines() if "; all: " in ln]
+
+
+def test_the_overall_total_counts_only_runs_that_run(tmp_path, capsys):
+    """Figs. 7 and 8 (an adaptive grid, whose seeds come only near a phase change): the
+    total over the invocation never counts a run that does not run, and ends equal to
+    the runs done (it once ended "all: 24/42", counting every seed Fig. 8 might add)."""
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7,fig8")) == 0
+    out = capsys.readouterr().out
+    ran = sum(int(ln.split("/")[1].split(" ")[0]) for ln in out.splitlines()
+              if ln.startswith("  [") and ln.split("] ")[1].split("/")[0] == "0")   # each sweep's first line
+    totals = overall_totals(out)
+    assert ran == 6 + 18                           # smoke: 3 depths x 2 seeds; 3 x 6 cells, 1 seed
+    assert all(total <= ran and done <= total for done, total in totals)
+    assert totals[-1] == (ran, ran)
+    assert [ln.endswith("; to come: fig8") for ln in out.splitlines() if ln.startswith("  [fig7]")] == [True] * 4
+
+
+def test_a_scheduler_address_where_http_answers_is_one_line_and_exit_2(tmp_path, capsys):
+    """--scheduler at a port where an HTTP server answers (the dashboard's 8787, typed by
+    mistake): one line naming the address and what is there, exit 2 (it once ended in a
+    55-line traceback allocating 3.07 EiB)."""
+    pytest.importorskip("distributed")
+    from lab.test_executors import HTTP_ANSWER, listener
+    with listener(HTTP_ANSWER) as port:
+        assert ra.main(smoke_args(tmp_path, "--only", "fig7", "--scheduler", f"tcp://127.0.0.1:{port}")) == 2
+    assert one_error_line(capsys) == (
+        f"error: --scheduler tcp://127.0.0.1:{port}: an HTTP server answers there ('HTTP/1.1 400 "
+        "Bad Request'), not a Dask scheduler: name the scheduler's address (`dask scheduler` "
+        "listens on port 8786 by default; 8787 is its dashboard)")
+
+
+HEAD_OF_A_RUN = """
+import dataclasses, sys
+import run_all as ra
+ra.PRESETS["smoke"] = dataclasses.replace(ra.PRESETS["smoke"], results_in_repo=True)
+sys.exit(ra.main(sys.argv[1:]))
+"""
+
+
+def test_a_closed_pipe_ends_the_run_quietly_and_keeps_what_finished(tmp_path):
+    """`run_all.py ... | head -3`: the reader closes after three lines; the run stops at
+    its next line, exit 141 as a Unix tool ended by SIGPIPE, nothing on stderr (it once
+    printed a 23-line BrokenPipeError traceback), and the ensembles finished so far are
+    in the results file."""
+    proc = subprocess.Popen([sys.executable, "-c", HEAD_OF_A_RUN, *smoke_args(tmp_path, "--only", "fig7")],
+                            cwd=os.path.dirname(os.path.abspath(ra.__file__)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=dict(os.environ, MPLBACKEND="Agg"))
+    head = [proc.stdout.readline() for _ in range(3)]
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and err == ""
+    assert head[2].startswith(b"  [fig7] 2/6 runs")
+    assert len(fig7_runs(tmp_path / "out" / "fig7.jsonl")) >= 1
+
+
+def total_order(n):
+    import numpy as np
+    return (np.arange(n)[:, None] > np.arange(n)[None, :]).astype(int)
+
+
+def test_a_total_order_beyond_appendix_d_skips_fig3_before_any_training(tmp_path, capsys, monkeypatch):
+    """n = 101 > the Appendix D Monte Carlo's limit for a total order (100): Fig. 3 is
+    skipped up front with the reason and the cost, and the cost of n = 101 is said (it
+    once trained Fig. 3's runs, then ended in a ValueError traceback)."""
+    write_csv(tmp_path / "gt101.csv", total_order(101))
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("trained"))
+    with pytest.raises(SystemExit) as exit_:
+        ra.main(smoke_args(tmp_path, "--relation", str(tmp_path / "gt101.csv"), "--only", "fig3"))
+    assert exit_.value.code == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert err[0] == ("note: fig3 skipped: Fig. 3 draws Appendix D's Monte Carlo bound, limited for "
+                      "this kind to n <= 100 (its Bubley-Dyer chain runs ~n³ ln n steps for each "
+                      "sampled order, 1× those at n = 100); this relation has n = 101 (python "
+                      "statics.py FILE.csv gives the rest of Section III)")
+    assert err[1].startswith("note: n = 101: every run trains on 11× the pairs of the paper's n = 30")
+    assert "none of these figures applies" in err[2] and len(err) == 3
+
+
+def test_a_relation_beyond_the_size_limit_is_refused_at_once(tmp_path, capsys):
+    """n = 1001: one line naming n, the limit and the memory it would take, exit 2, before
+    anything starts (an n = 3000 run was once still going after 120 s at 2.4 GB)."""
+    write_csv(tmp_path / "gt1001.csv", total_order(1001))
+    with pytest.raises(SystemExit) as exit_:
+        ra.parse_args(["--relation", str(tmp_path / "gt1001.csv")])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and len(err.splitlines()) == 1
+    assert (f"--relation '{tmp_path / 'gt1001.csv'}': n = 1001 is too large: the per-relation "
+            "figures train on all n² pairs and are limited to n <= 1000") in err
+
+
+@pytest.mark.parametrize("stem", ["my relation", "relação"])
+def test_a_relation_file_of_any_name_runs_with_out(tmp_path, capsys, stem):
+    """A name with a space or a non-ASCII letter cannot name figures/<name>/, and only
+    that: with --out it is taken (it was once refused either way)."""
+    write_csv(tmp_path / f"{stem}.csv", relabelled_mod3())
+    args = ra.parse_args(["--relation", str(tmp_path / f"{stem}.csv"), "--out", str(tmp_path / "out")])
+    assert args.own.name == stem and args.out == str(tmp_path / "out")
+    with pytest.raises(SystemExit):
+        ra.parse_args(["--relation", str(tmp_path / f"{stem}.csv")])
+    assert capsys.readouterr().err.strip().endswith("or name the output folder with --out (see --help)")
+
+
+def test_a_results_file_in_an_older_versions_names_is_read_in_one_warning_line(
+        tmp_path, capsys, monkeypatch, results_kept):
+    """fig7.jsonl written with lr_enc / lr_dec: nothing retrains, and the one line said is
+    the warning naming `python -m lab.migrate` (every line was once unreadable and
+    retrained, each warning printed with a second line quoting warnings.warn)."""
+    from lab.test_results import in_older_names
+    args = smoke_args(tmp_path, "--only", "fig7")
+    assert ra.main(args) == 0
+    path = tmp_path / "out" / "fig7.jsonl"
+    path.write_text("".join(in_older_names(ln) + "\n" for ln in path.read_text().splitlines()))
+    capsys.readouterr()
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("retrained a recorded run"))
+    assert ra.main(args) == 0
+    assert [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()] == [
+        f"warning: {path}: 3 line(s) name the learning rates lr_enc/lr_dec as an older version did: "
+        f"read as eta_enc/eta_dec, nothing of them is retrained; `python -m lab.migrate {path}` "
+        "rewrites the file in today's names"]
+
+
+def test_a_figure_json_nested_too_deeply_is_unreadable_in_one_line(tmp_path, capsys, drawn):
+    out = copy_of(drawn, tmp_path)
+    (out / "fig7.json").write_text("[" * 100_000)
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7", "--replot")) == 2
+    assert "is unreadable" in one_error_line(capsys)
+
+
+def test_identical_fig6_settings_train_once_and_are_drawn_twice(tmp_path, results_kept):
+    """Smoke's "both" and "embeddings" settings at s = 1 are the same runs: each is recorded
+    once (they were trained and recorded twice), and both settings show the same curve."""
+    from collections import Counter
+    import geneft as g
+    from lab.results import run_key
+    assert ra.main(smoke_args(tmp_path, "--only", "fig6")) == 0
+    keys = Counter(run_key(g.Config(**c)) for line in (tmp_path / "out" / "fig6.jsonl").read_text().splitlines()
+                   for c in json.loads(line)["configs"])
+    assert len(keys) == 16 and set(keys.values()) == {1}
+    settings = json.loads((tmp_path / "out" / "fig6.json").read_text())["settings"]
+    both, embeddings = [s["curves"] for s in settings if s["optimizer"] == "adam" and s["convention"] == "hidden"
+                        and s["variant"] in ("both", "embeddings")]
+    assert both == embeddings
+
+
+def test_matplotlib_that_cannot_load_is_one_line_before_any_training(tmp_path, capsys, monkeypatch):
+    """As under `ulimit -v 400000 --jobs 2`, where its drawing library failed to map after
+    the training, with a traceback: one line naming it, exit 2, nothing trained."""
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)   # import -> ImportError
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("trained"))
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 2
+    assert one_error_line(capsys).startswith("error: cannot load matplotlib, which draws the figures "
+                                             "(ModuleNotFoundError: import of matplotlib.backends.backend_agg")

@@ -706,3 +706,35 @@ def test_statics_cli_reads_a_csv_relations_kind_and_bound(tmp_path, capsys):
     assert statics.main([str(path)]) == 0
     out = capsys.readouterr().out
     assert "kind: none of Section III's" in out and "Appendix D Monte Carlo bound" not in out
+
+
+def test_statics_cli_on_a_2x2_csv_leaves_out_the_fractions_without_a_split(tmp_path, capsys):
+    """A 2 × 2 total order (4 pairs): frac 0.05 and 0.1 give no training pair, so the
+    Appendix D bound leaves them out, saying so (it once failed with "frac=0.05 gives no
+    training pair", a setting the user never gave); 0.2 to 0.8 are computed."""
+    path = tmp_path / "two.csv"
+    path.write_text("0,1\n0,0\n")
+    assert statics.main([str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    bound = out[out.index("Appendix D Monte Carlo bound (mean of 3 splits):") + 1:]
+    assert [ln.split()[1] for ln in bound[:-1]] == ["0.20", "0.30", "0.50", "0.80"]
+    assert bound[-1] == ("(Appendix D bound at frac 0.05, 0.1 left out: no split of the 4 pairs "
+                         "has a training and a test pair there)")
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_statics_cli_into_a_closed_pipe_is_quiet(unbuffered):
+    """`python statics.py mod3 --n 6 | head -1`, the reader gone before anything is
+    written: no traceback, exit 141 as a Unix tool ended by SIGPIPE (with
+    PYTHONUNBUFFERED=1 it once printed a BrokenPipeError traceback every time)."""
+    import subprocess
+    import sys
+    read, write = os.pipe()
+    os.close(read)                                             # the reader has closed
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env.update({"PYTHONUNBUFFERED": unbuffered} if unbuffered else {})
+    root = os.path.dirname(os.path.abspath(statics.__file__))
+    done = subprocess.run([sys.executable, os.path.join(root, "statics.py"), "mod3", "--n", "6"],
+                          stdout=write, stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+    os.close(write)
+    assert done.returncode == 141 and done.stderr == ""

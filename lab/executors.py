@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -46,10 +47,38 @@ def _worker_init():
 def start_pool(jobs):
     """`jobs` spawned worker processes set up by _worker_init, BLAS pinned to one thread.
     SetupError when called from the top level of a script without a main guard
-    (unguarded_main_line), where every worker would start workers of its own."""
+    (unguarded_main_line), where every worker would start workers of its own, or when the
+    pool cannot start (a thread or process that the memory left cannot hold, as under
+    ulimit -v): the workers already started are ended, so none prints a traceback."""
     refuse_unguarded_main(f"{jobs} worker processes", "jobs=1")
     pin_blas_threads()
-    return multiprocessing.get_context("spawn").Pool(jobs, _worker_init)
+    try:
+        _try_threads(3)      # the pool's own (handlers of workers, tasks, results), before any worker
+        return multiprocessing.get_context("spawn").Pool(jobs, _worker_init)
+    except (RuntimeError, MemoryError, OSError) as err:
+        for child in multiprocessing.active_children():
+            child.terminate()
+            child.join()
+        raise SetupError(f"{jobs} worker processes cannot start ({type(err).__name__}: {err}): if "
+                         f"this process's memory is limited (ulimit -v), allow it more; or use one "
+                         f"job (--jobs 1)") from None
+
+
+def _try_threads(n):
+    """Start n threads that wait, then end them; RuntimeError if one cannot start. A pool
+    whose third thread cannot start has started its workers already, and its first
+    thread replaces them as they end: they would print a traceback each when this
+    process exits."""
+    stop, started = threading.Event(), []
+    try:
+        for _ in range(n):
+            started.append(threading.Thread(target=stop.wait, daemon=True))
+            started[-1].start()
+    finally:
+        stop.set()
+        for thread in started:
+            if thread.ident is not None:
+                thread.join()
 
 
 def refuse_unguarded_main(what, instead):
@@ -211,15 +240,72 @@ def parse_scheduler(text):
     raise SetupError(f"--scheduler {text!r} is not allowed: {SCHEDULER_FORMS}")
 
 
-def _reachable_or_exit(host, port, address, timeout=5.0):
-    """Open and close one TCP connection to the scheduler, so a wrong address or a
-    scheduler that is not running is one line at once, not Dask's retries and traceback."""
+SCHEDULER_TIMEOUT = 5.0    # seconds to reach a scheduler and hear its greeting
+GREETING_MAX_BYTES = 1 << 20   # a Dask greeting is a few dozen bytes
+
+
+def _check_scheduler_or_exit(host, port, address, timeout=None):
+    """Connect to the scheduler and hear its greeting, so a wrong address is one line
+    naming it and what was found there, within the timeout: a scheduler that is not
+    running (not Dask's retries and traceback), or something else listening there (not a
+    hang, nor Dask reading an HTTP answer as a frame length of 3 EiB)."""
+    timeout = SCHEDULER_TIMEOUT if timeout is None else timeout
+    deadline = time.monotonic() + timeout
     try:
-        socket.create_connection((host, port), timeout=timeout).close()
+        sock = socket.create_connection((host, port), timeout=timeout)
     except OSError as err:
         cause = getattr(err, "strerror", None) or str(err) or "timed out"
         raise SetupError(f"--scheduler {address}: cannot reach a Dask scheduler there ({cause}): "
                          f"start one (`dask scheduler`) or name the right address") from None
+    with sock:
+        found = _not_a_dask_greeting(sock, deadline, timeout)
+    if found is not None:
+        raise SetupError(f"--scheduler {address}: {found}, not a Dask scheduler: name the "
+                         f"scheduler's address (`dask scheduler` listens on port 8786 by default; "
+                         f"8787 is its dashboard)")
+
+
+def _not_a_dask_greeting(sock, deadline, timeout):
+    """None if the peer greets as a Dask scheduler does, else what it did instead.
+
+    A scheduler speaks first, at once: one message framed as an 8-byte little-endian
+    length and that many bytes. An HTTP server (Dask's dashboard among them) waits
+    for a request and says nothing; other servers answer in their own protocol."""
+    head, closed = _read_until(sock, 8, deadline)
+    if head.startswith(b"HTTP/"):
+        status = (head + _read_until(sock, 64, deadline, until=b"\r\n")[0]).split(b"\r\n")[0]
+        return f"an HTTP server answers there ({status.decode('ascii', 'replace')!r})"
+    if not head:
+        return ("something there closes connections without a word" if closed else
+                f"something there accepts connections but said nothing in {timeout:g} s (a Dask "
+                f"scheduler greets at once; an HTTP server, such as Dask's dashboard, waits)")
+    size = int.from_bytes(head, "little")
+    if len(head) < 8 or not 0 < size <= GREETING_MAX_BYTES:
+        return f"something there answers in another protocol (its first bytes: {head!r})"
+    if len(_read_until(sock, size, deadline)[0]) < size:
+        return "something there stopped short in the middle of its greeting"
+    return None
+
+
+def _read_until(sock, n, deadline, until=None):
+    """(up to n bytes from sock, whether it closed): fewer if it closes or the deadline
+    passes first, or once they hold `until`."""
+    data = b""
+    while len(data) < n and not (until and until in data):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return data, False
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(n - len(data))
+        except socket.timeout:
+            return data, False
+        except OSError:
+            return data, True
+        if not chunk:
+            return data, True
+        data += chunk
+    return data, False
 
 
 @contextlib.contextmanager
@@ -229,20 +315,56 @@ def _quiet_workers_started():
     process alone, which prints one line and closes the cluster, instead of a traceback
     per worker; and Dask's log level `error` in them (DASK_LOGGING__DISTRIBUTED, read when
     a worker imports Dask), so closing after an interrupt does not log a warning per
-    cancelled task."""
+    cancelled task. A Ctrl-C that comes meanwhile is not lost: it is raised as a
+    KeyboardInterrupt when the block ends (CtrlCWatch), and the block's `stop` (a list)
+    runs its callables first, so the cluster started meanwhile is closed."""
     previous_env = os.environ.get(WORKER_LOG_VAR)
     os.environ[WORKER_LOG_VAR] = "error"
     in_main = threading.current_thread() is threading.main_thread()
+    watch = CtrlCWatch() if in_main else None          # started while SIGINT still acts
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    stop, came = [], False
     try:
-        yield
+        yield stop
     finally:
         if in_main:
             signal.signal(signal.SIGINT, previous)
+            came = watch.end()
         if previous_env is None:
             del os.environ[WORKER_LOG_VAR]
         else:
             os.environ[WORKER_LOG_VAR] = previous_env
+    if came:
+        for close in stop:
+            close()
+        raise KeyboardInterrupt
+
+
+class CtrlCWatch:
+    """Tells whether a Ctrl-C came while this process ignored SIGINT.
+
+    A Ctrl-C at the terminal signals the whole foreground process group. A child started
+    before SIGINT is ignored keeps its default action and ends on it (its output goes
+    nowhere), so its end is the news; it also ends when its stdin closes, which `end`
+    does, as does the end of this process in any way. Where no child can be started (or
+    SIGINT was ignored already, as under nohup) nothing is noticed, as before."""
+
+    def __init__(self):
+        try:
+            self.child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL)
+        except OSError:
+            self.child = None
+
+    def end(self):
+        """True if a Ctrl-C came since the watch started; the child is gone after."""
+        if self.child is None:
+            return False
+        came = self.child.poll() is not None
+        self.child.stdin.close()
+        self.child.wait()
+        return came
 
 
 WORKER_LOG_VAR = "DASK_LOGGING__DISTRIBUTED"
@@ -262,12 +384,18 @@ class DaskCluster:
             refuse_unguarded_main(f"--scheduler {scheduler}", "jobs=1 without a scheduler")
             n = cap_workers(form[1], f"--scheduler {scheduler}")
             pin_blas_threads()                 # the cluster's worker processes inherit it
-            with _quiet_workers_started():
-                self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
-                                                        processes=True, dashboard_address=None)
-            self.client = distributed.Client(self.cluster)
+            with _quiet_workers_started() as stop:
+                self.cluster = distributed.LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})   # not 8787, often taken
+                stop.append(lambda: self._close_cluster(failed=True))
+            try:
+                self.client = distributed.Client(self.cluster)
+            except BaseException:
+                self._close_cluster(failed=True)
+                raise
         else:
-            _reachable_or_exit(form[1], form[2], scheduler)
+            _check_scheduler_or_exit(form[1], form[2], scheduler)
             try:
                 self.client = distributed.Client(scheduler, timeout="20s")
             except (OSError, TimeoutError) as err:
@@ -295,8 +423,14 @@ class DaskCluster:
         quiet = _dask_logs_silenced() if failed else contextlib.nullcontext()
         with quiet:
             self.client.close()
-            if self.cluster is not None:
+        self._close_cluster(failed)
+
+    def _close_cluster(self, failed=False):
+        """Close the local cluster, if any (quietly after a failure, as close says)."""
+        if self.cluster is not None:
+            with _dask_logs_silenced() if failed else contextlib.nullcontext():
                 self.cluster.close()
+            self.cluster = None
 
 
 @contextlib.contextmanager

@@ -300,7 +300,13 @@ def fig6_data(p, runner):
     variants = [{"optimizer": optimizer, "relation": p.focus, "depth": g.DEPTH_CONVENTIONS[conv],
                  **FIG6_INIT_VARIANTS[variant](scale)}
                 for variant, optimizer, conv in p.fig6_settings for scale in p.fig6_init]
-    curves = figkit.p_gen_curves(p, runner, "fig6", p.fig6_ratios, p.fig6_seeds, variants)
+    # Variants that make the same runs (at s = 1, scaling σ_enc alone or σ_enc and σ_dec is
+    # the same init) train once and give each its curve.
+    runs = [tuple(figkit.p_gen_configs(p, p.fig6_ratios, p.fig6_seeds, **v)) for v in variants]
+    distinct = list(dict.fromkeys(runs))
+    found = figkit.p_gen_curves(p, runner, "fig6", p.fig6_ratios, p.fig6_seeds,
+                                [variants[runs.index(r)] for r in distinct])
+    curves = [found[distinct.index(r)] for r in runs]
     per = len(p.fig6_init)                       # curves come setting by setting, init by init
     for k, (variant, optimizer, conv) in enumerate(p.fig6_settings):
         out["settings"].append({"variant": variant, "optimizer": optimizer, "convention": conv,

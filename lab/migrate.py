@@ -8,29 +8,30 @@ renaming a field changes the key: each line gets its fields renamed and its key
 recomputed (lab.results.chunk_key), everything else kept as it was, runs and CPU
 seconds included. A line already in today's names is left alone, so running it twice
 changes nothing. The file is replaced atomically; a line that does not parse is kept
-as it is (the runner reports it and retrains its ensemble).
+as it is (the runner reports it and retrains its ensemble). The runner reads a line in
+the older names as it is (lab.results renames its fields in memory and says so once per
+file); this makes the file itself say today's names.
 """
 import json
 import os
 import sys
 
 import geneft as g
-from lab.results import chunk_key
-
-RENAMED = {"lr_enc": "eta_enc", "lr_dec": "eta_dec"}
+from lab.results import chunk_key, in_todays_names, parse_json
 
 
 def migrate_line(line):
-    """One results line in today's names (the same text if nothing needed renaming)."""
+    """One results line in today's names (the same text if nothing needed renaming, or if
+    the line cannot be read: the runner reports that one)."""
     try:
-        rec = json.loads(line)
-        configs = rec["configs"]
+        rec = parse_json(line)
+        configs = [in_todays_names(c) for c in rec["configs"]]
+        if configs == rec["configs"]:
+            return line
+        key = chunk_key([g.Config(**c) for c in configs])
     except (ValueError, TypeError, KeyError):
         return line
-    if not any(old in c for c in configs for old in RENAMED):
-        return line
-    rec["configs"] = [{RENAMED.get(k, k): v for k, v in c.items()} for c in configs]
-    rec["key"] = chunk_key([g.Config(**c) for c in rec["configs"]])
+    rec["configs"], rec["key"] = configs, key
     return json.dumps(rec)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import geneft as g
+import statics
 from lab import confirm
 from lab.beyond import THM1_RUNS
 from lab.figs_statics import FIG3_VARIANTS
@@ -155,6 +156,15 @@ PRESETS["confirm"] = dataclasses.replace(
     gold_first_seed=confirm.GOLD_SEEDS[0], registered=True)
 
 
+def fig6_settings_trained(p):
+    """How many (setting, init factor) curves of Fig. 6 train runs of their own: settings
+    that make the same configs (at s = 1, σ_enc alone or σ_enc and σ_dec scaled) share."""
+    from lab.figs_dynamics import FIG6_INIT_VARIANTS
+    return len({p.config(optimizer=opt, relation=p.focus, depth=g.DEPTH_CONVENTIONS[conv],
+                         **FIG6_INIT_VARIANTS[variant](scale))
+                for variant, opt, conv in p.fig6_settings for scale in p.fig6_init})
+
+
 def run_bounds(p):
     """Network runs of each figure of a preset: {name: (fewest, most)}, each ≤ p.steps steps.
 
@@ -165,8 +175,8 @@ def run_bounds(p):
     cells5 = len(p.relations) * p.eta_grid[2] ** 2
     cells8 = len(p.relations) * p.wd_grid[2] * p.fig8_eta_grid[2]
     sgd = len(p.sgd_eta_enc) * len(p.sgd_ratios) * p.sgd_seeds
-    fixed = {"fig3": 2 * len(FIG3_VARIANTS) * len(p.fig3_fracs) * p.fig3_seeds,
-             "fig6": len(p.fig6_settings) * len(p.fig6_init) * len(p.fig6_ratios) * p.fig6_seeds,
+    fixed = {"fig3": len(p.fig3_relations) * len(FIG3_VARIANTS) * len(p.fig3_fracs) * p.fig3_seeds,
+             "fig6": fig6_settings_trained(p) * len(p.fig6_ratios) * p.fig6_seeds,
              "fig7": len(p.fig7_depths) * p.fig7_seeds,
              "theorem1": len(THM1_RUNS) * p.thm1_seeds,
              "open_q1": 2 * len(p.q1_dims) * len(p.q1_ratios) * p.q1_seeds,
@@ -201,17 +211,68 @@ def relation_preset(p, name, R):
                                focus=name, matrices=((name, tuple(map(tuple, R.tolist()))),))
 
 
-def figures_for_relation(kind):
-    """{figure: why it is skipped} for a relation of this kind (statics.matrix_kind): the
-    figures that are not per relation, Fig. 3 unless Appendix D has a bound for the kind,
-    Theorem 1 unless it is an equivalence (its classes are what should cluster)."""
+def figures_for_relation(kind, n=None):
+    """{figure: why it is skipped} for a relation of this kind (statics.matrix_kind) and
+    size n: the figures that are not per relation, Fig. 3 unless Appendix D has a bound
+    for the kind at this n, Theorem 1 unless it is an equivalence (its classes are what
+    should cluster)."""
     skip = dict(NOT_PER_RELATION)
     if kind not in ("equivalence", "bipartite", "total_order"):
         skip["fig3"] = ("Fig. 3 draws Appendix D's bound, which exists for an equivalence, a "
                         "complete bipartite graph or a total order; this relation is none of them")
+    elif n is not None and (too_large := appendix_d_too_large(kind, n)):
+        skip["fig3"] = too_large
     if kind != "equivalence":
         skip["theorem1"] = "Theorem 1 is about the classes of an equivalence; this relation has none"
     return skip
+
+
+def appendix_d_too_large(kind, n):
+    """Why Fig. 3's Appendix D Monte Carlo cannot run at this n for this kind (statics'
+    limits, and what the sampling would cost), or None when it can."""
+    limit = statics.MAX_N_MC_ORDER if kind == "total_order" else statics.MAX_N_MC_CLASSES
+    if n <= limit:
+        return None
+    if kind == "total_order":
+        cost = (n / limit) ** 3 * np.log(n) / np.log(limit)
+        how = (f"its Bubley-Dyer chain runs ~n³ ln n steps for each sampled order, {cost:.0f}× "
+               f"those at n = {limit}")
+    else:
+        how = f"it holds ~80 n² bytes per sampling, {80 * n * n / 1e9:.1f} GB here"
+    return (f"Fig. 3 draws Appendix D's Monte Carlo bound, limited for this kind to n <= {limit} "
+            f"({how}); this relation has n = {n} (python statics.py FILE.csv gives the rest of "
+            f"Section III)")
+
+
+# The per-relation figures train every run on frac·n² pairs and evaluate it on all n²
+# pairs, so a run's time and memory grow as n² (the paper's n = 30 has 900 pairs). One
+# worker's ensemble of 4 runs of Table III's decoder (float64) peaked at 66 MB at
+# n = 100, 295 MB at n = 300 and 2.9 GB at n = 1000 (/usr/bin/time -v), where one training
+# step of one run took ~14 s on a core of a busy two-core machine (the smoke preset's
+# ~120 runs of 60 steps: about a day). Beyond, a worker would need tens of GB (n = 3000:
+# ~26 GB), so such a relation is refused before anything starts.
+MAX_N_RELATION = 1000
+NOTE_N_RELATION = 100      # above this, a relation's cost is said before anything trains
+
+
+def relation_size_problem(n):
+    """Why a relation of n elements cannot run the per-relation figures (n above
+    MAX_N_RELATION), or None."""
+    if n <= MAX_N_RELATION:
+        return None
+    return (f"n = {n} is too large: the per-relation figures train on all n² pairs and are "
+            f"limited to n <= {MAX_N_RELATION} (one worker holds ~3 GB at n = {MAX_N_RELATION}, "
+            f"and memory and time grow as n²: ~{2.9 * (n / 1000) ** 2:.0f} GB here)")
+
+
+def relation_cost_note(n):
+    """What a relation of n elements costs against the paper's n = 30, for n above
+    NOTE_N_RELATION (else None): a run's time and a worker's memory grow as n²."""
+    if n <= NOTE_N_RELATION:
+        return None
+    return (f"n = {n}: every run trains on {(n / 30) ** 2:.0f}× the pairs of the paper's n = 30, "
+            f"so expect each run to take about that many times as long, and each worker to "
+            f"hold ~{max(0.1, 2.9 * (n / 1000) ** 2):.1f} GB")
 
 
 BASELINE_MARGIN = 0.05   # a majority baseline this close to Table IV's 0.9 makes it uninformative

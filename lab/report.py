@@ -44,7 +44,7 @@ def load_figure_data(folder, name):
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, RecursionError) as err:     # RecursionError: JSON nested too deeply
         raise DataFileError(f"{path} is unreadable ({err})") from None
     if not isinstance(data, dict):
         raise DataFileError(f"{path} is unreadable (holds a {type(data).__name__}, not a figure's data)")

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import socket
 import sys
 import time
@@ -62,6 +63,15 @@ def _json_default(value):
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def parse_json(text):
+    """json.loads, with JSON nested too deeply for the parser (a file of 100,000 `[`)
+    refused as a ValueError like any other bad JSON, not a RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None
 
 
 def to_json_text(obj):
@@ -113,6 +123,11 @@ def _is_number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _is_fraction(v):
+    """A number from 0 to 1 (an accuracy; NaN is not one)."""
+    return _is_number(v) and 0 <= v <= 1
+
+
 def _is_matrix(v):
     """A list of lists of numbers (an embedding; empty for a run that recorded none)."""
     return isinstance(v, list) and all(isinstance(r, list) and all(_is_number(x) for x in r) for r in v)
@@ -125,9 +140,9 @@ SUMMARY_FIELD_TYPES = {
     "step_test_90": (lambda v: v is None or _is_count(v), "a whole number >= 0 or null"),
     "diverged_at": (lambda v: v is None or _is_count(v), "a whole number >= 0 or null"),
     "stopped_at": (_is_count, "a whole number >= 0"),
-    "train_acc": (lambda v: v is None or _is_number(v), "a number or null"),
-    "test_acc": (lambda v: v is None or _is_number(v), "a number or null"),
-    "all_acc": (lambda v: v is None or _is_number(v), "a number or null"),
+    "train_acc": (lambda v: v is None or _is_fraction(v), "a number from 0 to 1 or null"),
+    "test_acc": (lambda v: v is None or _is_fraction(v), "a number from 0 to 1 or null"),
+    "all_acc": (lambda v: v is None or _is_fraction(v), "a number from 0 to 1 or null"),
     "final_E": (_is_matrix, "a list of rows of numbers"),
     "train_loss": (lambda v: v is None or _is_number(v), "a number or null"),
 }
@@ -181,6 +196,16 @@ class RunSummary:
                 raise ValueError(f"{name}={d[name]!r} is not allowed: needs {allowed}")
         return cls(**d)
 
+    def check_budget(self, cfg):
+        """self, or ValueError naming the first step that lies beyond the budget of the
+        config it was recorded for (cfg.steps): such a record is not this run's."""
+        for name in ("stopped_at", "step_train_90", "step_test_90", "diverged_at"):
+            step = getattr(self, name)
+            if step is not None and step > cfg.steps:
+                raise ValueError(f"{name}={step} is not allowed: beyond the run's budget of "
+                                 f"steps={cfg.steps}")
+        return self
+
 
 # --- Keys -----------------------------------------------------------------------------
 
@@ -231,28 +256,21 @@ def run_key(cfg):
 
 # --- The cache: one file per finished ensemble and one per run ------------------------
 
-def _read_summaries(path, n_runs):
-    """(summaries, None) from a cache file, (None, None) if it is absent, (None, the
-    reason) if it is unreadable (cut by a kill, damaged, of the wrong length)."""
+def _read_summaries(path, configs):
+    """(summaries, None) from the cache file of these configs' runs, (None, None) if it is
+    absent, (None, the reason) if it is unreadable (cut by a kill, damaged, of the wrong
+    length, a step beyond a run's budget)."""
     if not os.path.exists(path):
         return None, None
     try:
         with open(path, encoding="utf-8") as f:
-            records = json.load(f)
-        if not isinstance(records, list) or len(records) != n_runs:
+            records = parse_json(f.read())
+        if not isinstance(records, list) or len(records) != len(configs):
             raise ValueError(f"holds {len(records) if isinstance(records, list) else 'no list of'} "
-                             f"runs, expected {n_runs}")
-        return [RunSummary.from_json(r) for r in records], None
+                             f"runs, expected {len(configs)}")
+        return [RunSummary.from_json(r).check_budget(c) for r, c in zip(records, configs)], None
     except (OSError, ValueError) as err:
         return None, err
-
-
-def read_cached(path, n_runs):
-    """The summaries cached at path, or None (absent, or unreadable: warned, recomputed)."""
-    runs, err = _read_summaries(path, n_runs)
-    if err is not None:
-        warnings.warn(f"cache file {path} is unreadable ({err}); recomputing it")
-    return runs
 
 
 class Cache:
@@ -276,12 +294,12 @@ class Cache:
         """Each config's cached summary, None where there is none; an unreadable file is
         warned about, saying whether its runs have another copy or are recomputed."""
         paths = [self.run_path(label, c) for c in configs]
-        own = [_read_summaries(p, 1) for p in paths]
+        own = [_read_summaries(p, [c]) for p, c in zip(paths, configs)]
         runs = [r[0] if r else None for r, _ in own]
         problems = [(p, err, [j]) for j, (p, (_, err)) in enumerate(zip(paths, own)) if err is not None]
         holes = [j for j, r in enumerate(runs) if r is None]
         path = self.ensemble_path(label, configs)
-        whole, err = _read_summaries(path, len(configs))
+        whole, err = _read_summaries(path, configs)
         if err is not None:
             problems.append((path, err, range(len(configs))))
         if whole is not None:
@@ -320,6 +338,28 @@ class Cache:
 
 # --- Results that accumulate in the repository ----------------------------------------
 
+# Config fields an older version named otherwise (today's names are the paper's): a
+# results line written with them is read in today's names, and `python -m lab.migrate`
+# rewrites a file so once.
+OLDER_FIELD_NAMES = {"lr_enc": "eta_enc", "lr_dec": "eta_dec"}
+
+# What git writes around the two sides of a merge conflict ("<<<<<<< HEAD", "=======",
+# ">>>>>>> branch", and "||||||| base" in diff3 style).
+CONFLICT_MARKER = re.compile(rb"(<{7}|={7}|>{7}|\|{7})(\s.*)?")
+
+
+def in_todays_names(fields):
+    """A stored config's fields with the older names (OLDER_FIELD_NAMES) renamed; anything
+    that is not a dict is returned as it is (Config refuses it). ValueError for a config
+    holding a field under both names."""
+    if not isinstance(fields, dict):
+        return fields
+    both = [old for old, new in OLDER_FIELD_NAMES.items() if old in fields and new in fields]
+    if both:
+        raise ValueError(f"a config holds both {both[0]} and {OLDER_FIELD_NAMES[both[0]]}")
+    return {OLDER_FIELD_NAMES.get(k, k): v for k, v in fields.items()}
+
+
 @dataclass
 class _Line:
     """One line of a results file as read: its bytes, and what it holds when readable."""
@@ -342,16 +382,36 @@ class ResultsFile:
     from its own seed (geneft.member_rng) whatever ensemble it shares. A line that cannot
     be read (cut by a kill, bad JSON, bytes that are not UTF-8, fields of the wrong type)
     is reported and its ensemble recomputed, never silently used, and kept as it is; the
-    next append starts on a fresh line after it. A recomputed run (--force) replaces what
-    the file held about it (`replace`): the file never holds two truths about one run.
+    next append starts on a fresh line after it. A line in an older version's field names
+    (OLDER_FIELD_NAMES) is read in today's, and the conflict markers a git merge leaves
+    are skipped, each said once per file. A recomputed run (--force) replaces what the
+    file held about it (`replace`): the file never holds two truths about one run.
     """
 
     def __init__(self, path):
         self.path, self.bad_lines, self.lines = path, 0, []
+        markers, older = [], 0
         for number, raw in enumerate(self._read_bytes().split(b"\n"), 1):
-            if raw.strip():
-                self.lines.append(self._read_line(number, raw))
+            if not raw.strip():
+                continue
+            if CONFLICT_MARKER.fullmatch(raw.rstrip()):
+                markers.append(number)          # kept as they are, like an unreadable line
+                self.lines.append(_Line(raw))
+                continue
+            line, was_older = self._read_line(number, raw)
+            self.lines.append(line)
+            older += was_older
         self._index()
+        if markers:
+            warnings.warn(f"{self.path} lines {', '.join(map(str, markers))} are git conflict "
+                          "markers (a merge of two versions of the file left them): they are "
+                          "skipped, and the lines on both sides of them read like any other; "
+                          "delete the marker lines to tidy the file")
+        if older:
+            warnings.warn(f"{self.path}: {older} line(s) name the learning rates "
+                          f"{'/'.join(OLDER_FIELD_NAMES)} as an older version did: read as "
+                          f"{'/'.join(OLDER_FIELD_NAMES.values())}, nothing of them is retrained; "
+                          f"`python -m lab.migrate {self.path}` rewrites the file in today's names")
 
     def _read_bytes(self):
         try:
@@ -363,14 +423,17 @@ class ResultsFile:
             raise StorageError("read", self.path, err) from None
 
     def _read_line(self, number, raw):
+        """(the _Line, whether its configs used an older version's field names)."""
         try:
-            rec = json.loads(raw.decode("utf-8"))
+            rec = parse_json(raw.decode("utf-8"))
             if not isinstance(rec, dict):
                 raise ValueError(f"holds a {type(rec).__name__}, not an ensemble")
-            configs = [g.validate(g.Config(**c)) for c in rec["configs"]]
-            runs = [RunSummary.from_json(r) for r in rec["runs"]]
-            if len(runs) != len(configs):
-                raise ValueError(f"{len(runs)} runs for {len(configs)} configs")
+            fields = [in_todays_names(c) for c in rec["configs"]]
+            configs = [g.validate(g.Config(**c)) for c in fields]
+            if not isinstance(rec["runs"], list) or len(rec["runs"]) != len(configs):
+                raise ValueError(f"{len(rec['runs']) if isinstance(rec['runs'], list) else 'no list of'} "
+                                 f"runs for {len(configs)} configs")
+            runs = [RunSummary.from_json(r).check_budget(c) for r, c in zip(rec["runs"], configs)]
             cpu = rec.get("cpu_seconds")
             if cpu is not None and not (_is_number(cpu) and math.isfinite(cpu) and cpu >= 0):
                 raise ValueError(f"cpu_seconds={cpu!r} is not allowed: needs a number >= 0")
@@ -378,8 +441,8 @@ class ResultsFile:
             self.bad_lines += 1
             warnings.warn(f"{self.path} line {number} is unreadable ({type(err).__name__}: {err}); "
                           "its ensemble will be recomputed")
-            return _Line(raw)
-        return _Line(raw, configs, runs, cpu)
+            return _Line(raw), False
+        return _Line(raw, configs, runs, cpu), fields != rec["configs"]
 
     def _index(self):
         """found (ensemble key -> runs), by_run (run key -> run) and cpu_seconds (ensemble

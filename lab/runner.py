@@ -37,22 +37,30 @@ def chunks(configs, size):
 class Progress:
     """Progress a person can follow: per call and over the whole invocation, finished/total
     runs, runs that left early because their phase was decided, elapsed time, and an ETA
-    from the rate measured so far."""
+    from the rate measured so far.
 
-    def __init__(self, planned_total=None):
-        self.t0, self.planned, self.done_all, self.computed_all = time.time(), planned_total, 0, 0
+    Over the invocation (overall=True) the total counts the runs of the sweeps submitted
+    so far, each of which trains or is found recorded: it grows as sweeps come, since how
+    many will come is not known in advance (an adaptive grid, Figs. 5 and 8, adds seeds
+    only near a phase change), and never counts a run that will not run. `to_come` names
+    what is still to come (the caller sets it, e.g. the figures not started yet)."""
+
+    def __init__(self, overall=False):
+        self.t0, self.overall, self.to_come = time.time(), overall, ()
+        self.submitted_all, self.done_all, self.computed_all = 0, 0, 0
 
     def line(self, label, done, total, early, t_label, computed):
         el = time.time() - t_label
         rate = computed / el if computed and el > 0 else 0.0
         eta = f"ETA {_duration((total - done) / rate)}" if rate else ("cached" if done == total else "")
         text = f"  [{label}] {done}/{total} runs ({early} left early), {_duration(el)} elapsed, {eta}"
-        if self.planned:
+        if self.overall:
             all_el = time.time() - self.t0
             all_rate = self.computed_all / all_el if self.computed_all and all_el > 0 else 0.0
-            left = max(0, self.planned - self.done_all)
-            text += (f"; all: {self.done_all}/{self.planned} runs"
-                     + (f", ETA {_duration(left / all_rate)}" if all_rate else ""))
+            left = max(0, self.submitted_all - self.done_all)
+            text += (f"; all: {self.done_all}/{self.submitted_all} runs so far"
+                     + (f", ETA {_duration(left / all_rate)}" if all_rate and left else "")
+                     + (f"; to come: {', '.join(self.to_come)}" if self.to_come else ""))
         print(text, flush=True)
 
 
@@ -78,15 +86,16 @@ class Runner:
     `results` is set (a ResultsFile: the committed record, written first) and to the
     cache in `cache_dir` (lab.results.Cache); both are read before anything is computed,
     run by run, so a sweep cut into other ensembles (another worker count) finds them.
-    force: recompute every run and replace what was recorded about it. One Runner at a
+    force: recompute every run and replace what was recorded about it. overall: each
+    progress line also counts the runs of every call so far (Progress). One Runner at a
     time works in a cache folder (lab.results.FolderLock): a second waits for the first.
     """
 
-    def __init__(self, jobs, cache_dir, force=False, chunk=16, scheduler=None, planned_total=None):
+    def __init__(self, jobs, cache_dir, force=False, chunk=16, scheduler=None, overall=False):
         self.jobs, self.cache_dir, self.force, self.chunk = jobs, cache_dir, force, chunk
         self.scheduler, self.results = scheduler, None
         self.cache = Cache(cache_dir)
-        self.progress = Progress(planned_total)
+        self.progress = Progress(overall)
         self.executor, self.lock = None, None
 
     def __enter__(self):
@@ -155,12 +164,16 @@ class Runner:
         todo = self._cut(configs, [i for i, s in enumerate(out) if s is None], workers)
         total, t0, computed = len(configs), time.time(), 0
         done = total - sum(len(idx) for idx in todo)
+        self.progress.submitted_all += total
         self.progress.done_all += done
         self.progress.line(label, done, total, _left_early(configs, out), t0, computed)
 
         def heartbeat():   # a paper-budget ensemble can take many minutes: say it is alive
-            print(f"  [{label}] {total - done} run(s) still training, "
-                  f"{_duration(time.time() - t0)} elapsed", flush=True)
+            try:
+                print(f"  [{label}] {total - done} run(s) still training, "
+                      f"{_duration(time.time() - t0)} elapsed", flush=True)
+            except BrokenPipeError:
+                pass       # the next progress line meets the closed pipe and ends the sweep
         parts = [[configs[i] for i in idx] for idx in todo]
         for k, (summaries, cpu_seconds) in self.executor.map_unordered(parts, heartbeat):
             self._record(label, parts[k], summaries, cpu_seconds)

@@ -1,12 +1,14 @@
 """Tests of lab/executors.py: where ensembles train (in process, a local pool, Dask), what
 a worker computes, the scheduler's address, and what Ctrl-C, kill -9 and a script without
 a main guard leave."""
+import contextlib
 import dataclasses
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -196,3 +198,129 @@ def test_a_long_ensemble_in_process_still_says_it_is_alive(capsys, monkeypatch):
     beats = []
     out = list(executors.InProcess().map_unordered([[SMALL]], lambda: beats.append(1), every=0.1))
     assert len(out) == 1 and 2 <= len(beats) <= 4
+
+
+# --- A scheduler address that reaches something else -----------------------------------
+
+@contextlib.contextmanager
+def listener(answer):
+    """A TCP listener on 127.0.0.1 that accepts every connection and sends `answer` (None:
+    says nothing, keeping the connection open); yields its port."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held, stop = [], threading.Event()
+
+    def serve():
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            if answer is not None:
+                conn.sendall(answer)
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+HTTP_ANSWER = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+@pytest.mark.parametrize("answer, words", [
+    (None, "something there accepts connections but said nothing in 0.5 s (a Dask scheduler "
+           "greets at once; an HTTP server, such as Dask's dashboard, waits), not a Dask scheduler"),
+    (HTTP_ANSWER, "an HTTP server answers there ('HTTP/1.1 400 Bad Request'), not a Dask scheduler"),
+    (b"SSH-2.0-OpenSSH_9.6\r\n", "something there answers in another protocol (its first bytes: "
+                                 "b'SSH-2.0-'), not a Dask scheduler")])
+def test_a_scheduler_address_that_reaches_something_else_is_one_line(monkeypatch, answer, words):
+    """A listener that never answers (python -m http.server: the run once waited forever)
+    or answers HTTP (the run once died allocating 3.07 EiB): one line naming the address
+    and what is there, within the timeout, before Dask connects."""
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", 0.5)
+    monkeypatch.setattr(distributed, "Client", lambda *a, **k: pytest.fail("Dask was let connect"))
+    with listener(answer) as port:
+        address = f"tcp://127.0.0.1:{port}"
+        t0 = time.time()
+        with pytest.raises(executors.SetupError) as exit_:
+            executors.make_executor(1, scheduler=address)
+    assert str(exit_.value).startswith(f"--scheduler {address}: {words}: name the scheduler's address")
+    assert "\n" not in str(exit_.value)
+    assert time.time() - t0 < 30                              # a hang guard only
+
+
+def test_a_real_dask_scheduler_passes_the_greeting_check():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp://", dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
+        host, port = cluster.scheduler_address.replace("tcp://", "").rsplit(":", 1)
+        executors._check_scheduler_or_exit(host, int(port), cluster.scheduler_address)
+
+
+CTRL_C_DURING_START = """
+import os, signal, sys, time
+sys.path.insert(0, {root!r})
+signal.signal(signal.SIGINT, signal.default_int_handler)   # as in a terminal, even under nohup
+import distributed
+import run_all as ra
+
+
+class CtrlCWhileStarting(distributed.LocalCluster):
+    def __init__(self, *args, **kwargs):
+        os.killpg(0, signal.SIGINT)               # Ctrl-C: the whole foreground process group
+        time.sleep(0.2)
+        super().__init__(*args, **kwargs)
+
+
+distributed.LocalCluster = CtrlCWhileStarting
+if __name__ == "__main__":
+    sys.exit(ra.main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_while_a_local_cluster_starts_stops_the_run(tmp_path):
+    """Ctrl-C in the first seconds of --scheduler local:2, while the cluster starts (when
+    this process ignores SIGINT, so its workers inherit ignoring it): one line, exit 130,
+    nothing trained, no worker left (it was once ignored and the run went on to exit 0)."""
+    pytest.importorskip("distributed")
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_DURING_START.format(root=ROOT))
+    proc = subprocess.Popen([sys.executable, str(script), "--preset", "smoke", "--only", "fig7",
+                             "--scheduler", "local:2", "--out", str(tmp_path / "out"),
+                             "--cache", str(tmp_path / "cache")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, MPLBACKEND="Agg"), start_new_session=True)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert [ln for ln in err.splitlines() if ln.strip()] == [
+        "interrupted: every finished ensemble is saved; run the same command again to resume"]
+    assert "fig7: computing" not in out
+    assert not os.path.exists(tmp_path / "out" / "fig7.json")
+
+
+def test_a_pool_whose_threads_cannot_start_is_one_line_and_starts_no_worker(monkeypatch):
+    """As under an address-space limit (ulimit -v) too small for the pool's own threads:
+    one line naming the cause and what to do, and no worker process left to print a
+    traceback when this process ends (the pool once started its workers, then failed
+    at its third thread, and went on replacing them)."""
+    import multiprocessing
+
+    def cannot(self):
+        raise RuntimeError("can't start new thread")
+    monkeypatch.setattr(threading.Thread, "start", cannot)
+    with pytest.raises(executors.SetupError) as exit_:
+        executors.start_pool(2)
+    assert str(exit_.value) == ("2 worker processes cannot start (RuntimeError: can't start new "
+                                "thread): if this process's memory is limited (ulimit -v), allow it "
+                                "more; or use one job (--jobs 1)")
+    assert multiprocessing.active_children() == []

@@ -38,3 +38,11 @@ def test_migrate_renames_the_rates_and_recomputes_the_key_once(tmp_path):
 def test_migrate_command_line_names_a_missing_file(tmp_path, capsys):
     assert migrate.main([str(tmp_path / "nope.jsonl")]) == 2
     assert "is not a file" in capsys.readouterr().err
+
+
+def test_migrate_keeps_a_line_nested_too_deeply_to_parse(tmp_path):
+    """A line of 100,000 `[`: kept as it is (it once stopped migrate with a RecursionError)."""
+    path = tmp_path / "fig.jsonl"
+    path.write_text(old_line(0) + "\n" + "[" * 100_000 + "\n")
+    assert migrate.migrate_file(str(path)) == 1
+    assert path.read_text().splitlines()[1] == "[" * 100_000

@@ -109,13 +109,13 @@ def test_replace_leaves_one_truth_per_run_and_keeps_everything_else(tmp_path):
         f.write(b"{not json\n")
     with pytest.warns(UserWarning, match="line 3 is unreadable"):
         stored = results.ResultsFile(str(path))
-    stored.replace(cfgs[1:3], [dataclasses.replace(r, stopped_at=99) for r in runs[1:3]], 7.0)
+    stored.replace(cfgs[1:3], [dataclasses.replace(r, stopped_at=55) for r in runs[1:3]], 7.0)
     lines = path.read_bytes().splitlines()
     assert len(lines) == 4 and lines[2] == b"{not json"
     assert [len(json.loads(lines[k])["configs"]) for k in (0, 1, 3)] == [1, 1, 2]
     with pytest.warns(UserWarning, match="line 3 is unreadable"):
         again = results.ResultsFile(str(path))
-    assert [again.by_run[results.run_key(c)].stopped_at for c in cfgs] == [0, 99, 99, 3]
+    assert [again.by_run[results.run_key(c)].stopped_at for c in cfgs] == [0, 55, 55, 3]
     assert again.cost() == (pytest.approx(5.0 + 2.0 + 7.0), 0)
     assert sorted(os.listdir(tmp_path)) == ["fig.jsonl"]
 
@@ -264,3 +264,123 @@ def test_a_lock_left_by_a_dead_run_is_taken_at_once(tmp_path, capsys):
         pass
     assert time.time() - t0 < 0.4 and "waiting" not in capsys.readouterr().err
     assert not (tmp_path / ".lock").exists()
+
+
+# --- Files from elsewhere: an older version, a merge, a hostile edit ------------------
+
+def in_older_names(line):
+    """A results line as the previous version wrote it: the rates named lr_enc / lr_dec."""
+    rec = json.loads(line)
+    rec["configs"] = [{{"eta_enc": "lr_enc", "eta_dec": "lr_dec"}.get(k, k): v for k, v in c.items()}
+                      for c in rec["configs"]]
+    return json.dumps(rec)
+
+
+def test_lines_in_an_older_versions_names_are_read_and_name_the_migrate_command(tmp_path, monkeypatch):
+    """Every line in lr_enc / lr_dec: read in today's names, nothing retrained, one warning
+    naming the file and `python -m lab.migrate` (every line was once unreadable and its
+    ensemble retrained)."""
+    cfgs, path = small_configs(4), tmp_path / "fig.jsonl"
+    first = run_with_results(tmp_path / "c1", path, cfgs)
+    path.write_text("".join(in_older_names(ln) + "\n" for ln in path.read_text().splitlines()))
+    assert "lr_enc" in path.read_text() and "eta_enc" not in path.read_text()
+    calls = count_training(monkeypatch)
+    with pytest.warns(UserWarning) as caught:
+        again = run_with_results(tmp_path / "c2", path, cfgs)
+    assert again == first and calls == []
+    said = [str(w.message) for w in caught]
+    assert said == [f"{path}: 2 line(s) name the learning rates lr_enc/lr_dec as an older version "
+                    f"did: read as eta_enc/eta_dec, nothing of them is retrained; "
+                    f"`python -m lab.migrate {path}` rewrites the file in today's names"]
+
+
+def test_a_config_with_a_rate_under_both_names_is_unreadable(tmp_path):
+    cfgs, path = small_configs(2), tmp_path / "fig.jsonl"
+    run_with_results(tmp_path / "c", path, cfgs)
+    rec = json.loads(path.read_text())
+    rec["configs"][0]["lr_enc"] = 0.5
+    path.write_text(json.dumps(rec) + "\n")
+    with pytest.warns(UserWarning, match="line 1 is unreadable \\(ValueError: a config holds both "
+                                         "lr_enc and eta_enc\\)"):
+        assert results.ResultsFile(str(path)).by_run == {}
+
+
+DEEP = "[" * 100_000
+
+
+def test_json_nested_100000_deep_in_a_results_line_is_unreadable_not_a_recursion_error(tmp_path, monkeypatch):
+    cfgs, path = small_configs(4), tmp_path / "fig.jsonl"
+    first = run_with_results(tmp_path / "c1", path, cfgs)
+    good, second = path.read_text().splitlines()
+    path.write_text(good + "\n" + DEEP + "\n")
+    calls = count_training(monkeypatch)
+    with pytest.warns(UserWarning, match="line 2 is unreadable \\(ValueError: JSON nested too deeply to read\\)"):
+        again = run_with_results(tmp_path / "c2", path, cfgs)
+    assert again == first and calls == [2]
+
+
+def test_json_nested_100000_deep_in_a_cache_file_is_unreadable_not_a_recursion_error(tmp_path, monkeypatch):
+    from lab.runner import Runner
+    cfgs = small_configs(2)
+    with Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+        first = runner.run("t", cfgs)
+    for f in (tmp_path / "t").rglob("*.json"):
+        f.write_text(DEEP)
+    calls = count_training(monkeypatch)
+    with pytest.warns(UserWarning, match="is unreadable \\(JSON nested too deeply to read\\); recomputing it"):
+        with Runner(jobs=1, cache_dir=str(tmp_path)) as runner:
+            again = runner.run("t", cfgs)
+    assert again == first and calls == [2]
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("test_acc", float("nan"), "test_acc=nan is not allowed: needs a number from 0 to 1 or null"),
+    ("all_acc", 1.5, "all_acc=1.5 is not allowed: needs a number from 0 to 1 or null"),
+    ("train_acc", -0.1, "train_acc=-0.1 is not allowed"),
+    ("stopped_at", 61, "stopped_at=61 is not allowed: beyond the run's budget of steps=60"),
+    ("step_test_90", 10 ** 9, "step_test_90=1000000000 is not allowed: beyond the run's budget")])
+def test_a_recorded_summary_out_of_range_is_unreadable_and_retrained(tmp_path, monkeypatch, field, value, words):
+    """A NaN accuracy or a step past the budget in a results line: that line is reported
+    and its ensemble retrained, never handed to a figure (a NaN once reached fig7.json);
+    the same in the cache."""
+    cfgs, path = small_configs(4), tmp_path / "fig.jsonl"
+    first = run_with_results(tmp_path / "c1", path, cfgs)
+    lines = path.read_text().splitlines()
+    rec = json.loads(lines[0])
+    rec["runs"][0][field] = value
+    path.write_text("\n".join([json.dumps(rec)] + lines[1:]) + "\n")
+    calls = count_training(monkeypatch)
+    with pytest.warns(UserWarning, match=f"line 1 is unreadable \\(ValueError: {words}"):
+        again = run_with_results(tmp_path / "c2", path, cfgs)
+    assert again == first and calls == [2]
+    for f in (tmp_path / "c2" / "t").rglob("*.json"):           # the same in every cache file
+        runs = json.loads(f.read_text())
+        runs[0][field] = value
+        f.write_text(json.dumps(runs))
+    with pytest.warns(UserWarning, match="cache file .* is unreadable .*recomputing it"):
+        again = run_with_results(tmp_path / "c2", tmp_path / "none.jsonl", cfgs)
+    assert again == first and calls == [2, 2, 2]
+
+
+def test_git_conflict_markers_are_named_as_such_and_both_sides_read(tmp_path, monkeypatch):
+    """A results file merged by git from two clones, its conflict left in: the markers
+    are named as conflict markers in one warning (not as damaged ensembles "to be
+    recomputed"), the lines on both sides are read, nothing retrains, and --force's
+    rewrite keeps the markers for the person resolving the merge."""
+    cfgs, path = small_configs(6), tmp_path / "fig.jsonl"
+    first = run_with_results(tmp_path / "c1", path, cfgs)
+    a, b, c = path.read_text().splitlines()
+    path.write_text("\n".join([a, "<<<<<<< HEAD", b, "||||||| base", "=======", c,
+                               ">>>>>>> other-clone"]) + "\n")
+    calls = count_training(monkeypatch)
+    with pytest.warns(UserWarning) as caught:
+        again = run_with_results(tmp_path / "c2", path, cfgs)
+    assert again == first and calls == []
+    assert [str(w.message) for w in caught] == [
+        f"{path} lines 2, 4, 5, 7 are git conflict markers (a merge of two versions of the file "
+        "left them): they are skipped, and the lines on both sides of them read like any other; "
+        "delete the marker lines to tidy the file"]
+    with pytest.warns(UserWarning, match="conflict markers"):
+        stored = results.ResultsFile(str(path))
+    stored.replace(cfgs[:2], [FAKE, FAKE])
+    assert path.read_text().count("<<<<<<< HEAD\n") == 1

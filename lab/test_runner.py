@@ -279,13 +279,27 @@ def test_kill_9_loses_at_most_the_ensembles_in_flight(tmp_path, monkeypatch):
 def test_progress_says_runs_left_early_and_eta(tmp_path, capsys):
     cfgs = [dataclasses.replace(c, stop_when_decided=True, eta_enc=1e-2, eta_dec=1e-2, steps=400)
             for c in small_configs(4)]
-    with Runner(jobs=1, cache_dir=str(tmp_path), chunk=2, planned_total=4) as runner:
+    with Runner(jobs=1, cache_dir=str(tmp_path), chunk=2, overall=True) as runner:
+        runner.progress.to_come = ("fig8",)
         res = runner.run("t", cfgs)
     early = sum(s.stopped_at < 400 for s in res)
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  [t]")]
     assert lines[0].startswith("  [t] 0/4 runs (0 left early)")
-    assert lines[-1].startswith(f"  [t] 4/4 runs ({early} left early)") and "all: 4/4 runs" in lines[-1]
+    assert lines[0].endswith("; all: 0/4 runs so far; to come: fig8")
+    assert lines[-1].startswith(f"  [t] 4/4 runs ({early} left early)")
+    assert lines[-1].endswith("; all: 4/4 runs so far; to come: fig8")
     assert "ETA" in lines[1]
+
+
+def test_the_total_over_calls_grows_as_sweeps_come_and_counts_only_runs_that_run(tmp_path, capsys):
+    """Two calls, the second one's size unknown until the first ends (as an adaptive
+    grid's seeds): the overall total is 2, then 2 + 3, never a run that does not come."""
+    with Runner(jobs=1, cache_dir=str(tmp_path), chunk=2, overall=True) as runner:
+        runner.run("a", small_configs(2))
+        runner.run("b", small_configs(5)[2:])
+    totals = [ln.split("; all: ")[1].split(" runs")[0] for ln in capsys.readouterr().out.splitlines()
+              if "; all: " in ln]
+    assert totals == ["0/2", "2/2", "2/5", "4/5", "5/5"]
 
 
 def test_near_change_marks_both_sides_of_every_edge():

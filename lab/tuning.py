@@ -2,8 +2,10 @@
 
 Every worker process keeps glibc's freed memory (keep_freed_memory), dies with its parent
 (die_with_parent), trains with one BLAS thread (pin_blas_threads) and with subnormal floats
-flushed to zero (subnormals_flushed). None of these changes a result (tested). How many
-workers to start: at most one per core this process may run on (usable_cores, cap_workers).
+flushed to zero (subnormals_flushed). None of these changes a result (tested). The main
+process asks for few malloc arenas (few_malloc_arenas), so its threads fit an address-space
+limit. How many workers to start: at most one per core this process may run on
+(usable_cores, cap_workers).
 """
 import ctypes
 import os
@@ -29,6 +31,20 @@ def keep_freed_memory():
     m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3   # <malloc.h>
     return bool(libc.mallopt(m_mmap_threshold, 1 << 25) and libc.mallopt(m_trim_threshold, 1 << 30)
                 and libc.mallopt(m_top_pad, 1 << 26))
+
+
+def few_malloc_arenas(arenas=2):
+    """Ask glibc for at most `arenas` malloc arenas in this process. By default each thread
+    that allocates may get one of its own, reserving 64 MB of address space each: a worker
+    pool's three handler threads then reserve ~200 MB while hardly allocating, which an
+    address-space limit (ulimit -v) counts against starting them. Results are unchanged.
+    Returns False where the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_arena_max = -8                                             # <malloc.h>
+    return bool(libc.mallopt(m_arena_max, arenas))
 
 
 def die_with_parent():
