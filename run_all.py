@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import geneft as g
 import statics
-from lab import beyond, executors, report, results
+from lab import beyond, executors, registration, report, results
 from lab import figs_dynamics as dyn
 from lab import figs_statics as stat
 from lab.bench import bench
@@ -67,12 +67,18 @@ FIGURES = {
 }
 
 
-def write_report(out_dir, own=None):
-    """out_dir/REPORT.md, one column pair per report.report_columns entry; for a relation of
-    your own (own: an OwnRelation), its figures only, with what it is and what was skipped."""
-    cols = report.report_columns(out_dir, FIG_DIR)
+def write_report(out_dir, own=None, preset=DEFAULT_PRESET):
+    """out_dir/REPORT.md, one column pair per report.report_columns entry (the main report:
+    exploratory, confirmatory and quick, with what the preregistration registered); for a
+    relation of your own (own: an OwnRelation), its figures only, with what it is and what
+    was skipped."""
+    cols = report.report_columns(out_dir, FIG_DIR, preset)
     if own is None:
-        return report.write_report(out_dir, cols, FIGURES, partial=partial_data)
+        if "confirmatory" not in [c for c, _ in cols]:
+            return report.write_report(out_dir, cols, FIGURES, partial=partial_data)
+        return report.write_report(out_dir, cols, FIGURES, partial=partial_data,
+                                   registered=PRESETS["confirm"].figures,
+                                   prereg=registration.status_lines(ROOT))
     figures = {n: f for n, f in FIGURES.items() if n not in own.skipped}
     return report.write_report(out_dir, cols, figures, notes=own.notes())
 
@@ -133,7 +139,7 @@ def out_dir_of(preset_name, own=None):
     so a smoke or paper run never overwrites the committed quick figures; a relation of
     your own goes to figures/<name>/ the same way."""
     base = FIG_DIR if own is None else os.path.join(FIG_DIR, own.name)
-    return base if preset_name == DEFAULT_PRESET else os.path.join(base, preset_name)
+    return base if preset_name == DEFAULT_PRESET else os.path.join(base, PRESETS[preset_name].folder)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -168,7 +174,13 @@ def parse_args(argv):
                          "other than quick)")
     args = ap.parse_args(argv)
     args.names, args.explicit_only = figure_names(ap, args.only), args.only is not None
+    if not args.explicit_only and PRESETS[args.preset].figures:      # a preset of a few figures
+        args.names = list(PRESETS[args.preset].figures)
     args.own = None
+    if args.relation is not None and PRESETS[args.preset].registered:
+        ap.error(f"--relation with --preset {args.preset} is not allowed: that preset is the "
+                 "preregistered confirmation on Table I's relations (figures/paper/PREREGISTRATION.md); "
+                 "use --preset smoke, quick or paper")
     if args.relation is not None:
         args.own = own_relation(ap, args.relation, PRESETS[args.preset].n, args.out is not None)
         for name in [n for n in args.names if n in args.own.skipped]:
@@ -279,19 +291,20 @@ def save_plot(figure, data, path):
             os.remove(tmp)
 
 
-def write_reports(out_dir, own=None):
+def write_reports(out_dir, own=None, preset=DEFAULT_PRESET):
     """REPORT.md of out_dir, and the main one when out_dir is one of its columns (not for a
     relation of your own, own: an OwnRelation). Returns the
     unreadable data files; StorageError if a report cannot be written."""
     targets = [out_dir]
     main_report = [os.path.abspath(folder) for _, folder in report.report_columns(FIG_DIR, FIG_DIR)]
-    if own is None and os.path.abspath(out_dir) in main_report[1:] and os.path.isdir(FIG_DIR):
-        targets.append(FIG_DIR)       # the main report shows quick and paper side by side
+    if (own is None and os.path.abspath(out_dir) in main_report
+            and os.path.abspath(out_dir) != os.path.abspath(FIG_DIR) and os.path.isdir(FIG_DIR)):
+        targets.append(FIG_DIR)       # the main report shows every column side by side
     errors = []
     for folder in targets:
         path = os.path.join(folder, "REPORT.md")
         try:
-            errors += write_report(folder, own)
+            errors += write_report(folder, own, preset)
         except results.StorageError:
             raise
         except OSError as err:
@@ -368,7 +381,7 @@ def run_figures(args, preset):
     t_all = time.time()
     with contextlib.nullcontext() if args.replot else FolderLock(args.out):
         errors = replot_figures(args) if args.replot else compute_figures(args, preset)
-        errors = once_per_file(errors + write_reports(args.out, args.own))
+        errors = once_per_file(errors + write_reports(args.out, args.own, args.preset))
     print(f"all done in {time.time() - t_all:.1f} s; report: {os.path.join(args.out, 'REPORT.md')}")
     return errors
 

@@ -147,18 +147,19 @@ def test_corrupt_data_of_another_figure_leaves_a_whole_report(tmp_path, capsys):
     assert report.endswith("\n") and not list((tmp_path / "out").glob("*.tmp*"))
 
 
-def test_report_puts_quick_and_paper_budget_side_by_side(tmp_path, monkeypatch):
+def test_report_puts_exploratory_confirmatory_and_quick_side_by_side(tmp_path, monkeypatch):
     monkeypatch.setattr(ra, "FIG_DIR", str(tmp_path / "figures"))
     args = ["--preset", "smoke", "--jobs", "1", "--cache", str(tmp_path / "cache"), "--only", "fig7"]
     assert ra.main(args + ["--out", str(tmp_path / "figures")]) == 0
     report = (tmp_path / "figures" / "REPORT.md").read_text()
-    assert "| claim | paper | quick: this code | quick: verdict | paper budget: this code | " \
-           "paper budget: verdict |" in report
+    assert "| claim | paper | exploratory: this code | exploratory: verdict | confirmatory: this code | " \
+           "confirmatory: verdict | quick: this code | quick: verdict |" in report
     assert "| pending | pending |" in report                    # no paper-budget data yet
     assert ra.main(args + ["--out", str(tmp_path / "figures" / "paper")]) == 0
-    report = (tmp_path / "figures" / "REPORT.md").read_text()
-    fig7 = [ln for ln in report.splitlines() if ln.startswith("| Fig. 7")][0]
-    assert "pending" not in fig7
+    report = (tmp_path / "figures" / "REPORT.md").read_text()     # written there too
+    fig7 = [ln for ln in report.splitlines() if ln.startswith("| Fig. 7: a Goldilocks")][0]
+    assert fig7.split(" | ")[1] != "pending"                      # the exploratory column
+    assert (tmp_path / "figures" / "paper" / "REPORT.md").read_text() == report
 
 
 def test_a_run_writes_only_under_its_output_and_cache_folders(tmp_path):
@@ -604,3 +605,11 @@ def test_matplotlib_that_cannot_load_is_one_line_before_any_training(tmp_path, c
     assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 2
     assert one_error_line(capsys).startswith("error: cannot load matplotlib, which draws the figures "
                                              "(ModuleNotFoundError: import of matplotlib.backends.backend_agg")
+
+
+def test_the_confirm_preset_refuses_a_relation_of_your_own(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        ra.parse_args(["--preset", "confirm", "--relation", "mod3"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--relation with --preset confirm is not allowed" in err

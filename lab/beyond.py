@@ -20,7 +20,7 @@ import repons
 import statics
 from lab import confirm, figkit, rules, verdicts
 from lab.ensemble import Batch
-from lab.report import Row
+from lab.report import Row, with_headline
 
 ALPHA = 0.9   # Eq. (4)'s accuracy level
 
@@ -268,6 +268,7 @@ def repon_network_claims(d):
                      f"{text} (pairs × {d['seeds']} seeds; together = distance < 0.1 × median "
                      f"between-class distance; mod3, depth 3 hidden reading, Table III init; {how})",
                      verdict, number=f"C>0: {pos[0]}/{pos[1]} together; C<0: {neg[0]}/{neg[1]}",
+                     short=f"Eq. (11) on the network ({'Adam' if opt == 'adam' else 'SGD'}): C > 0 pairs collide",
                      why=("every pair has one sign of C, so nothing is compared" if pos[1] == 0 or neg[1] == 0
                           else "Wilson intervals of P(together | sign of C) compared")))
         drift = [np.median(np.abs(np.array(tr["C_rel"])[-1] - 1.0)) for tr in o["track"]]
@@ -279,6 +280,7 @@ def repon_network_claims(d):
                          for tr, dr, fl in zip(o["track"], drift, flips)),
                      verdicts.HOLDS if max(drift) < 0.1 else verdicts.DOES_NOT_HOLD,
                      number=f"largest median drift {max(drift):.2f}",
+                     short=f"C of Eq. (11) conserved in training ({'Adam' if opt == 'adam' else 'SGD'})",
                      why=f"largest ratio's median |C(t)/C(0) − 1| = {max(drift):.2f} (< 0.1 holds)"))
     v = d["validity"]
     valid = [first_above(v["scales"], dep) for dep in v["departure"]]
@@ -293,6 +295,7 @@ def repon_network_claims(d):
                                "their initial one" if rel else ""),
                  verdicts.HOLDS if at_zero == 0 and rel and np.median(rel) >= 1 else verdicts.DOES_NOT_HOLD,
                  number=f"{at_zero}/{len(valid)} pairs off by > 10% at the smallest separation",
+                 short="Eq. (8) describes the network's pair flow",
                  why="pairs depart from Eq. (8) at the smallest separation" if at_zero else
                  "the flow departs before the pairs' own separation" if not (rel and np.median(rel) >= 1)
                  else "Eq. (8) holds out to the pairs' separation"))
@@ -374,9 +377,13 @@ def zone_of(r, depths, seeds):
 def zones_of(d):
     """{relation: [zone dict per width]}: the registered rule (lab.confirm) on confirmatory
     data, zone_of on exploratory data."""
-    if d.get("registered"):
-        return confirm.goldilocks_verdicts(d)
-    return {rel: zone_of(r, d["depths"], d["seeds"]) for rel, r in d["relations"].items()}
+    planned = len(d["depths"]) * d["seeds"]
+    missing = {rel: [sum(ph is not None for cell in phases for ph in cell) for phases in r["phases"]]
+               for rel, r in d["relations"].items()}
+    judged = confirm.goldilocks_verdicts(d) if d.get("registered") else {}
+    return {rel: ([{"pending": (h, planned)} for h in missing[rel]] if min(missing[rel]) < planned
+                  else judged[rel] if d.get("registered") else zone_of(r, d["depths"], d["seeds"]))
+            for rel, r in d["relations"].items()}
 
 
 def goldilocks_plot(data, path):
@@ -441,16 +448,20 @@ def zones_why(widths, zones):
 
 
 def zones_verdict(zones):
-    """A relation's verdict over its widths: 'zone holds at k/N widths' when every width
-    was tested; 'too few runs' when none could be; pending while runs are missing."""
+    """A relation's verdict over its widths: HOLDS when the zone holds at every width,
+    PARTLY at some, DOES_NOT_HOLD when every width does not hold, INCONCLUSIVE otherwise;
+    TOO_FEW when no width could be tested; pending while runs are missing."""
     if any("pending" in z for z in zones):
         have = sum(z["pending"][0] for z in zones if "pending" in z)
         planned = sum(z["pending"][1] for z in zones if "pending" in z)
         return f"pending ({have} of {planned} runs in the unfinished cells)"
-    if all(z["verdict"] == rules.TOO_FEW for z in zones):
+    found = [z["verdict"] for z in zones]
+    if all(x == rules.TOO_FEW for x in found):
         return rules.TOO_FEW
-    held = sum(z["verdict"] == verdicts.HOLDS for z in zones)
-    return f"zone holds at {held}/{len(zones)} widths"
+    held = found.count(verdicts.HOLDS)
+    return (verdicts.HOLDS if held == len(found) else verdicts.PARTLY if held else
+            verdicts.DOES_NOT_HOLD if all(x == verdicts.DOES_NOT_HOLD for x in found) else
+            verdicts.INCONCLUSIVE)
 
 
 def goldilocks_claims(d):
@@ -458,7 +469,7 @@ def goldilocks_claims(d):
     whether its depth tracks b. Beyond the paper: the paper shows mod3 only. Cells whose
     runs are not all in read 'pending (k of N runs)'. The rank correlation is over the
     relations (|ρ| = 1 is needed for significance at 5% with 5 relations)."""
-    rows, peaks, bs = [], [], []
+    rows, peaks, bs, cells = [], [], [], []
     at = d["depths"].index
     ends = ((("shallow", at(confirm.GOLD_SHALLOW)), ("deep", at(confirm.GOLD_DEEP))) if d.get("registered")
             else (("shallow", 0), ("deep", len(d["depths"]) - 1)))
@@ -469,12 +480,15 @@ def goldilocks_claims(d):
         r = d["relations"][rel]
         text = "; ".join(_zone_cell(w, z, d["depths"], ends) for w, z in zip(d["widths"], zones))
         verdict = zones_verdict(zones)
+        held = [w for w, z in zip(d["widths"], zones) if z.get("verdict") == verdicts.HOLDS]
+        cells.append((rel, held, len(zones)))
         rows.append(Row(f"Beyond the paper, Goldilocks zone of {rel} (b = {r['b']:.1f}, frac {r['frac']:.2f})",
                         "(Appendix E shows mod3 only)",
                         f"{text} (Adam; Holm over the {len(zones)} widths; {design}; seeds {first}–"
                         f"{first + d['seeds'] - 1}, {d['budget']} steps)", verdict,
                         group="Beyond the paper: the Goldilocks zone (Fig. 7's rule) across relations and widths",
-                        number=f"{rel}: {verdict}", why=zones_why(d["widths"], zones)))
+                        short="The Goldilocks map across relations",
+                        number=f"{rel}: zone holds at {len(held)}/{len(zones)} widths", why=zones_why(d["widths"], zones)))
         mid = len(zones) // 2
         if "pending" not in zones[mid]:
             acc = np.array(r["test"][mid], dtype=float)
@@ -486,10 +500,15 @@ def goldilocks_claims(d):
     verdict = (waiting if not complete else
                verdicts.INCONCLUSIVE if rho is None or abs(rho) < 1.0 else
                "tracks b" if rho > 0 else "tracks b inversely")
+    where = ", ".join(f"{rel} w={w}" for rel, held, _ in cells for w in held)
+    rows = with_headline(rows, rows[0].group, f"zone holds at {sum(len(h) for _, h, _ in cells)} of "
+                         f"{sum(n for *_, n in cells)} (relation, width) cells" + (f": {where}" if where else ""))
+    if d.get("registered"):              # the registration judges the zones, not how they track b
+        return rows
     rows.append(Row("Beyond the paper: the Goldilocks depth tracks the description length b",
                     "(open)", f"peak depth at w = {d['widths'][len(d['widths']) // 2]} vs b over "
                     f"{len(bs)} relations: Spearman ρ = {_fmt_rho(rho)}", verdict,
-                    number=f"ρ = {_fmt_rho(rho)}", why=verdict))
+                    number=f"ρ = {_fmt_rho(rho)}", why=verdict, short="The Goldilocks depth tracks b"))
     return rows
 
 
@@ -547,9 +566,10 @@ def open_q1_claims(d):
                         f"{pts} points): {over_eq}/{pts} (smallest raw p = {figkit.fmt(p_min, '.3g')}); above "
                         f"the network-σ bound (exploratory, see Fig. 6): {over_net}/{pts}; crossover "
                         f"ratio {cross} (mod3/greater, Adam, depth 3 hidden reading, Table III init; "
-                        f"{d['seeds']} seeds, {d['budget']} steps)", figkit.bound_verdict(over_eq),
+                        f"{d['seeds']} seeds, {d['budget']} steps)", figkit.bound_verdict(over_eq, figkit.generalized_runs(curves)),
                         group="Beyond the paper, Open Question 1 (this project's, not the paper's): "
                               "Eq. (12) for embedding dimensions d ≠ 2",
+                        short="Open Question 1: Eq. (12) for d ≠ 2",
                         number=f"{rel}: {over_eq}/{pts} above",
-                        why=figkit.bound_why(over_eq)))
+                        why=figkit.bound_why(over_eq, figkit.generalized_runs(curves))))
     return rows

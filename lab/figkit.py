@@ -85,8 +85,11 @@ def boundary_of(xs, ys, phases, x0=None, seed=0, place_seed=0):
     if x0 is not None:
         pkey = key + json.dumps([x0, place_seed])
         if pkey not in _BOUNDARIES:
-            _BOUNDARIES[pkey] = verdicts.place_samples(*out["runs"], x0, seed=place_seed)
-        out["place"] = _BOUNDARIES[pkey]
+            place = verdicts.place_samples(*out["runs"], x0, seed=place_seed)
+            off = "passes above" in place[2] or "passes below" in place[2]
+            _BOUNDARIES[pkey] = place, (verdicts.place_samples(*out["runs"], x0, seed=place_seed,
+                                                               extrapolate=True) if off else None)
+        out["place"], out["place_extrapolated"] = _BOUNDARIES[pkey]
     return out
 
 
@@ -259,14 +262,25 @@ def count_over_bounds(curves, bound_equal_sigmas):
     return len(eq), int(rej_eq.sum()), int(rej_net.sum()), (min(p_eq) if p_eq else None)
 
 
-def bound_verdict(over):
+def generalized_runs(curves):
+    """How many runs generalized over a claim's curves (the support of 'P ≤ bound')."""
+    return sum(int(round(pg * (c["seeds"] if "seeds" in c else len(c["phases"][k]))))
+               for c in curves for k, pg in enumerate(c["p_gen"]))
+
+
+def bound_verdict(over, generalized=None):
     """Eq. (12) is an upper bound: it holds when no point lies significantly above it
-    (exact binomial, Holm over the claim's points)."""
+    (exact binomial, Holm over the claim's points). A claim where no run generalized has
+    no support: every point is 0, under any bound, so nothing was tested (INCONCLUSIVE)."""
+    if over == 0 and generalized == 0:
+        return verdicts.INCONCLUSIVE
     return verdicts.HOLDS if over == 0 else verdicts.DOES_NOT_HOLD
 
 
-def bound_why(over):
+def bound_why(over, generalized=None):
     """bound_verdict's reason, in a few words."""
+    if over == 0 and generalized == 0:
+        return "no run generalized: every point is 0, under any bound, so the bound is not tested"
     return ("no point significantly above after Holm" if over == 0 else
             f"{over} point(s) significantly above after Holm")
 

@@ -9,7 +9,7 @@ import numpy as np
 import geneft as g
 import repons
 from lab import confirm, figkit, rules, verdicts
-from lab.report import Row
+from lab.report import Row, span, with_headline
 from lab.runner import adaptive_phase_grid
 
 
@@ -65,6 +65,7 @@ def fig4_claims(d):
              "C > 0 collision, C < 0 memorization",
              f"{agree}/{len(d['fate'])} portrait trajectories integrated to their end agree",
              verdicts.graded(agree == len(d["fate"])), number=f"{agree}/{len(d['fate'])} agree",
+             short="Theorem 2: the sign of C sets the fate (Fig. 4)",
              why="every integrated start ends as the sign of C says" if agree == len(d["fate"])
              else "a start ends against the sign of C")]
     for m in d["eq12_mc"]:
@@ -75,10 +76,12 @@ def fig4_claims(d):
                      f"{m['p_integrated']:.4f} ± {m['se_integrated']:.4f} ({m['n_sign']} draws)",
                      verdicts.graded(z <= 3),
                      group="Theorem 3: Eq. (12) is the probability of collision for normal starts "
-                           "(Monte Carlo of Eq. (10))",
+                           "(Monte Carlo of Eq. (10))", short="Theorem 3: Eq. (12) is P(collision)",
                      number=f"σ_a/σ_c {m['sigma_ratio']:g}, η_x/η_A {m['eta_ratio']:g}: {z:.1f} s.e.",
                      why=f"|MC − Eq. (12)| = {z:.1f} standard errors (≤ 3 agrees)"))
-    return rows
+    zs = [abs(m["p_sign"] - m["formula"]) / max(m["se_sign"], 1e-12) for m in d["eq12_mc"]]
+    return with_headline(rows, rows[-1].group, f"largest \\|MC − Eq. (12)\\| {max(zs):.1f} s.e. over "
+                         f"{len(zs)} settings (≤ 3 agrees)") if zs else rows
 
 
 # --- Fig. 5: phases over the learning rates (and the grid tools Fig. 8 shares) -------
@@ -178,14 +181,44 @@ def near_ten(intervals):
     return verdicts.INCONCLUSIVE, "a ratio's interval straddles half a decade from 10"
 
 
+def extrapolated_text(fits, a, b):
+    """The difference of two places where one lies off the grid: its side and the
+    difference of the extrapolated places, marked as such (no rule reads it)."""
+    ea, eb = (fits[r]["place_extrapolated"] or fits[r]["place"] for r in (a, b))
+    if ea[0] is None or eb[0] is None:
+        return "no place (no boundary with support)"
+    sides = [f"{r} passes {e[2]} the grid" for r, e in ((a, ea), (b, eb)) if e[2]]
+    d = verdicts.open_interval(ea[0] - eb[0], ea[1] - eb[1], 0)
+    return f"{d.text('+.2f')} extrapolated ({', '.join(sides)})"
+
+
+def deciding_ratios(fits):
+    """'Ratio ≲ 10' reads, per relation, the critical ratio at slope +1 where the slope's
+    interval holds +1, and each η_enc column's own transition where it rejects +1:
+    [(label, Interval), ...] of the fitted ones, and the texts of every one."""
+    ivs, texts = [], []
+    for r, f in fits.items():
+        s = f["slope"]
+        if s.value is not None and not s.contains(1.0):
+            cols = [(xv, i) for xv, i in f["columns"]]
+            ivs += [(f"{r} η_enc 10^{xv:.2f}", i) for xv, i in cols if i.value is not None]
+            texts.append(f"{r} (slope +1 rejected): {_columns_text(cols)}")
+        else:
+            ivs += [(r, f["critical"])] if f["critical"].value is not None else []
+            texts.append(f"{r} (slope +1 allowed): {figkit.ratio_text(f['critical'].to_json())}")
+    return ivs, texts
+
+
 def ratio_claims(where, fits, x0, label=""):
     """Rows for where the boundary sits. fits: {relation: figkit.boundary_of(..., x0)}.
 
     'The same place for every relation' is an equivalence test on the pairwise differences
     of the boundary's place, log10 η_dec/η_enc on each relation's own fitted line at the
-    grid's central η_enc (10^x0): verdicts.equal_within with SAME_PLACE_MARGIN. 'Ratio ≲ 10'
-    reads the critical ratio at slope +1 where the relation's slope interval holds +1, and
-    each η_enc column's own transition where it rejects +1 (near_ten)."""
+    grid's central η_enc (10^x0): verdicts.equal_within with SAME_PLACE_MARGIN; a place off
+    the grid says on which side, with the extrapolated difference marked as such (no rule
+    reads it). 'Ratio ≲ 10' reads the critical ratio at slope +1 where the relation's
+    slope interval holds +1, and each η_enc column's own transition where it rejects +1
+    (deciding_ratios, near_ten); its number shows those deciding intervals."""
     rels = list(fits)
     places = {r: verdicts.samples_interval(fits[r]["place"]) for r in rels}
     diffs = {(a, b): verdicts.place_difference(fits[a]["place"], fits[b]["place"])
@@ -193,38 +226,40 @@ def ratio_claims(where, fits, x0, label=""):
     same = verdicts.equal_within(list(diffs.values()), SAME_PLACE_MARGIN)
     text = "; ".join(f"{r}: 10^{places[r].text('.2f')}" if places[r].value is not None
                      else f"{r}: {places[r].note}" for r in rels)
-    dtext = "; ".join(f"{a} − {b}: {d.text('+.2f')}" for (a, b), d in diffs.items())
+    diff_text = lambda a, b, d: d.text("+.2f") if d.value is not None else extrapolated_text(fits, a, b)
+    dtext = "; ".join(f"{a} − {b}: {diff_text(a, b, d)}" for (a, b), d in diffs.items())
     why_same = {verdicts.HOLDS: f"every difference lies within ±{SAME_PLACE_MARGIN} decade",
                 verdicts.DOES_NOT_HOLD: f"a difference lies wholly beyond ±{SAME_PLACE_MARGIN} decade",
                 verdicts.INCONCLUSIVE: f"a difference's interval straddles ±{SAME_PLACE_MARGIN} decade "
-                                       "or has no fit"}[same]
-    per_col, ten_ivs = [], []
-    for r in rels:
-        s = fits[r]["slope"]
-        if s.value is not None and not s.contains(1.0):
-            per_col.append(f"{r} (slope +1 rejected): {_columns_text(fits[r]['columns'])}")
-            ten_ivs += [i for _, i in fits[r]["columns"]]
-        else:
-            ten_ivs.append(fits[r]["critical"])
-    ten, why_ten = near_ten(ten_ivs)
+                                       "or has no place in the grid"}[same]
+    ivs, texts = deciding_ratios(fits)
+    ten, why_ten = near_ten([i for _, i in ivs])
+    lo, hi = 1 - SAME_PLACE_MARGIN, 1 + SAME_PLACE_MARGIN
+    inside = sum(lo <= i.lo and i.hi <= hi for _, i in ivs)
+    outside = [(n, i) for n, i in ivs if i.hi < lo or i.lo > hi]
     crit = "; ".join(f"{r}: {figkit.ratio_text(fits[r]['critical'].to_json())}" for r in rels)
+    off = [f"{r} {e[2]} the grid" for r in rels for e in [fits[r].get("place_extrapolated")] if e and e[2]]
+    brief = ", ".join([f"{a} − {b} {d.text('+.2f')}" for (a, b), d in diffs.items() if d.value is not None]
+                      + off)
     return [Row(f"Fig. 5 {where}: the boundary sits at about the same place for every relation "
                 f"(log10 η_dec/η_enc on each relation's fitted line at the grid's central η_enc; "
                 f"pairwise differences within ±{SAME_PLACE_MARGIN} decade)", "task-independent",
                 f"place at η_enc = 10^{x0:.2f}: {text}; differences [95% bootstrap] {dtext}", same,
                 group="Fig. 5: the boundary appears approximately at the same intercept for every "
-                      "relation (task-independent)",
+                      "relation (task-independent)", short="Fig. 5: the same boundary for every relation",
                 number=(f"{label}: " if label else "") + "; ".join(
-                    f"{a} − {b} " + (d.text("+.2f") if d.value is not None else "no place (boundary off the grid)")
-                    for (a, b), d in diffs.items()),
-                why=why_same),
+                    f"{a} − {b} {diff_text(a, b, d)}" for (a, b), d in diffs.items()),
+                why=why_same, headline=f"{label} {brief}".strip()),
             Row(f"Fig. 5 {where}: generalization requires η_dec/η_enc ≲ 10 (within half a decade "
                 "of 10: the slope-+1 critical ratio where the slope allows +1, each η_enc column's "
                 "own transition where it does not)", "ratio ≲ 10",
-                f"critical ratio at slope +1: {crit}" + (("; per η_enc column: " + "; ".join(per_col))
-                                                           if per_col else ""), ten,
-                group="Fig. 5: generalization requires η_dec/η_enc ≲ 10",
-                number=(f"{label}: " if label else "") + crit, why=why_ten)]
+                "deciding intervals: " + "; ".join(texts) + f"; for comparison, the critical ratio at "
+                f"slope +1 of every relation: {crit}", ten,
+                group="Fig. 5: generalization requires η_dec/η_enc ≲ 10", short="Fig. 5: η_dec/η_enc ≲ 10",
+                number=(f"{label}: " if label else "") + f"{len(ivs)} deciding intervals, {inside} within "
+                       f"10^[{lo:g}, {hi:g}], {len(outside)} wholly outside"
+                       + (f" ({outside[0][0]}: 10^{outside[0][1].text('.2f')})" if outside else ""),
+                why=why_ten, headline=f"{label} {inside}/{len(ivs)} within, {len(outside)} outside".strip())]
 
 
 def sgd_row(sgd):
@@ -250,6 +285,7 @@ def sgd_row(sgd):
                                                                     or "none") +
                f" ({sgd['seeds']} seeds per point); phases: {seen}", verdict,
                group="Beyond the paper: SGD control of Fig. 5 (one critical ratio whatever η_enc)",
+               short="SGD control of Fig. 5: one critical ratio",
                number="; ".join(d.text("+.2f") for d in diffs) or "—",
                why=next((i.note for i in ivs if i.value is None), "") or
                {verdicts.HOLDS: "the columns' difference lies within the margin",
@@ -270,7 +306,35 @@ def fig5_claims(d):
                                       label=f"{rel} {conv}")
         rows += ratio_claims(where, fits, x0, label=conv)
     rows.append(sgd_row(d["sgd"]))
-    return rows
+    grid = f"η grid 10^{np.log10(eta[0]):.0f}–10^{np.log10(eta[-1]):.0f}, {len(eta)} × {len(eta)}"
+    rows = [r._replace(setup=grid) if r.claim.startswith("Fig. 5 ") else r for r in rows]
+    for group, what in (("Fig. 5: the boundary appears approximately", "differences of place: "),
+                        ("Fig. 5: generalization requires", "deciding intervals within 10^[0.5, 1.5]: ")):
+        mine = [k for k, r in enumerate(rows) if r.group.startswith(group)]
+        joined = what + "; ".join(rows[k].headline for k in mine)
+        for k in mine:
+            rows[k] = rows[k]._replace(headline=joined if k == mine[0] else "")
+    return slope_headlines(rows)
+
+
+def slope_headlines(rows):
+    """The first page's statistic for Fig. 5's two slope lines: the range of the fitted
+    slopes, and where the claimed slope lies inside the interval."""
+    fits = [r for r in rows if r.group.endswith("has slope −1")]
+    plus = [r for r in rows if r.group.startswith("Fig. 5: ... or slope +1")]
+    values = [float(r.number.split("slope ")[1].split(" ")[0]) for r in fits if "slope " in r.number]
+    if not values:
+        return rows
+    outside = sum(r.verdict == verdicts.DOES_NOT_HOLD for r in fits)
+    rows = with_headline(rows, fits[0].group, f"slopes {span(values)} over {len(values)} fits; −1 outside "
+                                              f"{outside} of {len(fits)} intervals")
+    held = [label_of(r) for r in plus if r.verdict == verdicts.HOLDS]
+    return with_headline(rows, plus[0].group, f"slopes {span(values)}; +1 inside the interval of {len(held)} "
+                                              f"of {len(plus)} fits" + (f" ({', '.join(held)})" if held else ""))
+
+
+def label_of(row):
+    return row.number.split(":")[0]
 
 
 # --- Fig. 6: probability of generalization vs learning-rate ratio -------------------
@@ -369,19 +433,25 @@ def fig6_claims(d):
                      "(the paper's single curve)", "all points under the bound",
                      f"{over_eq}/{pts} points significantly above (exact binomial, Holm over the "
                      f"{pts} points; smallest raw p = {figkit.fmt(p_min, '.3g')}; {d['seeds']} seeds each, "
-                     f"{d['budget']} steps)", figkit.bound_verdict(over_eq),
+                     f"{d['budget']} steps)", figkit.bound_verdict(over_eq, figkit.generalized_runs(s["curves"])),
                      group="Fig. 6: the probability of generalization is upper bounded by Eq. (12) "
-                           "(σ_a = σ_c, the black line)",
+                           "(σ_a = σ_c, the black line)", short="Fig. 6: P(generalization) ≤ Eq. (12)",
                      number=f"{short}: {over_eq}/{pts} above",
-                     why=figkit.bound_why(over_eq)),
+                     why=figkit.bound_why(over_eq, figkit.generalized_runs(s["curves"]))),
                  Row(f"Fig. 6 [{name}]: ... and with σ_a, σ_c read off the network (σ_c = σ_enc/√2; "
                      "σ_a = RMS of ∂z/∂E_i at init; η_A = η_dec)", "(not in the paper)",
                      f"{over_net}/{pts} points significantly above (exact binomial, Holm); {how}; "
                      + NETWORK_SIGMA_CAVEAT, verdicts.EXPLORATORY,
                      group="Beyond the paper: Fig. 6 against Eq. (12) with σ_a, σ_c read off the "
-                           "network (exploratory)",
+                           "network (exploratory)", short="Fig. 6 with σ_a, σ_c of the network (exploratory)",
                      number=f"{short}: {over_net}/{pts} above", why="exploratory: no verdict")]
-    return rows
+    if not rows:
+        return rows
+    counts = [figkit.count_over_bounds(s["curves"], d["bound_equal_sigmas"]) for s in d["settings"]]
+    rows = with_headline(rows, rows[0].group, ", ".join(f"{c[1]}/{c[0]}" for c in counts)
+                         + f" points significantly above the bound (Holm), in the {len(counts)} settings")
+    return with_headline(rows, rows[1].group, ", ".join(f"{c[2]}/{c[0]}" for c in counts)
+                         + f" points above the network-σ bound, in the {len(counts)} settings")
 
 
 # --- Fig. 7: the Goldilocks zone of decoder depth (Appendix E) ----------------------
@@ -446,16 +516,21 @@ def goldilocks_verdict(d):
     return dict(s, verdict=verdict, why=why)
 
 
-def zone_text(z, deps):
-    """'zone depths 1, 2, 3; zone − depth 0: +0.30 (sign-flip p = 0.031); ...' of a
-    goldilocks_verdict dict (zone and ends as depth indices into deps)."""
+def zone_text(z, deps, phases=None):
+    """'zone 1, 2, 3 − depth 0: +0.30 (p = 0.031); − depth 10: ...; 9/15 zone runs
+    generalized' of a goldilocks_verdict dict (zone and ends as depth indices into deps;
+    the p-values are the exact sign-flip test's; phases: the runs' phases, to count the
+    zone's generalized runs)."""
     if not z["zone"]:
         return "no zone"
     ends = (("shallow", 0), ("deep", len(deps) - 1)) if "ends" not in z else z["ends"]
-    end = lambda name, k: (f"zone − depth {deps[k]}: {z[name][0]:+.2f} (sign-flip p = {z[name][1]:.2g})"
-                           if z[name] else f"zone − depth {deps[k]}: no paired seeds")
-    return (f"zone depths {', '.join(str(deps[k]) for k in z['zone'])}; "
-            + "; ".join(end(name, k) for name, k in ends))
+    end = lambda name, k: (f"− depth {deps[k]}: {z[name][0]:+.2f} (p = {z[name][1]:.2g})"
+                           if z[name] else f"− depth {deps[k]}: no paired seeds")
+    runs = [ph for k in z["zone"] for ph in (phases[k] if phases else []) if ph is not None]
+    gen = (f"; {sum(ph in g.GENERALIZED for ph in runs)}/{len(runs)} zone runs generalized"
+           if runs else "")
+    return f"zone {', '.join(str(deps[k]) for k in z['zone'])} " + "; ".join(
+        end(name, k) for name, k in ends) + gen
 
 
 def fig7_claims(d):
@@ -478,7 +553,8 @@ def fig7_claims(d):
                 f"which only shifts the curve; seeds {seeds}–{seeds + d['seeds'] - 1}, {d['budget']} steps); "
                 + "; ".join(describe(j) for j in range(len(deps)))
                 + (f"; majority baseline {d['majority']:.3f}" if "majority" in d else ""),
-                z["verdict"], number=zone_text(z, deps), why=z["why"])]
+                z["verdict"], number=zone_text(z, deps, d["phases"]), why=z["why"], short="Fig. 7: a Goldilocks zone of depth",
+                setup=f"{d['seeds']} seeds from {seeds}")]
 
 
 # --- Fig. 8 (Appendix F): phases vs decoder weight decay -----------------------------
@@ -548,7 +624,8 @@ def fig8_claims(d):
                         f"{boundary_movement(d, b['line'])}; Adam, depth 3 hidden reading, "
                         f"η_enc = {d['eta_enc']:.2g}, {d['budget']} steps", verdict,
                         group="Fig. 8: the memorization–generalization boundary is independent of the "
-                              "decoder's weight decay",
+                              "decoder's weight decay", short="Fig. 8: the boundary ignores weight decay",
+                        setup=f"η_enc = {d['eta_enc']:.2g}",
                         number=f"{rel}: " + (f"slope {s.text()}" if s.value is not None else "no boundary"),
                         why=why))
     return rows

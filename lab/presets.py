@@ -6,6 +6,7 @@ paper is the paper's scale, n = 30 and 1e5 steps per run, resumable from the res
 files it keeps in figures/paper/.
 """
 import dataclasses
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,12 @@ class Preset:
     fig7_first_seed: int = 0    # Fig. 7 runs seeds fig7_first_seed, ... (+ fig7_seeds)
     gold_first_seed: int = 0    # the Goldilocks map likewise
     registered: bool = False    # judged by the preregistered rules (lab.confirm), not read off the data
+    figures: tuple = ()         # the figures the preset runs (empty: every figure)
+    folder: str = ""            # under figures/, where it writes (default: its name)
+
+    def __post_init__(self):
+        if not self.folder:
+            object.__setattr__(self, "folder", self.name)
 
     def relation(self, name):
         """What Config.relation holds for a relation name: the matrix the preset was given
@@ -149,11 +156,12 @@ PRESETS = {
 
 # The preregistered confirmation (figures/paper/PREREGISTRATION.md): the paper preset's
 # Fig. 7 and Goldilocks map on fresh seeds, judged by the rules registered in lab.confirm.
-#   python run_all.py --preset confirm --only fig7,goldilocks --out figures/paper/confirm
+#   python run_all.py --preset confirm          (writes figures/paper/confirm/)
 PRESETS["confirm"] = dataclasses.replace(
     PRESETS["paper"], name="confirm", fig7_seeds=len(confirm.FIG7_SEEDS),
     fig7_first_seed=confirm.FIG7_SEEDS[0], gold_seeds=len(confirm.GOLD_SEEDS),
-    gold_first_seed=confirm.GOLD_SEEDS[0], registered=True)
+    gold_first_seed=confirm.GOLD_SEEDS[0], registered=True, figures=("fig7", "goldilocks"),
+    folder=os.path.join("paper", "confirm"))
 
 
 def fig6_settings_trained(p):
@@ -205,7 +213,11 @@ def relation_preset(p, name, R):
     """Preset p with every per-relation figure (PER_RELATION) run on the matrix R, named
     `name`: n is R's size; Figs. 3, 5 and 8 show R alone, and Figs. 6, 7, Theorem 1 and
     Fig. 5's SGD control run on R instead of mod3. Run keys hash R's entries, so an edited
-    matrix is a new experiment."""
+    matrix is a new experiment. The preregistered confirmation (p.registered) is not
+    a preset to move onto another relation: ValueError."""
+    if p.registered:
+        raise ValueError(f"preset {p.name!r} is the preregistered confirmation on Table I's "
+                         "relations; it does not run on a relation of your own")
     R = g.relation_matrix(np.asarray(R), np.asarray(R).shape[0])      # checks shape and 0/1
     return dataclasses.replace(p, n=R.shape[0], relations=(name,), fig3_relations=(name,),
                                focus=name, matrices=((name, tuple(map(tuple, R.tolist()))),))

@@ -85,3 +85,20 @@ def test_p_gen_curves_give_one_curve_per_variant_in_order_from_one_sweep():
     assert curves[1]["sigma_a"] == g.sigma_a_of_network(cfg)
     assert curves[1]["bound"][1] == pytest.approx(float(repons.p_collision(
         curves[1]["sigma_a"], curves[1]["sigma_c"], eta_A=10.0, eta_x=1.0)))
+
+
+def test_a_bound_with_no_generalized_run_is_not_tested():
+    """On a relation where no run generalizes, every point is 0 and under any bound: the
+    claim has no support and reads inconclusive, never 'holds'."""
+    curves = [{"seeds": 4, "p_gen": [0.0, 0.0, 0.0]}]
+    assert figkit.generalized_runs(curves) == 0
+    assert figkit.bound_verdict(0, figkit.generalized_runs(curves)) == verdicts.INCONCLUSIVE
+    assert "not tested" in figkit.bound_why(0, 0)
+    assert figkit.generalized_runs([{"seeds": 4, "p_gen": [0.25, 0.5]}]) == 3
+    assert figkit.bound_verdict(0, 3) == verdicts.HOLDS
+
+
+def test_ratio_learning_rates():
+    assert figkit.ratio_learning_rates("adam", 10) == (1e-3, 1e-2)
+    enc, dec = figkit.ratio_learning_rates("sgd", 4, sgd_eta=0.5)
+    assert (enc, dec) == pytest.approx((0.25, 1.0)) and dec / enc == pytest.approx(4)

@@ -12,31 +12,102 @@ def crossing(point, lo, hi, censored=(None, None, None)):
     return [v.Crossing(x, c).to_json() for x, c in zip((point, lo, hi), censored)]
 
 
-def fig3_relation(f90, mean, bound):
-    return {"f90": f90, "mean": mean, "bound": bound, "f90_theory": v.Crossing(0.06).to_json()}
+FRACS = [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9]
+BOUND = [0.70, 0.85, 0.95, 1.0, 1.0, 1.0, 1.0, 1.0]   # the theory crosses 0.9 at 0.075
+UNDER = [0.60, 0.70, 0.80, 0.95, 0.97, 0.99, 1.0, 1.0]  # never more than 0.01 over BOUND
 
 
-def test_fig3_a_flat_chance_level_curve_does_not_pass_for_tracking():
-    """Under the bound everywhere but never rising above chance: no variant tracks,
-    so the claim is inconclusive, not 'holds' (the old rule passed it)."""
-    fracs = [0.02, 0.1, 0.3]
-    flat = fig3_relation([crossing(0.3, 0.3, 0.3, ("above",) * 3)], [[0.51, 0.52, 0.55]], [0.7, 0.95, 1.0])
+def fig3_relation(f90, mean=None, theory=v.Crossing(0.1)):
+    return {"f90": f90, "mean": mean or [UNDER] * len(f90), "bound": BOUND,
+            "f90_theory": theory.to_json()}
+
+
+def test_fig3_slightly_means_at_most_twice_the_theorys_fraction():
+    """Theory at 0.1, control at 0.7. A crossing of 0.15 [0.13, 0.18] is 1.5× [1.3, 1.8]:
+    slightly delayed; 0.3 [0.25, 0.35] is 3× [2.5, 3.5], wholly above 2: clearly not;
+    0.2 [0.15, 0.25] straddles 2 and 0.12 [0.08, 0.15] reaches 1: undecided."""
+    track = lambda c, mean=UNDER: stat.variant_tracking(c, mean, BOUND, 0.1, 0.7)
+    assert track(crossing(0.15, 0.13, 0.18)) == (stat.SLIGHTLY, [], 0, "yes")
+    status, reasons, _, _ = track(crossing(0.3, 0.25, 0.35))
+    assert status == stat.CLEARLY_NOT and reasons == ["ratio interval wholly above 2×"]
+    status, reasons, _, _ = track(crossing(0.2, 0.15, 0.25))
+    assert status == stat.UNDECIDED and reasons == ["ratio interval straddles 2×"]
+    assert track(crossing(0.12, 0.08, 0.15))[0] == stat.UNDECIDED            # not clearly delayed
+    assert track(crossing(0.2, 0.2, 0.2))[0] == stat.SLIGHTLY                # exactly 2× is slight
+    # 2 of 8 points over the bound by > 0.01 is a quarter, allowed; 3 of 8 is not
+    two = [0.72, 0.87, 0.8, 0.95, 0.97, 0.99, 1.0, 1.0]
+    three = [0.72, 0.87, 0.97, 0.95, 0.97, 0.99, 1.0, 1.0]
+    assert stat.points_over_bound(two, BOUND) == 2 and track(crossing(0.15, 0.13, 0.18), two)[0] == stat.SLIGHTLY
+    assert track(crossing(0.15, 0.13, 0.18), three)[:3] == (stat.CLEARLY_NOT, ["3/8 points over the bound"], 3)
+    # a crossing interval straddling the control's (0.7) is undecided, one wholly after it clearly not
+    assert stat.rises_before(crossing(0.6, 0.5, 0.75), 0.7) == "unclear"
+    assert stat.rises_before(crossing(0.8, 0.7, 0.9, (None, None, "above")), 0.7) == "no"
+
+
+def test_fig3_a_flat_chance_level_curve_does_not_track():
+    """Under the bound everywhere but never rising above chance: it never crosses 0.9, so it
+    clearly does not track and, alone, the claim does not hold (the first rule passed it)."""
     q, control = stat.chance_level("greater", 30)
     assert 0.5 < q < 0.52 and 0.75 < control < 0.8
-    verdict, why, tracking, _, _ = stat.tracking_verdict(flat, fracs, control)
-    assert verdict == v.INCONCLUSIVE and tracking == []
+    flat = fig3_relation([crossing(0.9, 0.9, 0.9, ("above",) * 3)], [[0.51] * 8])
+    verdict, _, tracks = stat.tracking_verdict(flat, ["flat"], control)
+    assert verdict == v.DOES_NOT_HOLD
+    assert tracks["flat"] == (stat.CLEARLY_NOT, ["ratio interval wholly above 2×", "never reaches 0.9 in the grid",
+                                                 "does not rise before the chance-level control"], 0, "no")
 
 
-def test_fig3_tracking_needs_a_delay_whose_interval_lies_above_zero():
-    fracs = [0.02, 0.1, 0.3]
-    late = fig3_relation([crossing(0.12, 0.1, 0.15)], [[0.6, 0.85, 0.95]], [0.7, 0.95, 1.0])
-    verdict, _, tracking, above, delays = stat.tracking_verdict(late, fracs, 0.7)
-    assert verdict == v.HOLDS and tracking == [0] and above == 0
-    assert np.allclose(delays[0], (0.06, 0.04, 0.09))
-    close = fig3_relation([crossing(0.07, 0.05, 0.1)], [[0.6, 0.9, 0.95]], [0.7, 0.95, 1.0])
-    assert stat.tracking_verdict(close, fracs, 0.7)[0] == v.INCONCLUSIVE       # delay reaches 0
-    over = fig3_relation([crossing(0.12, 0.1, 0.15)], [[0.8, 0.99, 1.0]], [0.7, 0.95, 1.0])
-    assert stat.tracking_verdict(over, fracs, 0.7)[0] == v.DOES_NOT_HOLD      # 2/3 points above
+def test_fig3_tracking_verdicts_over_the_variants():
+    slight, slight2, late = crossing(0.15, 0.13, 0.18), crossing(0.14, 0.12, 0.17), crossing(0.3, 0.25, 0.35)
+    names = ["diff, n_h=0", stat.TABLE_III_DECODER]
+    both = fig3_relation([slight, slight2])
+    assert stat.tracking_verdict(both, names, 0.7)[0] == v.HOLDS
+    partly = fig3_relation([slight, late])                   # Table III's decoder at 3×
+    verdict, why, _ = stat.tracking_verdict(partly, names, 0.7)
+    assert verdict == v.PARTLY
+    assert why == "within 2×: diff, n_h=0 — clearly not: concat, n_h=3, w=50 (Table III's decoder)"
+    assert stat.tracking_verdict(fig3_relation([late, late]), names, 0.7)[0] == v.DOES_NOT_HOLD
+    undecided = fig3_relation([slight, crossing(0.2, 0.15, 0.25)])
+    assert stat.tracking_verdict(undecided, names, 0.7)[0] == v.INCONCLUSIVE
+    censored = fig3_relation([slight, slight2], theory=v.Crossing(0.02, "below"))
+    verdict, why, _ = stat.tracking_verdict(censored, names, 0.7)
+    assert verdict == v.INCONCLUSIVE and "below 0.020" in why
+
+
+def fig3_data(runs, f90, mean=None):
+    """A one-relation ('greater') Fig. 3 data set with the paper's five variants."""
+    r = fig3_relation(f90, mean)
+    r.update({"sd": [[0.0] * len(FRACS)] * 5, "b_over_n2": 0.1, "majority": 0.517})
+    if runs is not None:
+        r["runs"] = runs
+    return {"fracs": FRACS, "seeds": 5, "budget": 100, "n": 30,
+            "variants": [x[0] for x in stat.FIG3_VARIANTS], "relations": {"greater": r}}
+
+
+def test_fig3_rows_show_every_variant_and_decide_on_paired_seeds():
+    """'greater', expected diff, n_h=0 (variant 1): it crosses at 0.2 + 0.1·(0.9 − 0.8)/0.2
+    = 0.25 in every seed; the others at 0.3 + 0.2·(0.9 − 0.85)/0.1 = 0.4: sign tests 1/32 each."""
+    early = [0.5, 0.6, 0.7, 0.8, 1.0, 1.0, 1.0, 1.0]
+    late = [0.5, 0.6, 0.7, 0.8, 0.85, 0.95, 1.0, 1.0]
+    runs = [[[c] * 5 for c in (early if k == 1 else late)] for k in range(5)]     # (5, fracs, 5)
+    f90 = [crossing(0.3, 0.25, 0.35), crossing(0.15, 0.13, 0.18), crossing(0.14, 0.12, 0.17),
+           crossing(0.9, 0.9, 0.9, ("above",) * 3), crossing(0.9, 0.9, 0.9, ("above",) * 3)]
+    gap, track = stat.fig3_claims(fig3_data(runs, f90))
+    assert gap.verdict == v.HOLDS
+    assert gap.number == "greater: sign tests vs 4 others, max p = 0.0312 (worst concat, n_h=3, w=50: later in 5/5)"
+    assert "diff, n_h=0's per-seed 0.9 crossings: 0.250, 0.250, 0.250, 0.250, 0.250" in gap.ours
+    assert ("concat, n_h=3, w=50 (Table III's decoder) later than diff, n_h=0 in 5, earlier in 0, "
+            "tied in 0 of 5 seeds: p = 0.0312 (reverse 1)") in gap.ours
+    runs[2] = [[c] * 5 for c in [0.5, 0.6, 0.7, 0.95, 1.0, 1.0, 1.0, 1.0]]      # diff, n_h=1 at 0.18
+    gap = stat.fig3_claims(fig3_data(runs, f90))[0]
+    assert gap.verdict == v.DOES_NOT_HOLD and gap.number == "greater: diff, n_h=1, w=10 earlier in 5/5 seeds, p = 0.0312"
+    assert track.verdict == v.PARTLY
+    assert track.number == "greater: 2/5 variants track within 2× the theory (best diff, n_h=1, w=10: 1.40× [1.20, 1.70])"
+    assert len(track.number) <= 100
+    assert ("concat, n_h=3, w=50 (Table III's decoder): crossing 0.300 [0.250, 0.350], delay +0.200 "
+            "[+0.150, +0.250], ratio 3.00× [2.50, 3.50]") in track.ours
+    assert "sqdiff, n_h=0: crossing above 0.900 [above 0.900, above 0.900], delay +∞ [+∞, +∞], ratio > 9.00×" in track.ours
+    old = stat.fig3_claims(fig3_data(None, f90))[0]        # saved before the per-seed curves were
+    assert old.verdict == v.TOO_FEW and old.number == "greater: per-seed curves not saved: seeds not paired"
 
 
 def test_fig7_row_reads_the_zone_and_fig8_refuses_a_one_point_boundary():
@@ -46,7 +117,9 @@ def test_fig7_row_reads_the_zone_and_fig8_refuses_a_one_point_boundary():
          "test": [np.mean(r) for r in runs], "test_sd": [np.std(r) for r in runs],
          "train": [0.7, 1, 1, 1], "phases": [[C] * 5, [G] * 5, [G] * 5, [M] * 5]}
     row = dyn.fig7_claims(d)[0]
-    assert row.verdict == v.HOLDS and row.number.startswith("zone depths 1, 2;")
+    assert row.verdict == v.HOLDS
+    assert row.number == ("zone 1, 2 − depth 0: +0.43 (p = 0.031); − depth 8: +0.27 (p = 0.031); "
+                          "10/10 zone runs generalized")
     eta, wd = [1e-4, 1e-3, 1e-2], [1e-5, 1e-4, 1e-3, 1e-2]
     phases = [[[G] for _ in eta] for _ in wd]
     phases[3][2] = [M]                                   # one memorizing run beside the rest

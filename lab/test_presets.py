@@ -56,3 +56,11 @@ def test_majority_baseline_is_the_share_of_the_commoner_label():
 
     assert "cannot tell learning from guessing" in baseline_note(divides)
     assert "well below" in baseline_note(g.relation_matrix("mod3", 30))
+
+
+def test_the_confirm_preset_is_not_moved_onto_a_relation_of_your_own():
+    R = g.relation_matrix("mod3", 12)
+    with pytest.raises(ValueError, match="preregistered confirmation"):
+        relation_preset(PRESETS["confirm"], "mine", R)
+    assert PRESETS["confirm"].folder == "paper/confirm" and PRESETS["confirm"].figures == ("fig7", "goldilocks")
+    assert PRESETS["paper"].folder == "paper" and PRESETS["paper"].figures == ()

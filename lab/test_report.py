@@ -69,11 +69,16 @@ def test_cost_text_says_how_many_ensembles_carry_no_time():
     assert report.cost_text("figC", {"cpu_seconds": 720.0, "untimed_ensembles": 0}) == "figC 0.2 CPU-hours"
 
 
-def test_report_columns_put_quick_beside_the_paper_budget(tmp_path):
+def test_report_columns_put_exploratory_confirmatory_and_quick_side_by_side(tmp_path):
     figs = str(tmp_path / "figures")
-    assert report.report_columns(figs, figs) == [("quick", figs), ("paper budget", f"{figs}/paper")]
-    assert report.report_columns(f"{figs}/paper", figs) == report.report_columns(figs, figs)
-    assert report.report_columns(f"{figs}/smoke", figs) == [("smoke", f"{figs}/smoke")]
+    main = [("exploratory", f"{figs}/paper"), ("confirmatory", f"{figs}/paper/confirm"), ("quick", figs)]
+    assert report.report_columns(figs, figs) == main
+    assert report.report_columns(f"{figs}/paper", figs) == main
+    assert report.report_columns(f"{figs}/paper/confirm", figs) == main
+    assert report.report_columns(f"{figs}/smoke", figs, "smoke") == [("smoke", f"{figs}/smoke")]
+    # a relation of your own is named by its preset, whatever its folder is called
+    assert report.report_columns(f"{figs}/popcount", figs, "quick") == [("quick", f"{figs}/popcount")]
+    assert report.report_columns(f"{figs}/popcount/smoke", figs, "smoke") == [("smoke", f"{figs}/popcount/smoke")]
 
 
 def test_a_data_file_of_the_wrong_shape_is_reported_and_the_rest_written(tmp_path):
@@ -90,26 +95,51 @@ def test_a_data_file_of_the_wrong_shape_is_reported_and_the_rest_written(tmp_pat
     assert "holds a list" in errors[0]
 
 
-def test_first_page_has_one_line_per_claim_and_says_why_columns_differ(tmp_path):
-    """Rows sharing a group make one line; a line whose verdicts differ between the quick
-    and paper columns carries each column's reason; the paper budget's verdict comes first."""
-    def claims(d):
-        return [report.Row(f"claim {k}", "p", "ours", d["verdicts"][k], group="the grouped claim",
-                           number=f"{k}: {d['verdicts'][k]}", why=f"reason {d['preset']} {k}")
-                for k in range(2)] + [report.Row("Beyond the paper: own row", "-", "o", "holds")]
-    figs = {"figA": Fig(claims)}
-    quick, paper = tmp_path / "quick", tmp_path / "paper"
-    save(quick, "figA", {"verdicts": ["holds", "holds"], "preset": "quick", "budget": 3000})
-    save(paper, "figA", {"verdicts": ["holds", "does not hold"], "preset": "paper", "budget": 100000})
-    report.write_report(str(quick), [("quick", str(quick)), ("paper budget", str(paper))], figs)
-    text = (quick / "REPORT.md").read_text()
-    assert text.index("## Which of the paper's claims hold?") < text.index("## Claims")
-    line = [ln for ln in text.splitlines() if "| the grouped claim |" in ln]
-    assert len(line) == 1
-    assert "| mixed: 1 holds, 1 does not hold | holds |" in line[0]
-    assert "1: paper budget (100000 steps) does not hold because reason paper 1; quick (3000 " \
-           "steps) holds because reason quick 1." in line[0]
-    assert "### Beyond the paper" in text and "| Beyond the paper: own row | holds | holds |" in text
+def grouped_claims(d):
+    return [report.Row(f"claim {k}", "p", "ours", d["verdicts"][k], group="the grouped claim",
+                       number=f"rel{k}: {d['verdicts'][k]}", why=f"reason {d['preset']} {k}", short="grouped")
+            for k in range(2)] + [report.Row("Beyond the paper: own row", "-", "o", "holds", short="own")]
+
+
+def three_columns(tmp_path, verdicts_by_column, registered=("figA",)):
+    cols = [(c, str(tmp_path / c)) for c in ("exploratory", "confirmatory", "quick")]
+    for (c, folder), vs in zip(cols, verdicts_by_column):
+        if vs is not None:
+            save(tmp_path / c, "figA", {"verdicts": vs, "preset": c, "budget": 3000 if c == "quick" else 100000})
+    report.write_report(cols[0][1], cols, {"figA": Fig(grouped_claims)}, registered=registered,
+                        prereg=["**Preregistration.** registered."])
+    return (tmp_path / "exploratory" / "REPORT.md").read_text()
+
+
+def test_first_page_answers_in_sentences_then_one_row_per_claim_with_three_columns(tmp_path):
+    text = three_columns(tmp_path, [["holds", "does not hold"], ["holds", "holds"], ["holds", "holds"]])
+    page = text[:text.index("## The rules")]
+    assert page.index("## Does the paper hold up?") < page.index("| claim |")
+    # the answer comes from the confirmatory column where it has decided: both rows hold
+    assert "Of the paper's 1 claims checked here" in page and ": 1 hold, 0 hold in part, 0 do not hold" in page
+    assert "On fresh seeds, under rules registered before the data existed" in page and "confirmed: grouped" in page
+    row = [ln for ln in page.splitlines() if ln.startswith("| grouped")][0]
+    assert "| mixed: holds: rel0; does not hold: rel1 | holds | holds |" in row
+    assert "[details](#grouped)" in row and "### grouped" in text       # the link finds its section
+    # the exploratory column disagrees with the others: a numbered note says why, row by row
+    assert row.startswith("| grouped (1) |")
+    assert "(1) grouped: rel1: exploratory (100000 steps) does not hold because reason exploratory 1; " \
+           "confirmatory (100000 steps) holds because reason confirmatory 1" in page
+    assert "### Beyond the paper" in page and "| own (" not in page.split("### Beyond the paper")[0]
+    assert "**Preregistration.** registered." in text
+
+
+def test_a_claim_no_column_can_test_says_not_tested_and_an_unregistered_one_a_dash(tmp_path):
+    text = three_columns(tmp_path, [["too few runs"] * 2, None, ["too few runs"] * 2], registered=())
+    row = [ln for ln in text.splitlines() if ln.startswith("| grouped")][0]
+    assert "| not tested (too few runs) | — | not tested (too few runs) |" in row
+    assert "0 do not hold, 1 are undecided" in text
+
+
+def test_cell_words_and_anchors():
+    from lab import summary
+    assert summary.slug("Fig. 5: η_dec/η_enc ≲ 10") == "fig-5-η_decη_enc--10"
+    assert summary.slug("Theorem 1, practical reading") == "theorem-1-practical-reading"
 
 
 def test_a_partial_results_file_gives_pending_cells_with_run_counts(tmp_path, monkeypatch):

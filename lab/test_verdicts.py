@@ -118,17 +118,84 @@ def stored_crossings(point, lo, hi):
     return [v.Crossing(point).to_json(), v.Crossing(lo).to_json(), v.Crossing(hi).to_json()]
 
 
-def test_smallest_crossing_verdict_rules():
+def test_crossing_range_text():
+    assert v.crossing_range_text(stored_crossings(0.05, 0.04, 0.06)) == "0.050 [0.040, 0.060]"
+
+
+# Fig. 3's paired seeds: per-seed curves on the grid X whose crossings are known by hand.
+X = [0.1, 0.2, 0.3, 0.4]
+AT_02 = [0.5, 0.9, 1.0, 1.0]       # reaches 0.9 exactly at 0.2
+AT_028 = [0.5, 0.7, 0.95, 1.0]     # 0.2 + 0.1 · (0.9 − 0.7)/(0.95 − 0.7) = 0.28
+NEVER = [0.5, 0.6, 0.7, 0.8]       # 'above' 0.4
+ALREADY = [0.95, 1.0, 1.0, 1.0]    # 'below' 0.1
+
+
+def paired_runs(*variants):
+    """variants: per variant, its per-seed curves → runs of shape (variants, fracs, seeds)."""
+    return np.array(variants, dtype=float).transpose(0, 2, 1)
+
+
+def test_seed_crossings_and_their_signs_with_censored_ties():
+    cs = v.seed_crossings(X, paired_runs([AT_02, AT_028, NEVER, ALREADY])[0])
+    assert [c.text(".2f") for c in cs] == ["0.20", "0.28", "above 0.40", "below 0.10"]
+    assert cs[1].value == pytest.approx(0.28)
+    expected = v.seed_crossings(X, paired_runs([AT_02, AT_02, NEVER, ALREADY])[0])
+    #      other: 0.2 vs 0.2 tie, 0.28 later, 'above' vs 'above' tie, 'below' vs 'below' tie
+    assert v.crossing_signs(cs, expected) == [0, 1, 0, 0]
+    assert v.crossing_signs(expected, cs) == [0, -1, 0, 0]
+    assert v.crossing_signs([cs[2]], [cs[0]]) == [1]          # 'above' is later than any value
+    assert v.crossing_signs([cs[0], None], [cs[1], cs[1]]) == [-1]   # a missing seed is not paired
+
+
+def test_smallest_gap_by_paired_seeds_hand_counted_sign_tests():
     names = ["x", "y"]
-    clear = [stored_crossings(0.05, 0.04, 0.06), stored_crossings(0.2, 0.15, 0.25)]
-    assert v.smallest_crossing_verdict(names, clear, expected="x") == ("x", v.HOLDS)
-    assert v.smallest_crossing_verdict(names, clear, expected="y") == ("x", v.DOES_NOT_HOLD)
-    overlap = [stored_crossings(0.05, 0.04, 0.16), stored_crossings(0.2, 0.15, 0.25)]
-    assert v.smallest_crossing_verdict(names, overlap, expected="x") == ("x", v.INCONCLUSIVE)
-    assert v.smallest_crossing_verdict(names, overlap, expected="y") == ("x", v.INCONCLUSIVE)
-    never = [[v.Crossing(0.3, "above").to_json()] * 3] * 2
-    assert v.smallest_crossing_verdict(names, never, expected="x")[1] == v.INCONCLUSIVE
-    assert v.crossing_range_text(clear[0]) == "0.050 [0.040, 0.060]"
+    # 5 seeds, y later in every one: p = 1/32
+    verdict, _, comps, p = v.smallest_crossing_verdict(names, paired_runs([AT_02] * 5, [AT_028] * 5), X, "x")
+    assert verdict == v.HOLDS and p == 1 / 32
+    assert comps[0].counts() == (5, 0, 0) and comps[0].p_earlier == 1.0
+    # 4 seeds: 1/16 > 0.05 can never be reached
+    verdict, why, _, p = v.smallest_crossing_verdict(names, paired_runs([AT_02] * 4, [AT_028] * 4), X, "x")
+    assert verdict == v.TOO_FEW and p == 1 / 16 and "4 paired seeds" in why and "0.0625" in why
+    # one seed earlier (y 'below' the grid): #{patterns with sum ≥ 3} = 1 + 5 → 6/32
+    verdict, _, comps, p = v.smallest_crossing_verdict(
+        names, paired_runs([AT_02] * 5, [AT_028] * 4 + [ALREADY]), X, "x")
+    assert verdict == v.INCONCLUSIVE and p == 6 / 32 and comps[0].p_earlier == 31 / 32
+    # censored ties: both 'above' in 2 seeds (zeros), later in 3: 1/8 of the 3 signs × 4 → 4/32
+    verdict, _, comps, p = v.smallest_crossing_verdict(
+        names, paired_runs([AT_02] * 3 + [NEVER] * 2, [AT_028] * 3 + [NEVER] * 2), X, "x")
+    assert verdict == v.INCONCLUSIVE and p == 4 / 32 and comps[0].counts() == (3, 0, 2)
+    # the other variant earlier in all 5: the reverse p = 1/32
+    verdict, why, comps, p = v.smallest_crossing_verdict(names, paired_runs([AT_028] * 5, [AT_02] * 5), X, "x")
+    assert verdict == v.DOES_NOT_HOLD and comps[0].p_earlier == 1 / 32 and p == 1.0 and why.startswith("y ")
+    # the expected variant never crosses, the other does in every seed: does not hold
+    verdict, _, _, _ = v.smallest_crossing_verdict(names, paired_runs([NEVER] * 5, [AT_028] * 5), X, "x")
+    assert verdict == v.DOES_NOT_HOLD
+
+
+def test_smallest_gap_is_an_intersection_union_over_every_other_variant():
+    """x beats y in 5/5 seeds (1/32) but only ties z in one seed (4 later, 1 tie: 2/32):
+    p = max = 0.0625, inconclusive, though each comparison leans the same way."""
+    runs = paired_runs([AT_02] * 5, [AT_028] * 5, [AT_028] * 4 + [AT_02])
+    verdict, _, comps, p = v.smallest_crossing_verdict(["x", "y", "z"], runs, X, "x")
+    assert [c.other for c in comps] == ["y", "z"]
+    assert [c.p_later for c in comps] == [1 / 32, 2 / 32] and p == 2 / 32
+    assert verdict == v.INCONCLUSIVE
+    runs = paired_runs([AT_02] * 5, [AT_028] * 5, [AT_028] * 5)
+    assert v.smallest_crossing_verdict(["x", "y", "z"], runs, X, "x")[0] == v.HOLDS
+
+
+def test_smallest_gap_without_per_seed_curves_is_not_tested():
+    verdict, why, comps, p = v.smallest_crossing_verdict(["x", "y"], None, X, "x")
+    assert (verdict, why, comps, p) == (v.TOO_FEW, v.NOT_PAIRED, [], None)
+    assert why == "per-seed curves not saved: seeds not paired"
+
+
+def test_smallest_gap_drops_an_unfinished_seed():
+    """6 seeds, one curve with a missing point: 5 pairs remain, all later: 1/32."""
+    nan = [0.5, np.nan, 1.0, 1.0]
+    runs = paired_runs([AT_02] * 6, [AT_028] * 5 + [nan])
+    verdict, _, comps, p = v.smallest_crossing_verdict(["x", "y"], runs, X, "x")
+    assert comps[0].pairs == 5 and p == 1 / 32 and verdict == v.HOLDS
 
 
 
@@ -209,3 +276,20 @@ def test_column_transitions_follow_a_boundary_of_slope_two():
     for xv, c in fitted:
         assert c.contains(xv + 7.0)
     assert all(c.value is None for xv, c in cols if xv >= -3.0)     # boundary above the grid there
+
+
+def test_resamples_are_held_to_the_support_rule():
+    """Exactly 3 memorizing runs in 2 cells: the data have support, but most resamples draw
+    fewer than 3 of them (P(Binomial(N, 3/N) ≥ 3) ≈ 0.58), lose their support and count
+    against the interval, which is then open at both ends."""
+    x, y, gen = synthetic_grid(1.0, intercept=1.0, seeds=1)
+    mem = np.flatnonzero(gen == 0)
+    keep = np.r_[np.flatnonzero(gen == 1), mem[:2], mem[:1]]            # 3 memorizing runs, 2 cells
+    x, y, gen = x[keep], y[keep], gen[keep]
+    assert v.support(x, y, gen)[0] and (gen == 0).sum() == 3
+    idx = v._bootstrap_indices(len(gen), 0)
+    ok = v._supported_resamples(x, y, gen, idx)
+    both = np.array([0 < gen[i].sum() < len(i) for i in idx])
+    assert both.mean() > 0.9 and ok.mean() < 0.7                   # a class kept is not support kept
+    s = v.boundary_slope(x, y, gen)
+    assert s.lost == pytest.approx(1 - ok.mean(), abs=1e-4) and s.lo == -np.inf and s.hi == np.inf

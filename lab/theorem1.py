@@ -134,10 +134,12 @@ def theorem1_claims(d):
     group = "Theorem 1: representations are grouped by class (same class, same point)"
     return [Row("Theorem 1 as stated: for an injective decoder with zero training loss, same-class "
                 "nodes are embedded at the same point", "(a theorem)", premise_why + f" ({setup})",
-                premise, group=group + " — as stated", number="premise never holds", why=premise_why),
+                premise, group=group + " — as stated", number="premise never holds", why=premise_why,
+                short="Theorem 1 as stated"),
             Row("Theorem 1, practical reading: same-class embeddings coincide after generalization, "
                 "not after memorization (cluster ratio = within / between class distance)",
                 "ratio → 0 after generalizing", f"{text} ({setup}, {d.get('budget', '-')} steps)", verdict,
                 group=group + " — the practical reading (collapse after generalization)",
                 number=f"median cluster ratio: generalized {figkit.fmt(group_median(gen, 'ratio'), '.2f')}, "
-                       f"memorized {figkit.fmt(group_median(mem, 'ratio'), '.2f')}", why=why)]
+                       f"memorized {figkit.fmt(group_median(mem, 'ratio'), '.2f')}", why=why,
+                short="Theorem 1, practical reading: classes collapse")]
