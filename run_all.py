@@ -291,26 +291,27 @@ def save_plot(figure, data, path):
             os.remove(tmp)
 
 
-def write_reports(out_dir, own=None, preset=DEFAULT_PRESET):
-    """REPORT.md of out_dir, and the main one when out_dir is one of its columns (not for a
-    relation of your own, own: an OwnRelation). Returns the
-    unreadable data files; StorageError if a report cannot be written."""
-    targets = [out_dir]
+def report_folder(out_dir, own=None):
+    """Where a run's REPORT.md goes: figures/ when out_dir is a column of the main report
+    (the quick, paper and confirm folders: one report shows them side by side), else
+    out_dir itself."""
     main_report = [os.path.abspath(folder) for _, folder in report.report_columns(FIG_DIR, FIG_DIR)]
-    if (own is None and os.path.abspath(out_dir) in main_report
-            and os.path.abspath(out_dir) != os.path.abspath(FIG_DIR) and os.path.isdir(FIG_DIR)):
-        targets.append(FIG_DIR)       # the main report shows every column side by side
-    errors = []
-    for folder in targets:
-        path = os.path.join(folder, "REPORT.md")
-        try:
-            errors += write_report(folder, own, preset)
-        except results.StorageError:
-            raise
-        except OSError as err:
-            results.remove_quietly(f"{path}.tmp{os.getpid()}")   # report.py's temporary file
-            raise results.StorageError("write", path, err) from None
-    return errors
+    return FIG_DIR if own is None and os.path.abspath(out_dir) in main_report else out_dir
+
+
+def write_reports(out_dir, own=None, preset=DEFAULT_PRESET):
+    """REPORT.md of out_dir, or the main one when out_dir is one of its columns (not for a
+    relation of your own, own: an OwnRelation). Returns the unreadable data files;
+    StorageError if a report cannot be written."""
+    folder = report_folder(out_dir, own)
+    path = os.path.join(folder, "REPORT.md")
+    try:
+        return write_report(folder, own, preset)
+    except results.StorageError:
+        raise
+    except OSError as err:
+        results.remove_quietly(f"{path}.tmp{os.getpid()}")   # report.py's temporary file
+        raise results.StorageError("write", path, err) from None
 
 
 def compute_figures(args, preset):
@@ -382,7 +383,8 @@ def run_figures(args, preset):
     with contextlib.nullcontext() if args.replot else FolderLock(args.out):
         errors = replot_figures(args) if args.replot else compute_figures(args, preset)
         errors = once_per_file(errors + write_reports(args.out, args.own, args.preset))
-    print(f"all done in {time.time() - t_all:.1f} s; report: {os.path.join(args.out, 'REPORT.md')}")
+    print(f"all done in {time.time() - t_all:.1f} s; report: "
+          f"{os.path.join(report_folder(args.out, args.own), 'REPORT.md')}")
     return errors
 
 

@@ -50,7 +50,7 @@ MAIN_COLUMNS = (("exploratory", "paper"), ("confirmatory", os.path.join("paper",
 
 def report_columns(out_dir, fig_dir, preset=None):
     """The measurements a report shows side by side. The main report (figures/REPORT.md,
-    and its copies in figures/paper/ and figures/paper/confirm/) puts the exploratory data
+    written by a run in any of its column folders) puts the exploratory data
     at the paper's budget (the rules were written after them), the preregistered
     confirmation on fresh seeds, and the quick preset beside each other; any other
     folder shows its own, named by its preset."""
