@@ -298,6 +298,12 @@ def fig3_headlines(d, rows):
     """The first page's statistic for Fig. 3's tracking line: per relation, how many
     variants track within SLIGHT × the theory's fraction, and Table III's decoder's ratio."""
     tracking = [r for r in rows if r.group.startswith("Fig. 3: the network tracks")]
+    gap = [r for r in rows if r.group.startswith("Fig. 3: the inductive gap")]
+    if gap:
+        rows = with_headline(rows, gap[0].group, "; ".join(
+            f"{r.number.split(':')[0]} {r.verdict}" + (f" ({r.number.split(': ', 1)[1]})"
+                                                       if r.verdict == verdicts.DOES_NOT_HOLD else "")
+            for r in gap))
     if not tracking:
         return rows
     parts, table = [], []

@@ -193,7 +193,9 @@ def plain_answer(lines, cols, present, registered):
         if col is None:
             groups.setdefault("waiting", []).append((line, ""))
             continue
-        groups.setdefault(category(line.rows(col)), []).append((line, statistic(line, col)))
+        stat = statistic(line, col)
+        groups.setdefault(category(line.rows(col)), []).append(
+            (line, f"on fresh seeds: {stat}" if col == "confirmatory" else stat))
     n = {k: len(x) for k, x in groups.items()}
     keys = [c for c, _ in cols]
     where = ("on fresh seeds under preregistered rules where a confirmation exists, else on the "
@@ -235,7 +237,7 @@ def confirmation_sentences(lines, cols, present, registered):
                 {"holds": "confirmed", "does not hold": "not confirmed, the registered rule reads "
                  "'does not hold'", "partly": "confirmed in part"}.get(category(rows),
                                                                       "not confirmed (undecided)"))
-        why = "; ".join(dict.fromkeys(r.why for r in rows if r.why and r.verdict != v.HOLDS))
+        why = rows[0].why if len(rows) == 1 and rows[0].verdict != v.HOLDS else ""
         stat = (text if kind == "still running" else
                 statistic(line, "confirmatory") + (f"; because {why}" if why else ""))
         found.setdefault(kind, []).append((line, stat))
