@@ -35,8 +35,9 @@ def registering_commit(root):
 
 
 def data_commits_descend(root, commit):
-    """(commits touching the confirmation data, how many of them descend from commit)."""
-    log = git(root, "log", "--format=%h", "--", CONFIRM_DIR) or ""
+    """(commits touching the confirmation's results files, figures/paper/confirm/*.jsonl,
+    how many of them descend from commit). The figures drawn from them are not data."""
+    log = git(root, "log", "--format=%h", "--", os.path.join(CONFIRM_DIR, "*.jsonl")) or ""
     commits = log.split()
     after = sum(git(root, "merge-base", "--is-ancestor", commit, c) is not None for c in commits)
     return len(commits), after
@@ -98,8 +99,9 @@ def status_lines(root):
              "confirmation run existed."]
     if first:
         total, after = data_commits_descend(root, first[0])
-        lines.append(f"Commits holding confirmation data: {total}, of which {after} descend from the "
-                     "registering commit." if total else "No confirmation data are committed yet.")
+        lines.append(f"Commits holding confirmation data (its results files, *.jsonl): {total}, of which "
+                     f"{after} descend from the registering commit." if total else
+                     "No confirmation data are committed yet.")
     changed = confirm.rule_files_changed(root)
     if changed == {}:
         lines.append("The rule files are byte for byte the registered ones (sha256 compared).")

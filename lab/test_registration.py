@@ -53,12 +53,16 @@ def test_the_registering_commit_is_named_and_nothing_has_changed(repo):
 
 
 def test_data_committed_after_registration_descend_from_it(repo):
-    data = repo / registration.CONFIRM_DIR / "fig7.json"
+    data = repo / registration.CONFIRM_DIR / "fig7.jsonl"
     data.parent.mkdir(parents=True)
-    data.write_text(json.dumps(clear_fig7()))
+    data.write_text("{}\n")
     sh(repo, "add", ".")
     sh(repo, "commit", "-q", "-m", "data")
-    assert "Commits holding confirmation data: 1, of which 1 descend" in registration.status_lines(str(repo))[0]
+    (data.parent / "fig7.json").write_text(json.dumps(clear_fig7()))     # drawn from it: not data
+    sh(repo, "add", ".")
+    sh(repo, "commit", "-q", "-m", "figure")
+    assert "confirmation data (its results files, *.jsonl): 1, of which 1 descend" in \
+        registration.status_lines(str(repo))[0]
 
 
 def test_a_rule_changed_after_registration_keeps_the_registered_verdict_on_the_page(repo):
