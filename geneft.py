@@ -14,13 +14,10 @@ R relation_matrix (n, n); n, d, n_h, w Config.n, .d, .depth, .width; E params["E
 W_l, b_l params["W{l}"] (in, out), params["b{l}"] (out,), l = 1..depth+1 (the last: the
 output unit); z forward's logit (P,); η, λ, σ Config.eta_*, wd_*, init_* (enc, dec).
 """
-import contextlib
 import dataclasses
 import functools
-import inspect
 import math
 import re
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -289,10 +286,12 @@ class Config:
     def __post_init__(self):
         # A matrix relation as a tuple of tuples (hashable, JSON); non-integers kept for validate
         if not isinstance(self.relation, str):
-            with contextlib.suppress(TypeError, ValueError):
+            try:
                 rows = np.asarray(self.relation).tolist()
                 rows = tuple(tuple(int(v) if float(v).is_integer() else v for v in r) for r in rows)
                 object.__setattr__(self, "relation", rows)
+            except (TypeError, ValueError):
+                pass
         if self.n is None:        # a matrix says its n; validate names a given n that differs
             object.__setattr__(self, "n", len(self.relation) if isinstance(self.relation, tuple) else 30)
 
@@ -377,7 +376,7 @@ def _one_blas_thread():
     try:
         return __import__("threadpoolctl").threadpool_limits(1, user_api="blas")
     except ImportError:
-        return contextlib.nullcontext()
+        return np.errstate()         # a context that changes nothing
 
 def train(cfg, params=None):
     """Full-batch training of one model (Section II, Table III) on its split. At each evaluation
@@ -403,7 +402,7 @@ def train(cfg, params=None):
     values = {k: np.full(len(ev), np.nan) for k in METRICS}
     first = {"train_acc": None, "test_acc": None}            # first step with acc > 0.9
     e, diverged_at, stopped_at = 0, None, cfg.steps
-    with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"), _trusted():
+    with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"), _Trusted():
         for step in range(cfg.steps + 1):
             if step == ev[e]:
                 for k, v in evaluate(params, R, train_mask, cfg.mode).items():
@@ -647,54 +646,53 @@ def _per_group(value, arg):
 
 # --- The oracle's entry points: each formula above behind its checks ---------------
 
-_TRUSTED = threading.local()   # .depth > 0 inside a checked call or train's loop
-
-@contextlib.contextmanager
-def _trusted():
-    """Calls made inside skip the entry points' checks (train checks its config once)."""
-    _TRUSTED.depth = getattr(_TRUSTED, "depth", 0) + 1
-    try:
-        yield
-    finally:
-        _TRUSTED.depth -= 1
+class _Trusted:
+    """Inside, calls skip the entry points' checks: their arguments were checked once (by the
+    entry point being run, or by train for its own loop). One thread at a time."""
+    depth = 0
+    def __enter__(self):
+        _Trusted.depth += 1
+    def __exit__(self, *exc):
+        _Trusted.depth -= 1
 
 def _checked(formula, check):
-    """formula, run once check(a) has checked its arguments a (by name) and normalised them:
-    η and λ as dicts, integer labels in the parameters' dtype. Calls from inside another
-    checked call or train's loop go straight to the formula."""
-    signature = inspect.signature(formula)
+    """formula behind check, which takes formula's arguments, raises one ValueError for a
+    wrong one, and returns them normalised (η and λ as dicts, labels in the parameters' dtype)."""
     @functools.wraps(formula)
     def entry_point(*args, **kwargs):
-        if getattr(_TRUSTED, "depth", 0):
+        if _Trusted.depth:
             return formula(*args, **kwargs)
-        a = signature.bind(*args, **kwargs)
-        a.apply_defaults()
-        check(a.arguments)
-        with _trusted():
-            return formula(*a.args, **a.kwargs)
+        args = check(*args, **kwargs)
+        with _Trusted():
+            return formula(*args)
     return entry_point
 
-def _check_model_args(a):  # forward's and loss_and_grads': params, I, J, (y,) mode
-    check_params(a["params"], a["mode"])
-    y = check_data(a["I"], a["J"], a.get("y"), len(a["params"]["E"]), a["params"]["E"].dtype)
-    if "y" in a:
-        a["y"] = y
+def _check_forward(params, I, J, mode):
+    check_params(params, mode)
+    check_data(I, J, None, len(params["E"]))
+    return params, I, J, mode
 
-def _check_optimizer_args(a):  # sgd_step's and adam_step's: params, grads, (state,) eta, wd
-    _check_tree("params", a["params"])
-    _check_tree("grads", a["grads"], a["params"])
-    if "state" in a:
-        s = a["state"]
-        if not (isinstance(s, dict) and set(s) == {"t", "m", "v"}):
-            torch = isinstance(s, dict) and "param_groups" in s
-            _expected("state", _found(s), "adam_init(params), a dict {'t': 0, 'm': {...}, 'v': {...}}"
-                      + (" (a torch optimizer's state_dict is not one: start both at zero)" if torch else ""))
-        _check_int("state['t']", s["t"], 0)
-        _check_tree("state['m']", s["m"], a["params"])
-        _check_tree("state['v']", s["v"], a["params"])
-    a["eta"], a["wd"] = _per_group(a["eta"], "eta"), _per_group(a["wd"], "wd")
+def _check_loss(params, I, J, y, mode):
+    check_params(params, mode)
+    return params, I, J, check_data(I, J, y, len(params["E"]), params["E"].dtype), mode
 
-forward = _checked(forward, _check_model_args)
-loss_and_grads = _checked(loss_and_grads, _check_model_args)
-sgd_step = _checked(sgd_step, _check_optimizer_args)
-adam_step = _checked(adam_step, _check_optimizer_args)
+def _check_sgd(params, grads, eta, wd=0.0):
+    _check_tree("params", params)
+    _check_tree("grads", grads, params)
+    return params, grads, _per_group(eta, "eta"), _per_group(wd, "wd")
+
+def _check_adam(params, grads, state, eta, wd=0.0, betas=(0.9, 0.999), eps=1e-8):
+    if not (isinstance(state, dict) and set(state) == {"t", "m", "v"}):
+        torch = isinstance(state, dict) and "param_groups" in state
+        _expected("state", _found(state), "adam_init(params), a dict {'t': 0, 'm': {...}, 'v': {...}}"
+                  + (" (a torch optimizer's state_dict is not one: start both at zero)" if torch else ""))
+    _check_int("state['t']", state["t"], 0)
+    _check_tree("state['m']", state["m"], params)
+    _check_tree("state['v']", state["v"], params)
+    params, grads, eta, wd = _check_sgd(params, grads, eta, wd)
+    return params, grads, state, eta, wd, betas, eps
+
+forward = _checked(forward, _check_forward)
+loss_and_grads = _checked(loss_and_grads, _check_loss)
+sgd_step = _checked(sgd_step, _check_sgd)
+adam_step = _checked(adam_step, _check_adam)

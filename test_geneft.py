@@ -755,3 +755,15 @@ def test_train_pins_blas_to_one_thread_and_restores_it(monkeypatch):
     g.train(dataclasses.replace(SMALL, steps=3))
     assert seen and all(t == [1] * len(t) for t in seen)
     assert blas_threads() == before
+
+
+def test_the_entry_points_check_again_after_train_and_after_a_refused_call():
+    """train and a checked call skip the checks only while they run: afterwards a wrong input
+    is refused again (the skip does not leak out of train, nor out of a refused call)."""
+    p = g.init_params(SMALL)
+    g.train(dataclasses.replace(SMALL, steps=4, eval_every=2))
+    with pytest.raises(ValueError, match="state is None"):
+        g.adam_step(p, p, None, 1e-3)
+    assert g._Trusted.depth == 0
+    with pytest.raises(ValueError, match="grads"):
+        g.sgd_step(p, {"E": p["E"]}, 0.1)
