@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import geneft as g
 import statics
-from lab import beyond, executors, registration, report, results
+from lab import beyond, confirm2, executors, registration, report, results
+from lab import figs_confirm2 as fc2
 from lab import figs_dynamics as dyn
 from lab import figs_statics as stat
 from lab.bench import bench
@@ -67,12 +68,32 @@ FIGURES = {
 }
 
 
+# The second preregistration's figures (figures/paper/PREREGISTRATION-2.md): designs of
+# their own, judged by the rules of lab/confirm2.py; --preset confirm2 runs them.
+REGISTERED = {
+    "confirm2": {
+        "theorem1": Figure(confirm2.thm1_data, fc2.thm1_plot, fc2.thm1_claims),
+        "fig8": Figure(confirm2.fig8_data, fc2.fig8_plot, fc2.fig8_claims),
+        "fig6": Figure(confirm2.fig6_data, fc2.fig6_plot, fc2.fig6_claims),
+        "fig5": Figure(confirm2.fig5_data, fc2.fig5_plot, fc2.fig5_claims),
+        "fig3": Figure(confirm2.fig3_data, fc2.fig3_plot, fc2.fig3_claims),
+    },
+}
+
+
+def figures_of(preset_name):
+    """The figure registry a preset runs: its registered designs, else FIGURES."""
+    return REGISTERED.get(preset_name, FIGURES)
+
+
 def write_report(out_dir, own=None, preset=DEFAULT_PRESET):
     """out_dir/REPORT.md, one column pair per report.report_columns entry (the main report:
     exploratory, confirmatory and quick, with what the preregistration registered); for a
     relation of your own (own: an OwnRelation), its figures only, with what it is and what
     was skipped."""
     cols = report.report_columns(out_dir, FIG_DIR, preset)
+    if preset in REGISTERED and os.path.abspath(report_folder(out_dir)) != os.path.abspath(FIG_DIR):
+        return report.write_report(out_dir, cols, REGISTERED[preset], partial=partial_data)
     if own is None:
         if "confirmatory" not in [c for c, _ in cols]:
             return report.write_report(out_dir, cols, FIGURES, partial=partial_data)
@@ -173,7 +194,7 @@ def parse_args(argv):
                          "writes figures/<name>/ (figures/<name>/<preset>/ for a preset "
                          "other than quick)")
     args = ap.parse_args(argv)
-    args.names, args.explicit_only = figure_names(ap, args.only), args.only is not None
+    args.names, args.explicit_only = figure_names(ap, args.only, args.preset), args.only is not None
     if not args.explicit_only and PRESETS[args.preset].figures:      # a preset of a few figures
         args.names = list(PRESETS[args.preset].figures)
     args.own = None
@@ -198,16 +219,17 @@ def parse_args(argv):
     return args
 
 
-def figure_names(ap, only):
+def figure_names(ap, only, preset=DEFAULT_PRESET):
     """The figures --only names, each once in the order given (every figure without it)."""
+    figures = figures_of(preset)
     if only is None:
-        return list(FIGURES)
+        return list(figures)
     names = list(dict.fromkeys(s.strip() for s in only.split(",") if s.strip()))
     if not names:
         ap.error(f"--only {only!r}: names no figure; choose from {','.join(FIGURES)}")
-    bad = [s for s in names if s not in FIGURES]
+    bad = [s for s in names if s not in figures]
     if bad:
-        ap.error(f"--only {','.join(bad)}: unknown figure; choose from {','.join(FIGURES)}")
+        ap.error(f"--only {','.join(bad)}: unknown figure; choose from {','.join(figures)}")
     return names
 
 
@@ -325,12 +347,12 @@ def compute_figures(args, preset):
             print(f"{name}: computing ({preset.name} preset)", flush=True)
             runner.results = (ResultsFile(os.path.join(args.out, f"{name}.jsonl"))
                               if preset.results_in_repo else None)
-            data = FIGURES[name].data(preset, runner)
+            data = figures_of(preset.name)[name].data(preset, runner)
             data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
             if runner.results is not None:     # the cost over every invocation, not this one's
                 data["cpu_seconds"], data["untimed_ensembles"] = runner.results.cost()
             write_json(os.path.join(args.out, f"{name}.json"), data)
-            save_plot(FIGURES[name], data, os.path.join(args.out, f"{name}.png"))
+            save_plot(figures_of(preset.name)[name], data, os.path.join(args.out, f"{name}.png"))
             print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
     return []
 
@@ -350,7 +372,7 @@ def replot_figures(args):
             data = report.load_figure_data(args.out, name)
             if data is None:
                 continue                             # removed since replot_selection looked
-            save_plot(FIGURES[name], data, os.path.join(args.out, f"{name}.png"))
+            save_plot(figures_of(args.preset)[name], data, os.path.join(args.out, f"{name}.png"))
         except report.DataFileError as err:
             errors.append(str(err))
             continue

@@ -163,6 +163,14 @@ PRESETS["confirm"] = dataclasses.replace(
     gold_first_seed=confirm.GOLD_SEEDS[0], registered=True, figures=("fig7", "goldilocks"),
     folder=os.path.join("paper", "confirm"))
 
+# The second preregistered confirmation (figures/paper/PREREGISTRATION-2.md): designs of
+# their own (lab.confirm2) at the paper's budget, fresh seeds from 3000; run_all.REGISTERED
+# names its figures, cheapest first, Fig. 3 (the costliest) last.
+#   python run_all.py --preset confirm2         (writes figures/paper/confirm2/)
+PRESETS["confirm2"] = dataclasses.replace(
+    PRESETS["paper"], name="confirm2", registered=True,
+    figures=("theorem1", "fig8", "fig6", "fig5", "fig3"), folder=os.path.join("paper", "confirm2"))
+
 
 def fig6_settings_trained(p):
     """How many (setting, init factor) curves of Fig. 6 train runs of their own: settings

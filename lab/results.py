@@ -342,6 +342,7 @@ class Cache:
 # results line written with them is read in today's names, and `python -m lab.migrate`
 # rewrites a file so once.
 OLDER_FIELD_NAMES = {"lr_enc": "eta_enc", "lr_dec": "eta_dec"}
+PROVENANCE_FIELDS = ("trained_by", "utc")     # what a line records of its training (lab/provenance.py)
 
 # What git writes around the two sides of a merge conflict ("<<<<<<< HEAD", "=======",
 # ">>>>>>> branch", and "||||||| base" in diff3 style).
@@ -367,6 +368,7 @@ class _Line:
     configs: list | None = None
     runs: list | None = None
     cpu_seconds: float | None = None
+    extra: dict | None = None      # the line's provenance (lab/provenance.py), as written
 
 
 class ResultsFile:
@@ -442,7 +444,8 @@ class ResultsFile:
             warnings.warn(f"{self.path} line {number} is unreadable ({type(err).__name__}: {err}); "
                           "its ensemble will be recomputed")
             return _Line(raw), False
-        return _Line(raw, configs, runs, cpu), fields != rec["configs"]
+        extra = {k: rec[k] for k in PROVENANCE_FIELDS if k in rec}
+        return _Line(raw, configs, runs, cpu, extra), fields != rec["configs"]
 
     def _index(self):
         """found (ensemble key -> runs), by_run (run key -> run) and cpu_seconds (ensemble
@@ -470,19 +473,21 @@ class ResultsFile:
         return None if any(r is None for r in runs) else runs
 
     @staticmethod
-    def _encode(configs, runs, cpu_seconds, key=None):
+    def _encode(configs, runs, cpu_seconds, key=None, extra=None):
         rec = {"key": key or chunk_key(configs), "configs": [dataclasses.asdict(c) for c in configs],
                "runs": [r.to_json() for r in runs]}
         if cpu_seconds is not None:
             rec["cpu_seconds"] = round(float(cpu_seconds), 3)
+        rec.update(extra or {})
         return to_json_text(rec).encode()
 
-    def append(self, key, configs, runs, cpu_seconds=None):
+    def append(self, key, configs, runs, cpu_seconds=None, extra=None):
         """Add one finished ensemble: one line, flushed and synced before returning, with
-        the CPU seconds its training took when known (absent for one found in a cache).
+        the CPU seconds its training took when known (absent for one found in a cache) and
+        its provenance (extra: which code trained it, when; lab/provenance.py).
         A write that fails (disk full, file too large) is undone, the file cut back to its
         old length, so no half line is left: StorageError."""
-        data = self._encode(configs, runs, cpu_seconds, key)
+        data = self._encode(configs, runs, cpu_seconds, key, extra)
         try:
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
@@ -503,11 +508,11 @@ class ResultsFile:
         finally:
             os.close(fd)
         line = _Line(data.lstrip(b"\n"), list(configs), list(runs),
-                     None if cpu_seconds is None else round(float(cpu_seconds), 3))
+                     None if cpu_seconds is None else round(float(cpu_seconds), 3), extra)
         self.lines.append(line)
         self._add_to_index(line)
 
-    def replace(self, configs, runs, cpu_seconds=None):
+    def replace(self, configs, runs, cpu_seconds=None, extra=None):
         """Record a recomputed ensemble (--force) as the only truth about its runs: the
         file is rewritten atomically (temp file, fsync, os.replace) without what it held
         about them, and with the new line at the end. A line all of whose runs were
@@ -526,9 +531,9 @@ class ResultsFile:
                 cfgs, rs = [line.configs[j] for j in keep], [line.runs[j] for j in keep]
                 cpu = (None if line.cpu_seconds is None
                        else round(line.cpu_seconds * len(keep) / len(line.configs), 3))
-                kept.append(_Line(self._encode(cfgs, rs, cpu), cfgs, rs, cpu))
-        line = _Line(self._encode(configs, runs, cpu_seconds), list(configs), list(runs),
-                     None if cpu_seconds is None else round(float(cpu_seconds), 3))
+                kept.append(_Line(self._encode(cfgs, rs, cpu, extra=line.extra), cfgs, rs, cpu, line.extra))
+        line = _Line(self._encode(configs, runs, cpu_seconds, extra=extra), list(configs), list(runs),
+                     None if cpu_seconds is None else round(float(cpu_seconds), 3), extra)
         kept.append(line)
         write_bytes_atomically(self.path, b"".join(ln.raw + b"\n" for ln in kept), sync=True)
         self.lines = kept

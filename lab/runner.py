@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 import geneft as g
+from lab import provenance
 from lab.ensemble import MEMBER_FIELDS
 from lab.executors import make_executor
 from lab.results import Cache, FolderLock, ResultsFile, chunk_key, run_key
@@ -144,9 +145,9 @@ class Runner:
         --force replacing what it held about these runs), then the cache."""
         if self.results is not None:
             if self.force:
-                self.results.replace(part, summaries, cpu_seconds)
+                self.results.replace(part, summaries, cpu_seconds, provenance.stamp())
             else:
-                self.results.append(chunk_key(part), part, summaries, cpu_seconds)
+                self.results.append(chunk_key(part), part, summaries, cpu_seconds, provenance.stamp())
         self.cache.put(label, part, summaries)
 
     def _cut(self, configs, indices, workers):

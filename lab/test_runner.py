@@ -84,7 +84,7 @@ def test_results_file_resumes_on_a_fresh_clone_without_recomputing(tmp_path, mon
     lines = path.read_text().splitlines()
     assert len(lines) == 3                                   # 3 ensembles of 2 runs
     rec = json.loads(lines[0])
-    assert set(rec) == {"key", "configs", "runs", "cpu_seconds"} and len(rec["runs"]) == 2
+    assert set(rec) == {"key", "configs", "runs", "cpu_seconds", "trained_by", "utc"} and len(rec["runs"]) == 2
     no_training(monkeypatch)                                 # a fresh clone: no .cache at all
     assert run_with_results(tmp_path / "cache-b", path, cfgs) == first
     assert len(path.read_text().splitlines()) == 3           # nothing appended twice

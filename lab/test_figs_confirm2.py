@@ -1,0 +1,44 @@
+"""The second confirmation's figures and report rows draw and read every shape of its data:
+all runs in, some missing (a partial results file), and mixed phases."""
+import os
+
+import pytest
+
+import geneft as g
+import run_all
+from lab import confirm2 as c2
+from lab.presets import PRESETS
+from lab.test_confirm2 import Recorder
+
+PHASES = (g.GENERALIZATION, g.MEMORIZATION, g.GROKKING, g.CONFUSION)
+
+
+class Mixed(Recorder):
+    """Runs whose phase cycles through Table IV's four, and whose accuracies climb."""
+
+    def run(self, label, cfgs):
+        out = super().run(label, cfgs)
+        return [r.__class__(**{**r.to_json(), "phase": PHASES[k % 4], "all_acc": min(1.0, 0.5 + c.frac * 2)})
+                for k, (r, c) in enumerate(zip(out, cfgs))]
+
+
+@pytest.mark.parametrize("runner", [Recorder(), Recorder(phase=None), Mixed()], ids=["all", "none", "mixed"])
+@pytest.mark.parametrize("name", list(run_all.REGISTERED["confirm2"]))
+def test_every_confirmation_figure_draws_and_reads_its_data(tmp_path, name, runner):
+    fig = run_all.REGISTERED["confirm2"][name]
+    data = fig.data(PRESETS["confirm2"], runner)
+    path = os.path.join(tmp_path, f"{name}.png")
+    fig.plot(data, path)
+    assert os.path.getsize(path) > 1000
+    rows = fig.claims(data)
+    assert rows and all(r.verdict for r in rows)
+    if runner.phase is None:
+        assert all(r.verdict in (c2.PENDING, c2.NO_SUPPORT) for r in rows)
+
+
+def test_the_confirm2_preset_runs_the_registered_figures_cheapest_first():
+    p = PRESETS["confirm2"]
+    assert p.registered and p.folder == os.path.join("paper", "confirm2") and p.steps == 100_000
+    assert p.figures == ("theorem1", "fig8", "fig6", "fig5", "fig3") == tuple(run_all.REGISTERED["confirm2"])
+    assert run_all.figures_of("confirm2") is run_all.REGISTERED["confirm2"]
+    assert run_all.figures_of("paper") is run_all.FIGURES
