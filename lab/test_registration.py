@@ -29,7 +29,7 @@ def repo(tmp_path):
         shutil.copy(os.path.join(ROOT, name), tmp_path / name)
     prereg = tmp_path / registration.PREREG
     prereg.parent.mkdir(parents=True)
-    prereg.write_text("".join(f"- `{n}` sha256 `{confirm.sha256_of(str(tmp_path / n))}`\n"
+    prereg.write_text("".join(f"- `{n}` sha256 `{registration.sha256_of(str(tmp_path / n))}`\n"
                               for n in confirm.RULE_FILES))
     sh(tmp_path, "init", "-q")
     sh(tmp_path, "add", ".")
@@ -48,21 +48,22 @@ def clear_fig7():
 def test_the_registering_commit_is_named_and_nothing_has_changed(repo):
     text = registration.status_lines(str(repo))[0]
     commit = registration.registering_commit(str(repo))
-    assert commit[1] == "Preregistration" and f"commit {commit[0]}" in text
-    assert "No confirmation data are committed yet" in text and "byte for byte the registered ones" in text
+    assert commit[1] == "Preregistration" and f"commit {commit[0][:7]}" in text
+    assert "No data of it are committed yet" in text and "byte for byte the registered ones" in text
 
 
 def test_data_committed_after_registration_descend_from_it(repo):
     data = repo / registration.CONFIRM_DIR / "fig7.jsonl"
     data.parent.mkdir(parents=True)
-    data.write_text("{}\n")
+    data.write_text('{"configs": [], "runs": []}\n')
     sh(repo, "add", ".")
     sh(repo, "commit", "-q", "-m", "data")
     (data.parent / "fig7.json").write_text(json.dumps(clear_fig7()))     # drawn from it: not data
     sh(repo, "add", ".")
     sh(repo, "commit", "-q", "-m", "figure")
-    assert "confirmation data (its results files, *.jsonl): 1, of which 1 descend" in \
-        registration.status_lines(str(repo))[0]
+    text = registration.status_lines(str(repo))[0]
+    assert "(figures/paper/confirm/*.jsonl): 1, of which 1 descend" in text
+    assert "1 of 1 results lines were written before lines recorded" in text   # it records no provenance
 
 
 def test_a_rule_changed_after_registration_keeps_the_registered_verdict_on_the_page(repo):
