@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import geneft as g
 import statics
-from lab import beyond, confirm2, executors, registration, report, results
+from lab import beyond, executors, registration, report, results
 from lab import figs_confirm2 as fc2
 from lab import figs_dynamics as dyn
 from lab import figs_statics as stat
@@ -72,11 +72,11 @@ FIGURES = {
 # their own, judged by the rules of lab/confirm2.py; --preset confirm2 runs them.
 REGISTERED = {
     "confirm2": {
-        "theorem1": Figure(confirm2.thm1_data, fc2.thm1_plot, fc2.thm1_claims),
-        "fig8": Figure(confirm2.fig8_data, fc2.fig8_plot, fc2.fig8_claims),
-        "fig6": Figure(confirm2.fig6_data, fc2.fig6_plot, fc2.fig6_claims),
-        "fig5": Figure(confirm2.fig5_data, fc2.fig5_plot, fc2.fig5_claims),
-        "fig3": Figure(confirm2.fig3_data, fc2.fig3_plot, fc2.fig3_claims),
+        "theorem1": Figure(fc2.thm1_data, fc2.thm1_plot, fc2.thm1_claims),
+        "fig8": Figure(fc2.fig8_data, fc2.fig8_plot, fc2.fig8_claims),
+        "fig6": Figure(fc2.fig6_data, fc2.fig6_plot, fc2.fig6_claims),
+        "fig5": Figure(fc2.fig5_data, fc2.fig5_plot, fc2.fig5_claims),
+        "fig3": Figure(fc2.fig3_data, fc2.fig3_plot, fc2.fig3_claims),
     },
 }
 
@@ -87,21 +87,31 @@ def figures_of(preset_name):
 
 
 def write_report(out_dir, own=None, preset=DEFAULT_PRESET):
-    """out_dir/REPORT.md, one column pair per report.report_columns entry (the main report:
-    exploratory, confirmatory and quick, with what the preregistration registered); for a
-    relation of your own (own: an OwnRelation), its figures only, with what it is and what
-    was skipped."""
+    """out_dir/REPORT.md: the main report (exploratory, confirmatory and quick columns, the
+    confirmatory one filled by both preregistrations, with what each registered), a folder's
+    own report (a preset outside the main columns), or, for a relation of your own (own: an
+    OwnRelation), its figures only, with what it is and what was skipped."""
     cols = report.report_columns(out_dir, FIG_DIR, preset)
-    if preset in REGISTERED and os.path.abspath(report_folder(out_dir)) != os.path.abspath(FIG_DIR):
-        return report.write_report(out_dir, cols, REGISTERED[preset], partial=partial_data)
-    if own is None:
-        if "confirmatory" not in [c for c, _ in cols]:
-            return report.write_report(out_dir, cols, FIGURES, partial=partial_data)
-        return report.write_report(out_dir, cols, FIGURES, partial=partial_data,
-                                   registered=PRESETS["confirm"].figures,
-                                   prereg=registration.status_lines(ROOT))
-    figures = {n: f for n, f in FIGURES.items() if n not in own.skipped}
-    return report.write_report(out_dir, cols, figures, notes=own.notes())
+    if own is not None:
+        figures = {n: f for n, f in FIGURES.items() if n not in own.skipped}
+        return report.write_report(out_dir, cols, figures, notes=own.notes())
+    if "confirmatory" not in [c for c, _ in cols]:
+        return report.write_report(out_dir, cols, figures_of(preset), partial=partial_data)
+    sources = [main_source(c, folder) for c, folder in cols]
+    registered = {"confirmatory": set(PRESETS["confirm"].figures) | set(REGISTERED["confirm2"])}
+    return report.write_report(out_dir, sources, FIGURES, partial=partial_data, registered=registered,
+                               prereg=registration.status_lines(ROOT))
+
+
+def main_source(column, folder):
+    """A folder of the main report as a report.Source: the first confirmation's folder runs
+    its registered figures, the second's its own designs (REGISTERED)."""
+    preset = PRESETS.get(os.path.basename(os.path.normpath(folder)))
+    if preset is not None and preset.name in REGISTERED:
+        return report.Source(column, folder, None, REGISTERED[preset.name])
+    if preset is not None and preset.registered:
+        return report.Source(column, folder, frozenset(preset.figures))
+    return report.Source(column, folder)
 
 
 def partial_data(name, figure, folder):

@@ -250,7 +250,7 @@ def repon_network_claims(d):
         pos = [sum(t["C>0 together"] for t in tab), sum(t["C>0 together"] + t["C>0 apart"] for t in tab)]
         neg = [sum(t["C<0 together"] for t in tab), sum(t["C<0 together"] + t["C<0 apart"] for t in tab)]
         if pos[1] == 0 or neg[1] == 0:
-            verdict = verdicts.INCONCLUSIVE
+            verdict = verdicts.NO_SUPPORT       # one sign of C never occurs: nothing to compare
             side, (k, m) = ("C > 0", pos) if neg[1] == 0 else ("C < 0", neg)
             text += (f"; every pair has {side} under this mapping (a2 ~ √(frac/P) because the mean "
                      f"loss weights each pair by 1/P), and {k} of its {m} ended together")
@@ -440,11 +440,15 @@ def _zone_cell(w, z, depths, ends):
 
 
 def zones_why(widths, zones):
-    """Which widths pass Fig. 7's zone rule, and each other width's reason, in a few words."""
-    parts = [f"w={w}: " + ("zone holds" if z.get("verdict") == verdicts.HOLDS else
-                           z.get("why") or z.get("verdict") or "pending")
-             for w, z in zip(widths, zones)]
-    return "; ".join(parts)
+    """Which widths pass Fig. 7's zone rule, and the other widths' reasons, each reason once
+    with the widths it covers, in a few words."""
+    reasons = {}
+    for w, z in zip(widths, zones):
+        why = "zone holds" if z.get("verdict") == verdicts.HOLDS else z.get("why") or z.get("verdict") or "pending"
+        reasons.setdefault(why, []).append(f"w={w}")
+    if len(reasons) == 1:
+        return next(iter(reasons))
+    return "; ".join(f"{', '.join(ws)}: {why}" for why, ws in reasons.items())
 
 
 def zones_verdict(zones):
@@ -498,17 +502,20 @@ def goldilocks_claims(d):
     rho = spearman(bs, peaks) if complete else None
     waiting = zones_verdict([z for zs in zones_of(d).values() for z in zs]) if not complete else ""
     verdict = (waiting if not complete else
-               verdicts.INCONCLUSIVE if rho is None or abs(rho) < 1.0 else
+               verdicts.NO_SUPPORT if rho is None else
+               verdicts.INCONCLUSIVE if abs(rho) < 1.0 else
                "tracks b" if rho > 0 else "tracks b inversely")
-    where = ", ".join(f"{rel} w={w}" for rel, held, _ in cells for w in held)
+    where = "; ".join(f"{rel} w={', '.join(map(str, held))}" for rel, held, _ in cells if held)
     rows = with_headline(rows, rows[0].group, f"zone holds at {sum(len(h) for _, h, _ in cells)} of "
-                         f"{sum(n for *_, n in cells)} (relation, width) cells" + (f": {where}" if where else ""))
+                         f"{sum(n for *_, n in cells)} (relation, width) cells" + (f" ({where})" if where else ""))
     if d.get("registered"):              # the registration judges the zones, not how they track b
         return rows
     rows.append(Row("Beyond the paper: the Goldilocks depth tracks the description length b",
                     "(open)", f"peak depth at w = {d['widths'][len(d['widths']) // 2]} vs b over "
                     f"{len(bs)} relations: Spearman ρ = {_fmt_rho(rho)}", verdict,
-                    number=f"ρ = {_fmt_rho(rho)}", why=verdict, short="The Goldilocks depth tracks b"))
+                    number=f"ρ = {_fmt_rho(rho)}", short="The Goldilocks depth tracks b",
+                    why="every relation peaks at one depth: no spread to rank" if rho is None else
+                    f"|ρ| = 1 is needed for p < 0.05 with {len(bs)} relations"))
     return rows
 
 

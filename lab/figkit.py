@@ -147,10 +147,12 @@ def slope_rows(fig, where, s, budget, setup="", label=""):
     return [Row(f"{fig} {where}: the generalization/memorization boundary has slope −1 (the text)",
                 "slope −1", measured, verdicts.judge(s, -1.0, rival=+1.0),
                 group=f"{fig}: the generalization/memorization boundary has slope −1",
+                short=f"{fig}: the phase boundary has slope −1",
                 number=number, why=slope_why(s, -1.0, +1.0)),
             Row(f"{fig} {where}: ... or slope +1 (Eq. (12) depends on the ratio η_x/η_A)",
                 "slope +1 (Eq. 12)", measured, verdicts.judge(s, +1.0, rival=-1.0),
                 group=f"{fig}: ... or slope +1, as Eq. (12) (a function of η_x/η_A) implies",
+                short=f"{fig}: ... or slope +1, as Eq. (12) implies",
                 number=number, why=slope_why(s, +1.0, -1.0))]
 
 

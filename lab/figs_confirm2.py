@@ -11,7 +11,7 @@ import numpy as np
 import geneft as g
 from lab import confirm2 as c2
 from lab import figkit, verdicts
-from lab.report import Row
+from lab.report import Row, with_headline
 
 GROUPS = {   # the exploratory rows' first-page lines (lab/figs_statics.py, figs_dynamics.py, theorem1.py)
     "fig3_gap": ("Fig. 3: the inductive gap is smallest with the right inductive bias (sqdiff, n_h=0 for "
@@ -33,9 +33,37 @@ GROUPS = {   # the exploratory rows' first-page lines (lab/figs_statics.py, figs
 }
 
 
+def replayable(data):
+    """A registered data function that a partial results file may feed (lab.runner.replay_data):
+    missing runs are None, and every rule reads them as pending."""
+    def wrapped(p, runner):
+        return data(p, runner)
+    wrapped.__doc__, wrapped.__name__ = data.__doc__, data.__name__
+    wrapped.accepts_missing_runs = True
+    return wrapped
+
+
+fig3_data, fig5_data, fig6_data, fig8_data, thm1_data = (
+    replayable(f) for f in (c2.fig3_data, c2.fig5_data, c2.fig6_data, c2.fig8_data, c2.thm1_data))
+
+
+SETUPS = {   # what each registered design sets, for the report's table of setups
+    "fig3_gap": f"fractions 0.08–0.30 (mod3), 0.10–0.22 (greater) by {c2.DELTA_FRAC:g}; "
+                f"{len(c2.FIG3_SEEDS)} seeds from {c2.FIG3_SEEDS[0]}",
+    "fig5_minus1": f"registered cells A, B; {len(c2.FIG5_SEEDS)} seeds from {c2.FIG5_SEEDS[0]}",
+    "fig5_plus1": f"registered cells C, D; {len(c2.FIG5_SEEDS)} seeds from {c2.FIG5_SEEDS[0]}",
+    "fig5_same": f"one cell per reading; {len(c2.FIG5_SAME_SEEDS)} seeds from {c2.FIG5_SAME_SEEDS[0]}",
+    "fig6_bound": f"the rejected points and neighbours; {len(c2.FIG6_SEEDS)} seeds from {c2.FIG6_SEEDS[0]}",
+    "fig8_flat": f"2 cells per relation; {len(c2.FIG8_SEEDS)} seeds from {c2.FIG8_SEEDS[0]}",
+    "thm1": f"{len(c2.THM1_SEEDS)} seeds from {c2.THM1_SEEDS[0]} per setting",
+}
+SETUPS["fig3_track"] = SETUPS["fig3_gap"]
+
+
 def _row(claim_id, claim, paper, ours, verdict, number, why):
     group, short = GROUPS[claim_id]
-    return Row(claim, paper, ours, verdict, group=group, number=number, why=why, short=short)
+    return Row(claim, paper, ours, verdict, group=group, number=number, why=why, short=short,
+               setup=SETUPS[claim_id])
 
 
 def _p(x):
@@ -72,31 +100,56 @@ def fig3_plot(data, path):
     figkit.save_figure(fig, path)
 
 
+def gap_text(rel, gap):
+    """Fig. 3's smallest gap for one relation, in the registered first-page words."""
+    c, named = gap.get("deciding") or {}, gap["named"]
+    if gap["verdict"] == c2.PENDING:
+        return f"{rel}: pending"
+    if gap["verdict"] == c2.TOO_FEW:
+        return f"{rel}: too few seeds"
+    if gap["verdict"] == c2.HOLDS:
+        return f"{rel}: {named} first by > {c2.DELTA_FRAC:g} against every variant"
+    if gap["verdict"] == c2.DOES_NOT_HOLD and "ties" in gap["why"]:
+        return f"{rel}: {named} ties {c['other']} within {c2.DELTA_FRAC:g} in {c['within']}/{gap['seeds']} seeds"
+    if gap["verdict"] == c2.DOES_NOT_HOLD:
+        return f"{rel}: {c['other']} first by > {c2.DELTA_FRAC:g} in {c['later']}/{gap['seeds']} seeds"
+    return f"{rel}: vs {c['other']} median difference {c['median']:+.3f}, undecided"
+
+
 def fig3_claims(d):
-    rows = []
+    rows, gaps, tracks = [], [], []
     for rel, r in d["relations"].items():
         gap, track = c2.fig3_gap_verdict(r), c2.fig3_track_verdict(r)
-        if gap["verdict"] == c2.PENDING:
-            rows.append(_row("fig3_gap", f"Fig. 3 {rel} (confirmation): the smallest gap for {r['named']}",
-                             r["named"], "runs still training", c2.PENDING, f"{rel}: pending", "runs still missing"))
-        else:
-            dc = gap.get("deciding", {})
-            comps = "; ".join(f"{c['other']}: {c['earlier']} later / {c['later']} earlier by > δ of "
-                              f"{gap['seeds']}, median d {c['median']:+.3f} (p_earlier {_p(c['p_earlier'])}, "
-                              f"p_later {_p(c['p_later'])}, p_tie {_p(c['p_tie'])})" for c in gap["comparisons"])
-            rows.append(_row("fig3_gap", f"Fig. 3 {rel} (confirmation): the smallest gap for {r['named']}",
-                             r["named"], f"per seed d = other's 0.9 crossing − {r['named']}'s, δ = "
-                             f"{c2.DELTA_FRAC:g}: {comps}", gap["verdict"],
-                             f"{rel}: {dc.get('other', '')} median d {dc.get('median', 0):+.3f}", gap["why"]))
-        variants = track["variants"]
-        text = "; ".join(f"{x['variant']}: {x['within']} within, {x['beyond']} beyond of {x['seeds']} seeds "
-                         f"(median ratio {x['median_ratio']:.2f}×) → {x['verdict']}" for x in variants)
-        inside = sum(x["verdict"] == c2.HOLDS for x in variants)
-        rows.append(_row("fig3_track", f"Fig. 3 {rel} (confirmation): every variant reaches 0.9 by "
-                         f"{c2.SLIGHT:g}× the theory's fraction", "slightly delayed rise",
-                         f"limit {track.get('limit', 0):.3f}: {text or 'runs still training'}", track["verdict"],
-                         f"{rel}: {inside}/{len(variants)} variants within {c2.SLIGHT:g}×", track["verdict"]))
-    return rows
+        gaps.append((rel, gap))
+        comps = "; ".join(f"{c['other']}: {c['earlier']} later / {c['later']} earlier by > δ / {c['within']} within δ "
+                          f"of {gap['seeds']}, median d {c['median']:+.3f} (p_earlier {_p(c['p_earlier'])}, "
+                          f"p_later {_p(c['p_later'])}, p_tie {_p(c['p_tie'])})" for c in gap.get("comparisons", []))
+        rows.append(_row("fig3_gap", f"Fig. 3 {rel} (confirmation): the smallest gap for {r['named']}",
+                         r["named"], f"per seed d = other's 0.9 crossing − {r['named']}'s, δ = {c2.DELTA_FRAC:g}: "
+                         f"{comps or 'runs still training'}", gap["verdict"], gap_text(rel, gap), gap["why"]))
+        tracks.append((rel, track))
+        for x in track["variants"] or [{"variant": v[0], "verdict": c2.PENDING} for v in c2.FIG3_VARIANTS]:
+            done = "seeds" in x
+            rows.append(_row("fig3_track", f"Fig. 3 {rel}, {x['variant']} (confirmation): reaches 0.9 by "
+                             f"{c2.SLIGHT:g}× the theory's fraction", "slightly delayed rise",
+                             (f"{x['within']} seeds within, {x['beyond']} beyond {track['limit']:.3f} of {x['seeds']} "
+                              f"(median crossing {x['median_ratio']:.2f}× the theory's; p within {_p(x['p_within'])}, "
+                              f"beyond {_p(x['p_beyond'])})") if done else "runs still training",
+                             x["verdict"], f"{rel} {x['variant']}: " + (f"{x['median_ratio']:.1f}×" if done else "pending"),
+                             {c2.HOLDS: "most seeds within 2×", c2.DOES_NOT_HOLD: "most seeds beyond 2×"}.get(
+                                 x["verdict"], "undecided")))
+    decided = [text for text in (gap_text(rel, g_) for rel, g_ in gaps) if "undecided" not in text]
+    rows = with_headline(rows, GROUPS["fig3_gap"][0], "; ".join(gap_text(rel, g_) for rel, g_ in gaps),
+                         key=(decided or [gap_text(*gaps[0])])[0])
+    parts, table3 = [], []
+    for rel, t in tracks:
+        vs = t["variants"]
+        parts.append(f"{rel} {sum(x['verdict'] == c2.HOLDS for x in vs)}/{len(vs)} within 2×, "
+                     f"{sum(x['verdict'] == c2.DOES_NOT_HOLD for x in vs)} beyond" if vs else f"{rel} pending")
+        table3 += [f"{x['median_ratio']:.1f}×" for x in vs if x["variant"] == c2.FIG3_VARIANTS[0][0]]
+    text = "; ".join(parts) + (f"; Table III's decoder {', '.join(table3)}" if table3 else "")
+    return with_headline(rows, GROUPS["fig3_track"][0], text,
+                         key=f"Table III's decoder at {', '.join(table3)} the theory's data" if table3 else "")
 
 
 # --- Fig. 5 -------------------------------------------------------------------------------
@@ -135,15 +188,24 @@ def fig5_plot(data, path):
 def fig5_claims(d):
     rows = []
     v = c2.fig5_verdicts(d)
-    for claim, (a, b), slope in (("fig5_minus1", ("A", "B"), "−1"), ("fig5_plus1", ("C", "D"), "+1")):
-        for f, x in zip(d["fits"], v[claim.split("_")[1]]):
+    for claim, (a, b), slope, what in (("fig5_minus1", ("A", "B"), "−1", "η_enc·η_dec"),
+                                       ("fig5_plus1", ("C", "D"), "+1", "η_dec/η_enc")):
+        found = v[claim.split("_")[1]]
+        for f, x in zip(d["fits"], found):
             label = f"{f['relation']} {f['reading']}"
             counts = f"{a} {_gen(f['cells'][a]['phases'])} vs {b} {_gen(f['cells'][b]['phases'])}"
-            rows.append(_row(claim, f"Fig. 5 {label} (confirmation): cells {a} and {b} generalize alike "
-                             f"(slope {slope})", f"slope {slope}", f"{counts} generalized; two-sided p(differ by "
+            rows.append(_row(claim, f"Fig. 5 {label} (confirmation): cells {a} and {b} (equal {what}) generalize "
+                             f"alike (slope {slope})", f"slope {slope}", f"{counts} generalized; two-sided p(differ by "
                              f"> {c2.DELTA_P:g}) {_p(x.get('p_differ'))}, TOST p {_p(x.get('p_same'))}",
                              x["verdict"], f"{label}: {counts}", x["why"]))
-    for s in c2.fig5_same_verdicts(d):
+        differ = [(f, x) for f, x in zip(d["fits"], found) if x["verdict"] == c2.DOES_NOT_HOLD]
+        big = max(differ, key=lambda fx: abs(fx[1]["difference"]), default=None)
+        text = (f"cells of equal {what} differ by > {c2.DELTA_P:g} in {len(differ)} of {len(found)} fits"
+                + (f" (largest: {big[0]['relation']} {big[0]['reading']}, {_gen(big[0]['cells'][a]['phases'])} vs "
+                   f"{_gen(big[0]['cells'][b]['phases'])})" if big else ""))
+        rows = with_headline(rows, GROUPS[claim][0], text, key=text.split(" (")[0])
+    same = c2.fig5_same_verdicts(d)
+    for s in same:
         pairs = "; ".join(f"{'−'.join(x['pair'])}: p(differ) {_p(x.get('p_differ'))} → {x['verdict']}"
                           for x in s["pairs"])
         counts = ", ".join(f"{r} {_gen(ph)}" for r, ph in next(z for z in d["same"] if z["reading"] ==
@@ -151,7 +213,9 @@ def fig5_claims(d):
         rows.append(_row("fig5_same", f"Fig. 5 {s['reading']} reading (confirmation): every relation "
                          "generalizes alike at one cell", "same intercept", f"{counts}; {pairs}",
                          s["verdict"], f"{s['reading']}: {counts}", s["verdict"]))
-    return rows
+    text = "; ".join(f"{s['reading']}: " + ", ".join(f"{r} {_gen(ph)}" for r, ph in z["relations"].items())
+                     for s, z in zip(same, d["same"]))
+    return with_headline(rows, GROUPS["fig5_same"][0], text, key=text.split("; ")[0])
 
 
 # --- Fig. 6 -------------------------------------------------------------------------------
@@ -191,7 +255,10 @@ def fig6_claims(d):
                          f"Eq. (12) by more than {c2.DELTA_P:g}", "P ≤ Eq. (12)", pts or "runs still training",
                          s["verdict"], f"{name}: {s.get('above', 0)}/{len(s['points'])} above",
                          f"{s.get('above', 0)} point(s) above Eq. (12) + δ after Holm"))
-    return rows
+    text = ", ".join(f"{s.get('above', 0)}/{len(s['points'])}" for s in c2.fig6_verdicts(d))
+    return with_headline(rows, GROUPS["fig6_bound"][0], f"{text} registered points above Eq. (12) + "
+                         f"{c2.DELTA_P:g} (Holm), in the {len(d['settings'])} settings",
+                         key=f"{text} points above it by more than {c2.DELTA_P:g}")
 
 
 # --- Fig. 8 -------------------------------------------------------------------------------
@@ -222,7 +289,8 @@ def fig8_claims(d):
                          "low and a high wd", "independent of wd", (f"{counts} generalized; p(differ by > "
                          f"{c2.DELTA_P:g}) {_p(x.get('p_differ'))}, TOST p {_p(x.get('p_same'))}") if r else x["why"],
                          x["verdict"], f"{rel}: {counts}", x["why"]))
-    return rows
+    text = "; ".join(r.number for r in rows)
+    return with_headline(rows, GROUPS["fig8_flat"][0], text, key=text.split("; ")[0])
 
 
 # --- Theorem 1 -----------------------------------------------------------------------------
@@ -244,9 +312,11 @@ def thm1_plot(data, path):
 
 def thm1_claims(d):
     x = c2.thm1_verdict(d)
-    number = (f"median cluster ratio: generalized {figkit.fmt(x.get('median_generalized'), '.2f')}, "
-              f"memorized {figkit.fmt(x.get('median_memorized'), '.2f')}")
+    number = (f"median cluster ratio: generalized {figkit.fmt(x.get('median_generalized'), '.2f')} "
+              f"({x.get('generalized', 0)} runs), memorized {figkit.fmt(x.get('median_memorized'), '.2f')} "
+              f"({x.get('memorized', 0)} runs)")
     return [_row("thm1", "Theorem 1, practical reading (confirmation): generalized runs' cluster ratios "
                  f"< {c2.COLLAPSED:g}, memorized runs' > {c2.APART:g}", "ratio → 0 after generalizing",
                  f"{x.get('generalized', 0)} generalized, {x.get('memorized', 0)} memorized runs; {number}; "
-                 f"sign-test p (refuting) {x.get('p_not')}", x["verdict"], number, x["why"])]
+                 f"sign-test p (refuting) {x.get('p_not')}", x["verdict"], number, x["why"])._replace(
+        key=f"median cluster ratio {figkit.fmt(x.get('median_generalized'), '.2f')} after generalizing")]

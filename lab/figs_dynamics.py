@@ -65,6 +65,7 @@ def fig4_claims(d):
              "C > 0 collision, C < 0 memorization",
              f"{agree}/{len(d['fate'])} portrait trajectories integrated to their end agree",
              verdicts.graded(agree == len(d["fate"])), number=f"{agree}/{len(d['fate'])} agree",
+             key=f"{agree}/{len(d['fate'])} agree",
              short="Theorem 2: the sign of C sets the fate (Fig. 4)",
              why="every integrated start ends as the sign of C says" if agree == len(d["fate"])
              else "a start ends against the sign of C")]
@@ -81,7 +82,7 @@ def fig4_claims(d):
                      why=f"|MC − Eq. (12)| = {z:.1f} standard errors (≤ 3 agrees)"))
     zs = [abs(m["p_sign"] - m["formula"]) / max(m["se_sign"], 1e-12) for m in d["eq12_mc"]]
     return with_headline(rows, rows[-1].group, f"largest \\|MC − Eq. (12)\\| {max(zs):.1f} s.e. over "
-                         f"{len(zs)} settings (≤ 3 agrees)") if zs else rows
+                         f"{len(zs)} settings (≤ 3 agrees)", key=f"within {max(zs):.1f} s.e.") if zs else rows
 
 
 # --- Fig. 5: phases over the learning rates (and the grid tools Fig. 8 shares) -------
@@ -241,6 +242,7 @@ def ratio_claims(where, fits, x0, label=""):
     off = [f"{r} {e[2]} the grid" for r in rels for e in [fits[r].get("place_extrapolated")] if e and e[2]]
     brief = ", ".join([f"{a} − {b} {d.text('+.2f')}" for (a, b), d in diffs.items() if d.value is not None]
                       + off)
+    sides = [(r, e[2]) for r in rels for e in [fits[r].get("place_extrapolated")] if e and e[2]]
     return [Row(f"Fig. 5 {where}: the boundary sits at about the same place for every relation "
                 f"(log10 η_dec/η_enc on each relation's fitted line at the grid's central η_enc; "
                 f"pairwise differences within ±{SAME_PLACE_MARGIN} decade)", "task-independent",
@@ -259,7 +261,8 @@ def ratio_claims(where, fits, x0, label=""):
                 number=(f"{label}: " if label else "") + f"{len(ivs)} deciding intervals, {inside} within "
                        f"10^[{lo:g}, {hi:g}], {len(outside)} wholly outside"
                        + (f" ({outside[0][0]}: 10^{outside[0][1].text('.2f')})" if outside else ""),
-                why=why_ten, headline=f"{label} {inside}/{len(ivs)} within, {len(outside)} outside".strip())]
+                why=why_ten, headline=f"{label} {inside}/{len(ivs)} within, {len(outside)} outside".strip())], \
+        (diffs, sides), (inside, len(ivs), len(outside))
 
 
 def sgd_row(sgd):
@@ -273,6 +276,8 @@ def sgd_row(sgd):
         ivs.append(verdicts.samples_interval(fits[-1], len(gen)))
     diffs = [verdicts.place_difference(fits[i], fits[j]) for i in range(len(fits)) for j in range(i + 1, len(fits))]
     verdict = verdicts.equal_within(diffs, SAME_PLACE_MARGIN) if len(cols) > 1 else verdicts.INCONCLUSIVE
+    if any(i.value is None and "boundary needs" in i.note for i in ivs):
+        verdict = verdicts.NO_SUPPORT       # a side of the boundary never occurred: nothing to fit
     text = "; ".join(f"η_enc {col['eta_enc']:g}: " + (f"10^{i.text('.2f')}" if i.value is not None
                                                       else i.text()) for col, i in zip(cols, ivs))
     seen = "; ".join(f"η_enc {col['eta_enc']:g}: " + ", ".join(
@@ -286,15 +291,33 @@ def sgd_row(sgd):
                f" ({sgd['seeds']} seeds per point); phases: {seen}", verdict,
                group="Beyond the paper: SGD control of Fig. 5 (one critical ratio whatever η_enc)",
                short="SGD control of Fig. 5: one critical ratio",
-               number="; ".join(d.text("+.2f") for d in diffs) or "—",
+               number=("; ".join(d.text("+.2f") for d in diffs) or "—") if verdict != verdicts.NO_SUPPORT
+               else next(i.note for i in ivs if i.value is None).split(";")[0] + ": no boundary to fit",
                why=next((i.note for i in ivs if i.value is None), "") or
                {verdicts.HOLDS: "the columns' difference lies within the margin",
                 verdicts.DOES_NOT_HOLD: "the columns' difference lies beyond the margin"}.get(
                    verdict, "the difference straddles the margin"))
 
 
+def place_headline(places):
+    """'mod3 − greater: -0.1 [-0.8, +0.4] hidden, -0.3 [-0.8, +0.2] linear; bipartite above the
+    grid in both': each pair's difference of place across readings, then the relations whose
+    place lies off the grid. places: {reading: (diffs {(a, b): Interval}, [(relation, side)])}."""
+    pairs, off = {}, {}
+    for conv, (diffs, sides) in places.items():
+        for (a, b), iv in diffs.items():
+            if iv.value is not None:
+                pairs.setdefault(f"{a} − {b}", []).append(f"{iv.text('+.1f')} {conv}")
+        for rel, side in sides:
+            off.setdefault((rel, side), []).append(conv)
+    parts = [f"{pair}: {', '.join(texts)}" for pair, texts in pairs.items()]
+    parts += [f"{rel} {side} the grid" + (" in both" if len(convs) == len(places) > 1 else f" ({', '.join(convs)})")
+              for (rel, side), convs in off.items()]
+    return "; ".join(parts) or "no place with support"
+
+
 def fig5_claims(d):
-    rows = []
+    rows, places, near = [], {}, {}
     eta = d["eta"]
     x0 = float(np.mean(np.log10(eta)))            # the grid's central η_enc
     for conv, c in d["conventions"].items():
@@ -304,16 +327,26 @@ def fig5_claims(d):
             fits[rel] = figkit.boundary_of(eta, eta, r["phases"], x0=x0, place_seed=k + 1)
             rows += figkit.slope_rows("Fig. 5", f"{rel} {where}", fits[rel]["slope"], d["budget"],
                                       label=f"{rel} {conv}")
-        rows += ratio_claims(where, fits, x0, label=conv)
+        found, places[conv], near[conv] = ratio_claims(where, fits, x0, label=conv)
+        rows += found
     rows.append(sgd_row(d["sgd"]))
     grid = f"η grid 10^{np.log10(eta[0]):.0f}–10^{np.log10(eta[-1]):.0f}, {len(eta)} × {len(eta)}"
     rows = [r._replace(setup=grid) if r.claim.startswith("Fig. 5 ") else r for r in rows]
-    for group, what in (("Fig. 5: the boundary appears approximately", "differences of place: "),
-                        ("Fig. 5: generalization requires", "deciding intervals within 10^[0.5, 1.5]: ")):
-        mine = [k for k, r in enumerate(rows) if r.group.startswith(group)]
-        joined = what + "; ".join(rows[k].headline for k in mine)
-        for k in mine:
-            rows[k] = rows[k]._replace(headline=joined if k == mine[0] else "")
+    same = [k for k, r in enumerate(rows) if r.group.startswith("Fig. 5: the boundary appears approximately")]
+    ten = [k for k, r in enumerate(rows) if r.group.startswith("Fig. 5: generalization requires")]
+    for k in same + ten:
+        rows[k] = rows[k]._replace(headline="", key="")
+    if same:
+        rows[same[0]] = rows[same[0]]._replace(headline=place_headline(places), key={
+            verdicts.HOLDS: f"places within ±{SAME_PLACE_MARGIN} decade",
+            verdicts.DOES_NOT_HOLD: f"a place differs by more than {SAME_PLACE_MARGIN} decade"}.get(
+            rows[same[0]].verdict, f"differences straddle ±{SAME_PLACE_MARGIN} decade"))
+    if ten:
+        rows[ten[0]] = rows[ten[0]]._replace(
+            headline="deciding intervals within 10^[0.5, 1.5]: " + "; ".join(
+                f"{conv} {i}/{n} within, {o} outside" for conv, (i, n, o) in near.items()),
+            key=f"{sum(i for i, _, _ in near.values())} of {sum(n for _, n, _ in near.values())} "
+                "deciding intervals near 10")
     return slope_headlines(rows)
 
 
@@ -327,10 +360,12 @@ def slope_headlines(rows):
         return rows
     outside = sum(r.verdict == verdicts.DOES_NOT_HOLD for r in fits)
     rows = with_headline(rows, fits[0].group, f"slopes {span(values)} over {len(values)} fits; −1 outside "
-                                              f"{outside} of {len(fits)} intervals")
+                                              f"{outside} of {len(fits)} intervals",
+                         key=f"slopes {span(values, '+.1f')} in {len(values)} fits")
     held = [label_of(r) for r in plus if r.verdict == verdicts.HOLDS]
     return with_headline(rows, plus[0].group, f"slopes {span(values)}; +1 inside the interval of {len(held)} "
-                                              f"of {len(plus)} fits" + (f" ({', '.join(held)})" if held else ""))
+                                              f"of {len(plus)} fits" + (f" ({', '.join(held)})" if held else ""),
+                         key=f"+1 inside {len(held)} of {len(plus)} slope intervals")
 
 
 def label_of(row):
@@ -447,9 +482,14 @@ def fig6_claims(d):
                      number=f"{short}: {over_net}/{pts} above", why="exploratory: no verdict")]
     if not rows:
         return rows
+    points = len(d["ratios"]) * max(len(s["curves"]) for s in d["settings"])
+    rows = [r._replace(setup=f"{points} points per setting; {d['seeds']} seeds from 0") for r in rows]
     counts = [figkit.count_over_bounds(s["curves"], d["bound_equal_sigmas"]) for s in d["settings"]]
     rows = with_headline(rows, rows[0].group, ", ".join(f"{c[1]}/{c[0]}" for c in counts)
-                         + f" points significantly above the bound (Holm), in the {len(counts)} settings")
+                         + f" points significantly above the bound (Holm), in the {len(counts)} settings",
+                         key=(f"{counts[0][1]} of {counts[0][0]} points above it in each setting"
+                              if len({c[:2] for c in counts}) == 1 else
+                              ", ".join(f"{c[1]}/{c[0]}" for c in counts) + " points above it"))
     return with_headline(rows, rows[1].group, ", ".join(f"{c[2]}/{c[0]}" for c in counts)
                          + f" points above the network-σ bound, in the {len(counts)} settings")
 
@@ -554,7 +594,35 @@ def fig7_claims(d):
                 + "; ".join(describe(j) for j in range(len(deps)))
                 + (f"; majority baseline {d['majority']:.3f}" if "majority" in d else ""),
                 z["verdict"], number=zone_text(z, deps, d["phases"]), why=z["why"], short="Fig. 7: a Goldilocks zone of depth",
-                setup=f"{d['seeds']} seeds from {seeds}")]
+                setup=f"{d['seeds']} seeds from {seeds}", **zone_headline(z, d))]
+
+
+def zone_headline(z, d):
+    """Fig. 7's deciding statistic (≤ 100 characters) and the opening's words: how many of
+    the zone's runs generalized against the majority the rule needs, the zone's margin over
+    each end with the seeds it wins in, and, where the verdict failed on one condition while
+    the accuracy test passed, that condition beside what held."""
+    if not z["zone"] or not z.get("shallow") or not z.get("deep"):
+        return {}
+    ends = [k for _, k in z.get("ends", (("shallow", 0), ("deep", len(d["depths"]) - 1)))]
+    acc = np.array(d["test_runs"], dtype=float)
+    zmean = acc[z["zone"]].mean(axis=0)
+    wins = int(np.sum((zmean > acc[ends[0]]) & (zmean > acc[ends[1]])))
+    runs = [ph for k in z["zone"] for ph in d["phases"][k] if ph is not None]
+    gen, needed = sum(ph in g.GENERALIZED for ph in runs), len(runs) // 2 + 1
+    margin = f"zone − ends {z['shallow'][0]:+.2f}/{z['deep'][0]:+.2f}"
+    won = f"{wins}/{acc.shape[1]} seeds"
+    headline = (f"{gen}/{len(runs)} zone runs generalized ({needed} needed); {margin}, {won} "
+                f"(p = {z['shallow'][1]:.2g}/{z['deep'][1]:.2g})")
+    if z["verdict"] == verdicts.DOES_NOT_HOLD and z.get("p") is not None and z["p"] <= rules.ALPHA and gen < needed:
+        key = f"the zone beats both ends in {won}, but only {gen} of {len(runs)} of its runs generalize ({needed} needed)"
+    else:
+        key = f"{margin} in {won}, {gen}/{len(runs)} zone runs generalized"
+    return {"headline": clip_text(headline), "key": key}
+
+
+def clip_text(text, limit=100):
+    return text if len(text) <= limit else text[:text.rfind(" (p =")]
 
 
 # --- Fig. 8 (Appendix F): phases vs decoder weight decay -----------------------------
@@ -609,10 +677,12 @@ def fig8_claims(d):
     """Fig. 8: slope 0 of the boundary in (log wd_dec, log η_dec), fitted only with support
     (verdicts.support: ≥ 3 runs of each side in ≥ 2 cells), judged by verdicts.judge_flat."""
     rows = []
+    fitted = [b for b in (figkit.boundary_of(d["wd"], d["eta"], r["phases"]) for r in d["relations"].values())
+              if b["slope"].value is not None]
     for rel, r in d["relations"].items():
         b = figkit.boundary_of(d["wd"], d["eta"], r["phases"])
         s = b["slope"]
-        verdict = verdicts.judge_flat(s)
+        verdict = verdicts.NO_SUPPORT if s.value is None and "boundary needs" in s.note else verdicts.judge_flat(s)
         why = (s.note if s.value is None else "the interval is open: resamples lost a side"
                if not (np.isfinite(s.lo) and np.isfinite(s.hi)) else
                "0 lies outside the slope's interval" if not s.contains(0.0) else
@@ -627,5 +697,7 @@ def fig8_claims(d):
                               "decoder's weight decay", short="Fig. 8: the boundary ignores weight decay",
                         setup=f"η_enc = {d['eta_enc']:.2g}",
                         number=f"{rel}: " + (f"slope {s.text()}" if s.value is not None else "no boundary"),
+                        key="boundary slopes " + ", ".join(f"{b['slope'].value:+.2f}" for b in fitted) + ", not 0"
+                        if fitted else "",
                         why=why))
     return rows

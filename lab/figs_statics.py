@@ -82,8 +82,11 @@ def fig2_claims(d):
     pc = " / ".join(f"{d['relations'][r]['p_c']:.3f}" for r in rels)
     worst = max(rels, key=lambda r: np.max(np.abs(np.array(d["relations"][r]["mc_mean"]) - d["relations"][r]["eq5"])))
     gap = np.max(np.abs(np.array(d["relations"][worst]["mc_mean"]) - d["relations"][worst]["eq5"]))
-    rows = with_headline(rows, rows[0].group, f"b {b} bits; p_c {pc} ({', '.join(rels)})")
-    return with_headline(rows, rows[1].group, f"largest \\|MC − Eq. (5)\\| {gap:.3f} ({worst}); ≤ 0.1 holds")
+    b, pc = b.replace(" / ", "/"), pc.replace(" / ", "/")
+    rows = with_headline(rows, rows[0].group, f"b {b} bits, p_c {pc} ({', '.join(rels)})",
+                         key=f"{len(rels)} relations")
+    return with_headline(rows, rows[1].group, f"largest \\|MC − Eq. (5)\\| {gap:.3f} ({worst}); ≤ 0.1 holds",
+                         key=f"gap ≤ {gap:.3f}")
 
 
 # --- Fig. 3: network accuracy vs training fraction ----------------------------------
@@ -291,6 +294,8 @@ def fig3_claims(d):
         else:
             rows.append(smallest_gap_row(d, rel, r, expect, setup, censor_note))
         rows.append(tracking_row(d, rel, r, setup, censor_note))
+    fr = d["fracs"]
+    rows = [r._replace(setup=f"fractions {fr[0]:g}–{fr[-1]:g} ({len(fr)}); {d['seeds']} seeds from 0") for r in rows]
     return fig3_headlines(d, rows)
 
 
@@ -300,10 +305,11 @@ def fig3_headlines(d, rows):
     tracking = [r for r in rows if r.group.startswith("Fig. 3: the network tracks")]
     gap = [r for r in rows if r.group.startswith("Fig. 3: the inductive gap")]
     if gap:
+        failed = [r for r in gap if r.verdict == verdicts.DOES_NOT_HOLD]
         rows = with_headline(rows, gap[0].group, "; ".join(
             f"{r.number.split(':')[0]} {r.verdict}" + (f" ({r.number.split(': ', 1)[1]})"
-                                                       if r.verdict == verdicts.DOES_NOT_HOLD else "")
-            for r in gap))
+                                                       if r in failed else "")
+            for r in gap), key=failed[0].number.replace(", w=10", "") if failed else "")
     if not tracking:
         return rows
     parts, table = [], []
@@ -319,7 +325,8 @@ def fig3_headlines(d, rows):
             k = d["variants"].index(TABLE_III_DECODER)
             table.append(f"{_keys(r['f90'][k])[0] / theory.value:.1f}×")
     return with_headline(rows, tracking[0].group, f"variants within {SLIGHT:g}× the theory's fraction: "
-                         + ", ".join(parts) + (f"; Table III's decoder at {', '.join(table)}" if table else ""))
+                         + ", ".join(parts) + (f"; Table III's decoder at {', '.join(table)}" if table else ""),
+                         key=f"Table III's decoder at {', '.join(table)} the theory's data" if table else "")
 
 
 def first_crossing_row(d, rel, r, setup):
@@ -338,13 +345,24 @@ def _comparison_text(c, expect):
             f"tied in {tied} of {c.pairs} seeds: p = {c.p_later:.3g} (reverse {c.p_earlier:.3g})")
 
 
-def _gap_number(rel, verdict, comps, p):
-    """The smallest-gap row's deciding statistic, ≤ ~100 characters."""
+def mean_lead(x, runs, variants, other, expect):
+    """How much earlier `other` crosses 0.9 than `expect`, in training fraction, averaged over
+    the seeds where both cross inside the grid (the size beside a sign test's p)."""
+    runs = np.asarray(runs)
+    a, b = (verdicts.seed_crossings(x, runs[variants.index(v)]) for v in (other, expect))
+    d = [cb.value - ca.value for ca, cb in zip(a, b) if ca and cb and not ca.censored and not cb.censored]
+    return float(np.mean(d)) if d else None
+
+
+def _gap_number(rel, verdict, comps, p, lead=None):
+    """The smallest-gap row's deciding statistic, ≤ ~100 characters, with the size of a
+    difference beside its p (lead: mean(expected's crossing − the other's))."""
     if not comps:
         return f"{rel}: {verdicts.NOT_PAIRED}"
     if verdict == verdicts.DOES_NOT_HOLD:
         c = min(comps, key=lambda c: c.p_earlier)
-        return f"{rel}: {c.other} earlier in {c.counts()[1]}/{c.pairs} seeds, p = {c.p_earlier:.3g}"
+        size = f" by {lead:.3f}" if lead is not None else ""
+        return f"{rel}: {c.other} earlier in {c.counts()[1]}/{c.pairs} seeds{size}, p = {c.p_earlier:.3g}"
     if verdict == verdicts.TOO_FEW:
         n = min(c.pairs for c in comps)
         return f"{rel}: {n} paired seeds, smallest sign-test p {rules.smallest_p(n):.3g} > {rules.ALPHA:g}"
@@ -364,6 +382,11 @@ def smallest_gap_row(d, rel, r, expect, setup, censor_note):
                        for v, c in zip(d["variants"], r["f90"]))
     first = min(d["variants"], key=lambda v: _keys(r["f90"][d["variants"].index(v)])[0])
     theory = verdicts.Crossing(**r["f90_theory"]).text(".3f")
+    lead = None
+    if verdict == verdicts.DOES_NOT_HOLD and comps:
+        worst = min(comps, key=lambda c: c.p_earlier)
+        lead = mean_lead(d["fracs"], r["runs"], d["variants"], worst.other, expect)
+        why = f"{why}, by {lead:.3f} on average" if lead is not None else why
     if comps:
         runs = np.asarray(r["runs"])[d["variants"].index(expect)]
         own = ", ".join("missing" if c is None else c.text(".3f")
@@ -382,7 +405,7 @@ def smallest_gap_row(d, rel, r, expect, setup, censor_note):
                group="Fig. 3: the inductive gap is smallest with the right inductive bias "
                      "(sqdiff, n_h=0 for mod3; diff, n_h=0 for greater)",
                short="Fig. 3: the smallest gap with the right inductive bias",
-               number=_gap_number(rel, verdict, comps, p), why=why)
+               number=_gap_number(rel, verdict, comps, p, lead), why=why)
 
 
 def _tracking_number(rel, variants, r, tracks):

@@ -1,13 +1,14 @@
 """figures/REPORT.md, written from the figures' saved data only.
 
-run_all.py says which figures (its FIGURES registry); report_columns says which folders
-stand side by side; this module reads their JSON, lays the claims out and writes atomically.
+run_all.py says which figures (its registries) and which folders stand side by side
+(`report_columns`, `Source`); this module reads their JSON, lays the claims out (the first
+page: lab/summary.py), puts each figure beside its numbers, and writes atomically.
 """
 import json
 import os
 from typing import NamedTuple
 
-from lab import verdicts
+from lab import rulebook
 
 
 class Row(NamedTuple):
@@ -20,16 +21,17 @@ class Row(NamedTuple):
     group: str = ""     # the first page's line this row belongs to (default: its own claim)
     number: str = ""    # 'label: value': the one number that decides this row, with its interval
     why: str = ""       # the rule's reason for this verdict, in a few words
-    short: str = ""     # the line's name on the first page, a few words (default: the group)
-    headline: str = ""  # for a line of several rows: the statistic that decides the line (≤ ~100 chars)
+    short: str = ""     # the line's name on the first page, at most 60 characters (default: the group)
+    headline: str = ""  # for a line of several rows: the statistic that decides the line (≤ 100 chars)
     setup: str = ""     # what this budget's preset sets that another's may not (e.g. η_enc = 1e-05)
+    key: str = ""       # the few words (≤ ~45 characters) the opening sentences quote for the line
 
 
-def with_headline(rows, group, text):
-    """rows with `headline` set on the first row of `group`: the statistic that decides a
-    first-page line of several rows (summary.statistic)."""
+def with_headline(rows, group, text, key=""):
+    """rows with `headline` (and the opening's `key`) set on the first row of `group`: the
+    statistic that decides a first-page line of several rows (summary.statistic)."""
     rows, k = list(rows), next(i for i, r in enumerate(rows) if r.group == group)
-    rows[k] = rows[k]._replace(headline=text)
+    rows[k] = rows[k]._replace(headline=text, key=key or rows[k].key)
     return rows
 
 
@@ -38,26 +40,30 @@ def span(values, spec="+.2f"):
     return f"{min(values):{spec}} to {max(values):{spec}}"
 
 
-class Column(NamedTuple):
-    """One column of a report: its name and the folder whose saved data it reads."""
-    key: str
+class Source(NamedTuple):
+    """A folder of saved figure data and the column it fills: the figures it runs (None:
+    every figure of the registry given), with its own registry where its designs are
+    its own (the second preregistration's)."""
+    column: str
     folder: str
+    names: frozenset | None = None
+    figures: dict | None = None
 
 
 MAIN_COLUMNS = (("exploratory", "paper"), ("confirmatory", os.path.join("paper", "confirm")),
-                ("quick", ""))
+                ("confirmatory", os.path.join("paper", "confirm2")), ("quick", ""))
 
 
 def report_columns(out_dir, fig_dir, preset=None):
-    """The measurements a report shows side by side. The main report (figures/REPORT.md,
-    written by a run in any of its column folders) puts the exploratory data
-    at the paper's budget (the rules were written after them), the preregistered
-    confirmation on fresh seeds, and the quick preset beside each other; any other
-    folder shows its own, named by its preset."""
-    main = [Column(key, os.path.join(fig_dir, sub) if sub else fig_dir) for key, sub in MAIN_COLUMNS]
-    if os.path.abspath(out_dir) in [os.path.abspath(c.folder) for c in main]:
+    """The folders a report shows side by side, [(column, folder)]. The main report
+    (figures/REPORT.md, written by a run in any of its folders) puts the exploratory data
+    at the paper's budget (the rules were written after them), the two preregistered
+    confirmations on fresh seeds (one column) and the quick preset beside each other; any
+    other folder shows its own, named by its preset."""
+    main = [(key, os.path.join(fig_dir, sub) if sub else fig_dir) for key, sub in MAIN_COLUMNS]
+    if os.path.abspath(out_dir) in [os.path.abspath(f) for _, f in main]:
         return main
-    return [Column(preset or os.path.basename(os.path.normpath(out_dir)), out_dir)]
+    return [(preset or os.path.basename(os.path.normpath(out_dir)), out_dir)]
 
 
 class DataFileError(Exception):
@@ -99,131 +105,177 @@ def as_row(r):
     return r if isinstance(r, Row) else Row(*r)
 
 
-def collect(cols, figures, partial, registered=None):
+def as_sources(cols, figures):
+    return [c if isinstance(c, Source) else Source(c[0], c[1]) for c in cols]
+
+
+def results_runs(folder, name):
+    """(runs recorded in folder/<name>.jsonl, CPU seconds, ensembles without a time), or None."""
+    path = os.path.join(folder, f"{name}.jsonl")
+    if not os.path.exists(path):
+        return None
+    runs, cpu, untimed = 0, 0.0, 0
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for raw in f:
+            try:
+                rec = json.loads(raw)
+                runs += len(rec["configs"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if rec.get("cpu_seconds") is None:
+                untimed += 1
+            else:
+                cpu += rec["cpu_seconds"]
+    return runs, cpu, untimed
+
+
+def data_cell(name, d, folder):
+    """What the data table says of one figure in one column: the runs behind it (recorded in
+    its results file, or counted when it was computed), the CPU-hours recorded for them,
+    and how many the invocation that wrote the data trained, with its wall time only then."""
+    if d.get("partial"):
+        return f"partial: {d.get('runs_done')} of {d.get('runs_planned')} runs in {name}.jsonl"
+    recorded = results_runs(folder, name)
+    runs = d.get("run_count", recorded[0] if recorded else None)
+    if runs is None:
+        return "no network runs" if d.get("preset") and name in ("fig2", "fig4") else "runs not counted"
+    text = f"{runs:,} runs" if runs else "no network runs"
+    if recorded and recorded[1]:
+        text += f", {recorded[1] / 3600:.1f} CPU-hours recorded" + (
+            f" (+ {recorded[2]} ensembles untimed)" if recorded[2] else "")
+    trained = d.get("runs_trained")
+    if trained:
+        text += f"; {trained:,} trained by the last run ({d.get('seconds', 0) / 60:.0f} min)"
+    elif trained == 0 and runs:
+        text += "; all found recorded"
+    return text
+
+
+def collect(sources, figures, partial):
     """Every figure's rows in every column, from the saved data (or a partial results file).
-    Returns (claims, present, budgets, cost table rows, errors): claims maps a claim to
-    (figure, its first Row, {column: Row}); present maps a figure to the columns holding
-    its data; budgets maps (figure, column) to its steps per run. A confirmatory column
-    reads only the figures it registered (registered), '—' for the others."""
-    errors, present, budgets, claims, table = [], {}, {}, {}, []
-    for name, figure in figures.items():
-        cells = []
-        for label, folder in cols:
-            if label == "confirmatory" and registered is not None and name not in registered:
-                cells.append("—")
+    Returns (claims, present, budgets, data table cells, images, errors): claims maps a
+    claim to (figure, its first Row, {column: Row}); present maps a figure to the columns
+    holding its data; images maps a figure to [(column, folder)] with a PNG."""
+    errors, present, budgets, claims, cells, images = [], {}, {}, {}, {}, {}
+    for src in sources:
+        registry = src.figures or figures
+        for name, figure in registry.items():
+            if src.names is not None and name not in src.names:
                 continue
             try:
-                d = load_figure_data(folder, name)
+                d = load_figure_data(src.folder, name)
                 if d is None:
-                    d = partial(name, figure, folder) if partial else None
+                    d = partial(name, figure, src.folder) if partial else None
             except DataFileError as err:
                 errors.append(str(err))
-                cells.append("data file unreadable")
+                cells[(name, src.column)] = "data file unreadable"
                 continue
             if d is None:
-                cells.append("pending")
+                cells.setdefault((name, src.column), "pending")
                 continue
             try:
-                rows = [as_row(r) for r in figure_rows(figure, d, os.path.join(folder, f"{name}.json"))]
+                rows = [as_row(r) for r in figure_rows(figure, d, os.path.join(src.folder, f"{name}.json"))]
             except DataFileError as err:
                 errors.append(str(err))
-                cells.append("data file of the wrong shape")
+                cells[(name, src.column)] = "data file of the wrong shape"
                 continue
-            cpu = f", {cost_text(name, d)}" if d.get("cpu_seconds") is not None else ""
-            if d.get("partial"):
-                cells.append(f"{d.get('preset')}, {d.get('budget', '-')}, partial: "
-                             f"{d.get('runs_done')} of {d.get('runs_planned')} runs in {name}.jsonl{cpu}")
-            else:
-                cells.append(f"{d.get('preset')}, {d.get('budget', '-')}, {d.get('seconds')}{cpu}")
-            present.setdefault(name, set()).add(label)
-            budgets[(name, label)] = d.get("budget")
+            cells[(name, src.column)] = data_cell(name, d, src.folder)
+            present.setdefault(name, set()).add(src.column)
+            budgets[(name, src.column)] = d.get("budget")
+            if os.path.exists(os.path.join(src.folder, f"{name}.png")):
+                images.setdefault(name, []).append((src.column, src.folder))
             for row in rows:
-                claims.setdefault(row.claim, (name, row, {}))[2][label] = row
-        table.append(f"| {name} | " + " | ".join(cells) + " |")
-    return claims, present, budgets, table, errors
+                claims.setdefault(row.claim, (name, row, {}))[2][src.column] = row
+    return claims, present, budgets, cells, images, errors
 
 
-def details(lines, cols, present, registered, budgets):
-    """One section per first-page line: its rows in every column, and why the columns
-    differ where they do (summary.difference_note)."""
+def data_table(sources, figures, cells):
+    keys = list(dict.fromkeys(s.column for s in sources))
+    names = list(dict.fromkeys(n for s in sources for n in (s.figures or figures)))
+    out = ["| figure | " + " | ".join(f"{c}: runs, CPU-hours recorded" for c in keys) + " |",
+           "|---" * (len(keys) + 1) + "|"]
+    for name in names:
+        out.append(f"| {name} | " + " | ".join(md_cell(cells.get((name, c), "—")) for c in keys) + " |")
+    return out
+
+
+def image_link(out_dir, folder, name):
+    """A PNG's link relative to the report, with '/' on every system (GitHub renders it)."""
+    return os.path.relpath(os.path.join(folder, f"{name}.png"), out_dir).replace(os.sep, "/")
+
+
+def details(lines, cols, present, registered, images, out_dir):
+    """One section per first-page line: its figures (every column's), then its rows in
+    every column."""
     from lab import summary
     out = ["## Details", "",
-           "One section per line of the first page: every detail row (relation, reading, setting) "
-           "with what this code measured and its verdict in each column."]
+           "One section per line of the first page: its figures, then every detail row (relation, "
+           "reading, setting) with what this code measured and its verdict in each column."]
     for line in lines:
         out += ["", f"### {line.short}", "", f"Claim: {line.title}."]
-        note = summary.difference_note(line, cols, present, registered, budgets) if len(cols) > 1 else ""
-        if note:
-            out += ["", f"Why the columns differ: {note}"]
+        pictures = [f"![{col}: {name}]({image_link(out_dir, folder, name)})"
+                    for name in sorted(line.figures) for col, folder in images.get(name, ())
+                    if line.rows(col)]
+        if pictures:
+            out += [""] + [" ".join(pictures)]
         out += ["", "| claim | paper | " + " | ".join(f"{c}: this code | {c}: verdict" for c, _ in cols) + " |",
                 "|---|---" + "|---|---" * len(cols) + "|"]
         for name, by_col in line.members:
             first = by_col[next(iter(by_col))]
-            cells = [f"{md_cell(by_col[c].ours)} | {md_cell(by_col[c].verdict)}" if c in by_col
-                     else "not in the saved data | —" if c in present.get(name, ())
-                     else (f"{summary.NO_DESIGN} | {summary.NO_DESIGN}" if registered is not None
-                           and c == "confirmatory" and name not in registered else "pending | pending")
-                     for c, _ in cols]
-            out.append(f"| {md_cell(first.claim)} | {md_cell(first.paper)} | " + " | ".join(cells) + " |")
+            row_cells = []
+            for c, _ in cols:
+                if c in by_col:
+                    row_cells.append(f"{md_cell(by_col[c].ours)} | {md_cell(by_col[c].verdict)}")
+                else:
+                    text = summary.cell(summary.Line(line.title, [(name, by_col)]), c, present, registered)
+                    row_cells.append(f"{text} | {text}")
+            out.append(f"| {md_cell(first.claim)} | {md_cell(first.paper)} | " + " | ".join(row_cells) + " |")
     return out
 
 
-def rules_section(cols, prereg):
+def rules_section(prereg):
     """Each rule as the report applies it, and when it was written: every rule of the
     exploratory and quick columns after their data were seen; the confirmatory column's
-    registered before its data (prereg: the preregistration's status lines)."""
+    registered before its data (prereg: the preregistrations' status sentences)."""
     out = ["## The rules, and when each was written", ""]
     if prereg:
-        out += prereg + [""]
-    out += ["Every rule below was written, or last rewritten, after the exploratory data at the "
-            "paper's budget had been seen: the verdicts it gives are exploratory"
+        out += [p for line in prereg for p in (line, "")]
+    out += ["Every rule below was written, or last rewritten, after the exploratory data at the paper's "
+            "budget had been seen, so the verdicts it gives are exploratory"
             + (", except the confirmatory column's, which follow the registered rules above." if prereg
-               else ".") + " A rule is never changed to move a verdict; where one was rewritten after its "
-            "data, the confirmation on fresh seeds is what tests it.", ""]
-    return out + [f"- {r}" for r in verdicts.RULES]
+               else "."), ""]
+    return out + [f"- {r}" for r in rulebook.RULES]
 
 
 def write_report(out_dir, cols, figures, notes=(), partial=None, registered=None, prereg=()):
-    """out_dir/REPORT.md from the saved figure data, never by hand: the first page
-    (summary.py: the plain answer and one line per claim), the rules and when each was
-    written, the data behind each column, then one section of detail rows per line.
-    cols: [(label, folder)]; a column's cell is 'pending' where its figure is not there yet
-    (a figure that can be read from a partial results file says how many of its runs are
-    in), 'not in the saved data' where the figure is there but lacks that claim's setting;
-    `figures` maps a name to its Figure (claims(data) gives the rows). partial(name,
-    figure, folder): data for a figure whose JSON is not written yet (lab.runner.replay_data),
-    or None. registered: the figures a 'confirmatory' column runs ('—' elsewhere); prereg:
-    lines saying what was registered and whether the rule files changed since. notes:
-    sentences shown under the title (a relation of your own: what it is, which figures
-    were skipped and why, its majority baseline). Written atomically. Returns the
+    """out_dir/REPORT.md from the saved figure data, never by hand: the opening sentences,
+    the paper's claims in one table with notes and setups (summary.py), this project's own
+    questions in a second table, the rules and when each was written, the runs behind each
+    column, then one section per claim with its figures and detail rows.
+    cols: [(column, folder)] or [Source]; `figures` maps a name to its Figure (claims(data)
+    gives the rows). partial(name, figure, folder): data for a figure whose JSON is not
+    written yet (lab.runner.replay_data), or None. registered: {column: figures it runs}
+    for a column that runs only some ('—' for the others); prereg: the preregistrations'
+    status sentences. notes: sentences under the title (a relation of your own: what it is,
+    which figures were skipped, its majority baseline). Written atomically. Returns the
     unreadable data files."""
     from lab import summary
-    registered = set(registered) if registered is not None else None
-    claims, present, budgets, table, errors = collect(cols, figures, partial, registered)
+    sources = as_sources(cols, figures)
+    columns = [(c, None) for c in dict.fromkeys(s.column for s in sources)]
+    claims, present, budgets, cells, images, errors = collect(sources, figures, partial)
     lines = ["# What this code measured, claim by claim", "",
              "Generated by `python run_all.py` from the data files beside it; do not edit.", ""]
     lines += [f"- {note}" for note in notes] + ([""] if notes else [])
-    page, order = summary.first_page(claims, cols, present, budgets, registered)
-    lines += page + rules_section(cols, list(prereg))
-    lines += ["", "## The data behind each column", "",
-              "| figure | " + " | ".join(f"{c}: preset, budget (steps), wall time of the last invocation "
-                                        "(s; cached runs cost nothing), CPU time of the trained "
-                                        "ensembles where kept" for c, _ in cols) + " |",
-              "|---" * (len(cols) + 1) + "|"] + table
-    lines += [""] + details(order, cols, present, registered, budgets)
+    page, order = summary.first_page(claims, columns, present, budgets, registered or {})
+    lines += page + rules_section(list(prereg))
+    lines += ["", "## The runs behind each column", "",
+              "Runs recorded in each figure's results file (or counted when its data were computed), "
+              "the CPU-hours recorded for them, and how many the run that wrote the data trained.", ""]
+    lines += data_table(sources, figures, cells)
+    lines += [""] + details(order, columns, present, registered or {}, images, out_dir)
     path = os.path.join(out_dir, "REPORT.md")
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
+    with open(tmp, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     os.replace(tmp, path)
     return errors
-
-
-def cost_text(name, d):
-    """'fig6 3.2 CPU-hours' for a figure's data, saying how many ensembles carry no time
-    (trained before the results file kept times, or found in a local cache)."""
-    untimed = d.get("untimed_ensembles") or 0
-    if untimed and not d["cpu_seconds"]:
-        return f"{name} not timed ({untimed} ensembles trained before times were kept)"
-    text = f"{name} {d['cpu_seconds'] / 3600:.1f} CPU-hours"
-    return text + (f" (+ {untimed} ensembles trained before times were kept)" if untimed else "")

@@ -254,10 +254,12 @@ class Replay:
     """A runner that trains nothing: each config's stored run, None where it is missing."""
 
     def __init__(self, stored):
-        self.stored = stored
+        self.stored, self.found, self.asked = stored, 0, 0
 
     def run(self, label, cfgs):
-        return [self.stored.by_run.get(chunk_key([c])) for c in cfgs]
+        out = [self.stored.by_run.get(chunk_key([c])) for c in cfgs]
+        self.found, self.asked = self.found + sum(r is not None for r in out), self.asked + len(out)
+        return out
 
     def run_groups(self, label, groups):
         return [self.run(label, grp) for grp in groups]
@@ -271,7 +273,10 @@ def replay_data(figure, preset, path):
             not getattr(getattr(figure, "data", None), "accepts_missing_runs", False):
         return None
     stored = ResultsFile(path)
-    d = figure.data(preset, Replay(stored))
+    replay = Replay(stored)
+    d = figure.data(preset, replay)
     d.update(preset=preset.name, seconds=None, partial=True)
+    d.setdefault("runs_done", replay.found)
+    d.setdefault("runs_planned", replay.asked)
     d["cpu_seconds"], d["untimed_ensembles"] = stored.cost()
     return d

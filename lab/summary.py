@@ -1,25 +1,31 @@
-"""The report's first page: does the paper hold up? Plain sentences, then one row per claim.
+"""The report's first page: the answer in a few sentences, one compact table, notes that
+say each thing once, and the setups that differ between columns in one small table.
 
 Every detail row of REPORT.md (report.Row) names the first-page line it belongs to
-(`group`; a row without one is its own line), a short name for that line (`short`), the
-one number that decides it (`number`, or `headline` for a line of several rows), the
-rule's reason for its verdict (`why`) and, where a budget changes what is measured,
-the `setup`. A line shows each column's verdict in words, the statistic that decided the
-answer, and a link to its details; where the columns disagree, or measure different
-setups, a numbered note says why. The sentences above the table are generated from the
-same verdicts: nothing here computes a statistic or holds a number of its own.
+(`group`; a row without one is its own line), the line's short name (`short`), the one
+number that decides it (`number`, or `headline` for a line of several rows), the few
+words the opening sentences quote (`key`), the rule's reason (`why`) and, where a budget
+changes what is measured, the `setup`. Everything here is generated from those rows:
+nothing computes a statistic or holds a number of its own.
 """
 import re
 from collections import Counter
 
+from lab import confirm2 as c2
 from lab import verdicts as v
 
 BEYOND = "Beyond the paper"
-ANSWER_ORDER = ("confirmatory", "exploratory")    # which column answers the paper, first
-NO_DESIGN = "—"                                    # a column that does not run this claim
-NOT_TESTED = "not tested (too few runs)"
+NO_DESIGN = "—"                                  # a column that does not run this claim
 COMPUTED = "computed"
-WAITING = ("pending", "not in the saved data", NO_DESIGN)
+MISSING = "not in the saved data"
+NOT_TESTED = "not tested (too few runs)"
+SHOWN = "shown, not judged"
+WAITING = ("pending", MISSING, NO_DESIGN)
+EXACT = {"fig2", "fig4"}       # exact computations of Sections III and IV: no seeds, no training
+
+# The page's limits (the issue that asked for a report read in two minutes):
+OPENING_CHARS, SENTENCE_CHARS, SENTENCES = 1580, 250, 8
+CLAIM_CHARS, CELL_CHARS, STATISTIC_CHARS, NOTE_CHARS = 60, 30, 100, 300
 
 
 def md(text):
@@ -32,15 +38,23 @@ def slug(heading):
 
 
 def label_of(row):
-    """What distinguishes a row within its line (its relation, reading or setting): the part
-    of its number before the first ':', else its claim."""
+    """What distinguishes a row within its line: the part of its number before ':'."""
     return row.number.split(":")[0] if ":" in row.number else row.claim
 
 
-# --- Lines and their cells ---------------------------------------------------------------
+def clip(text, limit, sep="; "):
+    """text cut at its last separator that keeps it within limit characters (never mid-word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 2]
+    k = cut.rfind(sep)
+    return (cut[:k] if k > 0 else cut[:cut.rfind(" ")]).rstrip(",;: ") + " …"
+
+
+# --- Lines and their cells -------------------------------------------------------------------
 
 class Line:
-    """One first-page line: its members [(figure, {column: Row})] and each column's rows."""
+    """One first-page line: its members [(figure, {column: Row})]."""
 
     def __init__(self, title, members):
         self.title, self.members = title, members
@@ -54,8 +68,7 @@ class Line:
 
 
 def lines_of(claims):
-    """[Line] in the report's order (claims: as report.write_report collects them,
-    claim -> (figure, first Row, {column: Row}))."""
+    """[Line] in the report's order (claims as report.collect gives them)."""
     out = {}
     for name, first, by_col in claims.values():
         out.setdefault(first.group or first.claim, []).append((name, by_col))
@@ -67,228 +80,279 @@ def lines_of(claims):
     return lines
 
 
+def reading(verdicts):
+    """A line's verdicts in one column, in at most 30 characters: the registered summary
+    layer (lab/confirm2.claim_reading) over its rows, and the words of rows that are shown
+    rather than judged (computed, vacuous, exploratory)."""
+    pend = [re.match(r"pending \((\d+) of (\d+) runs", x) for x in verdicts]
+    if any(x.startswith("pending") for x in verdicts):
+        if all(pend):
+            return f"pending ({sum(int(m[1]) for m in pend)}/{sum(int(m[2]) for m in pend)} runs)"
+        return "pending"
+    for kind, label in ((COMPUTED, COMPUTED), (v.VACUOUS, v.VACUOUS), (v.EXPLORATORY, SHOWN)):
+        if all(x == kind for x in verdicts):
+            return label
+    if v.PARTLY in verdicts:
+        return v.PARTLY
+    label = c2.claim_reading([c2.PENDING if x.startswith("pending") else x for x in verdicts])[0]
+    return NOT_TESTED if label == c2.TOO_FEW else label
+
+
 def cell(line, col, present, registered):
-    """A line's verdict in one column, in words: one verdict, or the commonest with where
-    the others fall ('does not hold at 5 of 6 (holds: mod3 linear)'); 'not tested (too
-    few runs)' where the design cannot decide; '—' for a column that does not run it."""
+    """A line's verdict in one column (reading), or why there is none: '—' where the column
+    does not run or judge it, 'pending' where its data are not there yet."""
     rows = line.rows(col)
-    if not rows:
-        there = any(col in present.get(name, ()) for name in line.figures)
-        if col == "confirmatory" and (not line.figures & (registered or set()) or there):
-            return NO_DESIGN              # not registered, or a row its registration does not judge
-        return "not in the saved data" if there else "pending"
-    counts = Counter(r.verdict for r in rows)
-    if len(counts) == 1:
-        return NOT_TESTED if rows[0].verdict == v.TOO_FEW else rows[0].verdict
-    pend = [re.match(r"pending \((\d+) of (\d+) runs", r.verdict) for r in rows]
-    if all(pend):
-        return (f"pending ({sum(int(m[1]) for m in pend)} of {sum(int(m[2]) for m in pend)} runs "
-                "in the unfinished cells)")
-    (top, k), (_, k2) = counts.most_common(2)
-    where = {}
-    for r in rows:
-        where.setdefault(r.verdict, []).append(label_of(r))
-    if k == k2:                                           # no majority: every verdict with its rows
-        return "mixed: " + "; ".join(f"{w}: {', '.join(ls)}" for w, ls in where.items())
-    return f"{top} at {k} of {len(rows)} (" + "; ".join(
-        f"{w}: {', '.join(ls)}" for w, ls in where.items() if w != top) + ")"
+    if rows:
+        return reading([r.verdict for r in rows])
+    there = any(col in present.get(name, ()) for name in line.figures)
+    if col in registered and (there or not line.figures & registered[col]):
+        return NO_DESIGN
+    return MISSING if there else "pending"
 
 
-def decided(text):
-    return not text.startswith(WAITING) and text != NOT_TESTED
-
-
-def statistic(line, col):
-    """The one statistic that decided a line in a column: a row's headline, else the
-    number of a line with one row, else the rows' numbers joined."""
-    rows = line.rows(col)
-    for r in rows:
-        if r.headline:
-            return r.headline
-    return "; ".join(r.number for r in rows if r.number) or "—"
-
-
-def category(rows):
-    """What a line's rows say, in one word: holds, partly, does not hold, undecided,
-    vacuous, or shown (exploratory rows carry no verdict)."""
-    vs = [r.verdict for r in rows if r.verdict != v.EXPLORATORY]
-    if not vs:
-        return "shown"
-    if all(x == v.VACUOUS for x in vs):
-        return "vacuous"
-    if all(x in (v.HOLDS, COMPUTED) for x in vs):
+def category(label):
+    """One word of a reading for the opening: holds, partly, does not hold, undecided,
+    vacuous, computed, shown or waiting."""
+    if label.startswith(WAITING):
+        return "waiting"
+    if label in (COMPUTED, v.VACUOUS, SHOWN):
+        return {COMPUTED: "computed", v.VACUOUS: "vacuous", SHOWN: "shown"}[label]
+    if label == v.HOLDS:
         return "holds"
-    good, bad = any(x in (v.HOLDS, v.PARTLY) for x in vs), any(x == v.DOES_NOT_HOLD for x in vs)
-    if (good and bad) or all(x == v.PARTLY for x in vs):
+    if label == v.DOES_NOT_HOLD or label.startswith("does not hold at"):
+        return "does not hold"
+    if label.startswith(("partly", "holds at")):
         return "partly"
-    return "does not hold" if bad else "undecided"
+    return "undecided"
 
 
 def answer_column(line, cols, present, registered):
-    """The column that answers the paper for this line: the confirmatory one where it has
-    decided, else the exploratory (paper budget), else the first decided column."""
+    """The column that answers the paper for this line: the confirmatory one wherever it
+    has a verdict, else the exploratory (the paper's budget), else the first with one."""
     keys = [c for c, _ in cols]
-    for col in [c for c in ANSWER_ORDER if c in keys] + keys:
-        text = cell(line, col, present, registered)
-        if decided(text) or text == NOT_TESTED:
+    for col in [c for c in ("confirmatory", "exploratory") if c in keys] + keys:
+        if not cell(line, col, present, registered).startswith(WAITING):
             return col
     return None
 
 
-# --- Why the columns differ ----------------------------------------------------------------
-
-def difference_note(line, cols, present, registered, budgets):
-    """Why a line's columns disagree, or measure different setups: each differing row's
-    reason in each column, the settings one column runs and another does not, and the
-    setups (Row.setup) that differ. '' when the columns agree on the same setup."""
-    keys = [c for c, _ in cols]
-    cells = {c: cell(line, c, present, registered) for c in keys}
-    parts = []
-    live = [c for c in keys if decided(cells[c]) or cells[c] == NOT_TESTED]
-    for i, a in enumerate(live):
-        for b in live[i + 1:]:
-            if cells[a] == cells[b]:
-                continue
-            for name, by_col in line.members:
-                ra, rb = by_col.get(a), by_col.get(b)
-                if ra and rb and ra.verdict != rb.verdict:
-                    lab = f"{label_of(ra)}: " if len(line.members) > 1 else ""
-                    parts.append(f"{lab}{a} ({budgets.get((name, a))} steps) {_said(ra)}; "
-                                 f"{b} ({budgets.get((name, b))} steps) {_said(rb)}")
-    for c in keys:
-        others = [o for o in keys if o != c and decided(cells[o])]
-        only = [label_of(by_col[c]) for _, by_col in line.members
-                if c in by_col and others and not any(o in by_col for o in others)]
-        if only and len(only) < len(line.members):
-            parts.append(f"only {c} runs {', '.join(only)}")
-    setups = {c: sorted({r.setup for r in line.rows(c) if r.setup}) for c in keys}
-    shown = {c: s for c, s in setups.items() if s}
-    if len({tuple(s) for s in shown.values()}) > 1:
-        parts.append("the setups differ: " + "; ".join(f"{c}: {', '.join(s)}" for c, s in shown.items()))
-    return "; ".join(parts) + ("." if parts else "")
+def statistic(line, col):
+    """The one statistic that decided a line in a column, at most 100 characters: a row's
+    headline, else the rows' numbers."""
+    rows = line.rows(col)
+    text = next((r.headline for r in rows if r.headline), "") or "; ".join(r.number for r in rows if r.number)
+    return clip(text or "—", STATISTIC_CHARS)
 
 
-def _said(row):
-    if row.verdict == v.TOO_FEW:
-        return f"cannot test it ({row.why or 'too few runs'})"
-    return f"{row.verdict} because {row.why or 'see the row'}"
+def key_of(line, col):
+    """The few words the opening quotes for a line: a row's key, else its statistic's first clause."""
+    rows = line.rows(col)
+    return next((r.key for r in rows if getattr(r, "key", "")), "") or statistic(line, col).split("; ")[0]
 
 
-# --- The plain answer --------------------------------------------------------------------
+# --- The opening: the answer in a few sentences --------------------------------------------
 
-def _items(entries, with_stat=True):
-    return "; ".join(f"{line.short} ({stat})" if with_stat and stat and stat != "—" else line.short
-                     for line, stat in entries)
+def brief(short):
+    """A line's name as the opening says it: without a trailing remark in brackets
+    ('(computed)', '(Fig. 4)'); an equation's number stays."""
+    return re.sub(r" \((?!\d)[^()]*\)$", "", short)
 
 
-def plain_answer(lines, cols, present, registered):
-    """5-8 sentences answering 'does the paper hold up?', generated from the verdicts: the
-    count per answer, then what holds, holds in part, does not hold, is undecided or is
-    vacuous (each with its deciding statistic), what the confirmation found, and which
-    verdicts are only exploratory."""
-    paper = [line for line in lines if not line.beyond]
-    groups = {}
-    for line in paper:
-        col = answer_column(line, cols, present, registered)
-        if col is None:
-            groups.setdefault("waiting", []).append((line, ""))
-            continue
-        stat = statistic(line, col)
-        groups.setdefault(category(line.rows(col)), []).append(
-            (line, f"on fresh seeds: {stat}" if col == "confirmatory" else stat))
-    n = {k: len(x) for k, x in groups.items()}
-    keys = [c for c, _ in cols]
-    where = ("on fresh seeds under preregistered rules where a confirmation exists, else on the "
-             "exploratory data at the paper's budget" if "confirmatory" in keys else
-             "at the paper's budget" if "exploratory" in keys else f"in the {keys[0]} column")
-    out = [f"Of the paper's {len(paper)} claims checked here, judged {where}: {n.get('holds', 0)} hold, "
-           f"{n.get('partly', 0)} hold in part, {n.get('does not hold', 0)} do not hold, "
-           f"{n.get('undecided', 0)} are undecided and {n.get('vacuous', 0)} "
-           f"{'is' if n.get('vacuous', 0) == 1 else 'are'} vacuous as stated"
-           + (f" ({n['waiting']} still waiting for data)" if n.get("waiting") else "") + "."]
-    if groups.get("holds"):
-        out.append(f"What holds: {_items(groups['holds'], with_stat=False)}.")
-    if groups.get("partly"):
-        out.append(f"What holds only in part: {_items(groups['partly'])}.")
-    if groups.get("does not hold"):
-        out.append(f"What does not hold: {_items(groups['does not hold'])}.")
-    if groups.get("undecided"):
-        out.append(f"Undecided (the statistic cannot decide, or too few runs): "
-                   f"{_items(groups['undecided'], with_stat=False)}.")
-    if groups.get("vacuous"):
-        out.append(f"Vacuous as stated: {_items(groups['vacuous'], with_stat=False)}; its premise can "
-                   "never hold, so the statement is true of no trained network (its practical reading "
-                   "is judged on its own line).")
-    out += confirmation_sentences(lines, cols, present, registered)
+def _pack(prefix, items):
+    """prefix + items joined by '; ', one sentence per SENTENCE_CHARS (later ones open with
+    'Also: ')."""
+    out, current = [], prefix
+    for item in items:
+        trial = current + ("; " if current != prefix else "") + item
+        if len(trial) + 1 <= SENTENCE_CHARS or current == prefix:
+            current = trial
+        else:
+            out.append(current + ".")
+            current = "Also: " + item
+    return out + [current + "."]
+
+
+MORE = "more (see the table)"
+
+
+def _fit(prefix, items, room):
+    """_pack within `room` sentences: the items that do not fit are summed up as 'and k more'."""
+    for keep in range(len(items), 0, -1):
+        more = [f"and {len(items) - keep} {MORE}"] if keep < len(items) else []
+        packed = _pack(prefix, items[:keep] + more)
+        if len(packed) <= room:
+            return packed
+    return _pack(prefix, [f"{len(items)} claims (see the table)"])
+
+
+KIND_WORDS = {"does not hold": "these do not hold", "holds": "these hold",
+              "partly": "these hold in part or stay undecided", "waiting": "these are still waiting for data",
+              "computed": "these are computed, not judged"}
+
+
+def _prefix(kind, col, first):
+    """How the opening introduces a group of claims of one kind, answered by one column."""
+    if kind == "exact":
+        return "The exact computations check out: "
+    if col == "confirmatory":
+        where = "Retested on new seeds under rules fixed in advance" if first else "Retested"
+    elif col == "exploratory":
+        where = "On the exploratory data at the paper's budget" if first else "On the exploratory data"
+    else:
+        where = f"In the {col} run"
+    return f"{where}, {KIND_WORDS[kind]}: "
+
+
+def opening(lines, cols, present, registered):
+    """At most 8 sentences and 1,580 characters, each claim of the paper once with its
+    deciding number, grouped by what answered it (a retest on new seeds, or the exploratory
+    data) and by its outcome; a claim vacuous as stated closes them, beside the caveat that
+    unregistered verdicts are exploratory. Where the numbers make it too long, the claims
+    that hold lose theirs first, then those that hold in part, then the rest."""
+    for quiet in ((), ("exact", "holds"), ("exact", "holds", "partly"),
+                  ("exact", "holds", "partly", "does not hold")):
+        out = _opening(lines, cols, present, registered, quiet)
+        if len(" ".join(out)) <= OPENING_CHARS and not any(MORE in s for s in out):
+            break
     return out
 
 
-def confirmation_sentences(lines, cols, present, registered):
-    """What the preregistered confirmation found, and which verdicts are exploratory."""
-    if "confirmatory" not in [c for c, _ in cols]:
-        return ["Every verdict here is exploratory: its rule was written after its data were seen."]
-    found = {}
+def _opening(lines, cols, present, registered, quiet):
+    groups = {}
+    for line in (ln for ln in lines if not ln.beyond):
+        col = answer_column(line, cols, present, registered)
+        label = cell(line, col, present, registered) if col else "pending"
+        kind = category(label)
+        exact = bool(line.figures) and line.figures <= EXACT
+        if exact and kind in ("computed", "holds"):
+            kind = "exact"
+        kind = "partly" if kind == "undecided" else kind
+        name = brief(line.short)
+        item = f"{name} ({key_of(line, col)})" if kind not in ("vacuous", "waiting", "computed") + quiet else name
+        if exact and label == COMPUTED:
+            item = f"{name} (computed)"
+        groups.setdefault((kind, col or "exploratory"), []).append(item)
+    vacuous = [x for (kind, _), items in groups.items() if kind == "vacuous" for x in items]
+    keys = [c for c, _ in cols]
+    caveat = ("apart from the retests, every verdict used a rule written after its data: read them as exploratory"
+              if "confirmatory" in keys else
+              "every verdict here used a rule written after its data: read them as exploratory")
+    closing = (f"{'; '.join(vacuous)} {'is' if len(vacuous) == 1 else 'are'} vacuous (the premise never "
+               f"holds); {caveat}." if vacuous else caveat[0].upper() + caveat[1:] + ".")
+    order = [c for c in ("confirmatory", "exploratory") if c in keys] + [c for c in keys if c not in
+                                                                          ("confirmatory", "exploratory")]
+    todo, seen = [], set()
+    for kind in ("exact", "computed", "does not hold", "holds", "partly", "waiting"):
+        for col in order:
+            if groups.get((kind, col)):
+                todo.append((_prefix(kind, col, col not in seen), groups[(kind, col)]))
+                seen.add(col if kind != "exact" else None)
+    need = [len(_pack(prefix, items)) for prefix, items in todo]
+    while sum(need) > SENTENCES - 1 and max(need) > 1:
+        need[need.index(max(need))] -= 1
+    out = [s for (prefix, items), room in zip(todo, need) for s in _fit(prefix, items, room)]
+    return out + [closing]
+
+
+# --- Notes: why the columns differ, each reason once ------------------------------------
+
+def column_reasons(line, col):
+    """{reason: [labels of the rows it covers]} of one column's rows of a line."""
+    out = {}
+    for r in line.rows(col):
+        out.setdefault(r.why or r.verdict, []).append(label_of(r))
+    return out
+
+
+def column_reason(reasons, said, number):
+    """A column's reason for its verdict, in a few words (reasons: {reason: [row labels]}):
+    its one reason, or two with the rows each covers, or how many there are (the details
+    give them); a reason an earlier note gave points to it (said: reason -> note number,
+    filled here)."""
+    if len(reasons) > 2:
+        return f"{len(reasons)} reasons, one per row (see the details)"
+    parts = []
+    for why, labels in reasons.items():
+        cover = "" if len(reasons) == 1 else f" ({clip(', '.join(labels), 40, ', ')})"
+        if why in said:
+            parts.append(f"as note {said[why]}{cover}")
+        else:
+            said[why] = number
+            parts.append(clip(why, 120 if len(reasons) == 1 else 90, ", ") + cover)
+    return "; ".join(parts)
+
+
+def difference_notes(lines, cols, present, registered):
+    """{line short: note} for the lines whose columns reach different verdicts: each
+    column's reason, the columns with the same reasons named together, a reason an earlier
+    note gave pointing to it; each note at most 300 characters."""
+    keys, said, notes = [c for c, _ in cols], {}, {}
     for line in lines:
-        text = cell(line, "confirmatory", present, registered)
-        if text == NO_DESIGN:
+        cells = {c: cell(line, c, present, registered) for c in keys}
+        live = [c for c in keys if not cells[c].startswith(WAITING)]
+        if len({cells[c] for c in live}) < 2:
             continue
-        rows = line.rows("confirmatory")
-        kind = ("still running" if text.startswith("pending") else
-                {"holds": "confirmed", "does not hold": "not confirmed, the registered rule reads "
-                 "'does not hold'", "partly": "confirmed in part"}.get(category(rows),
-                                                                      "not confirmed (undecided)"))
-        why = rows[0].why if len(rows) == 1 and rows[0].verdict != v.HOLDS else ""
-        stat = (text if kind == "still running" else
-                statistic(line, "confirmatory") + (f"; because {why}" if why else ""))
-        found.setdefault(kind, []).append((line, stat))
-    said = "; ".join(f"{kind}: {_items(items)}" for kind, items in found.items())
-    return [f"On fresh seeds, under rules registered before the data existed "
-            f"(figures/paper/PREREGISTRATION.md), {said or 'nothing is registered yet'}.",
-            "Every other verdict is exploratory: its rule was written after its data were seen."]
+        same = {}
+        for c in live:
+            reasons = column_reasons(line, c)
+            same.setdefault(tuple((k, tuple(x)) for k, x in reasons.items()), (reasons, []))[1].append(c)
+        parts = [f"{' and '.join(cs)}: {column_reason(reasons, said, len(notes) + 1)}"
+                 for reasons, cs in same.values()]
+        notes[line.short] = clip(" — ".join(parts), NOTE_CHARS, " — ")
+    return notes
 
 
-# --- The page ------------------------------------------------------------------------------
+def setups_table(lines, cols, budgets):
+    """One small table of what each column sets: the budget per run, then each group of
+    lines whose setups (Row.setup) differ between the columns, stated once."""
+    keys = [c for c, _ in cols]
+    rows, seen = [], {}
+    steps = {c: sorted({b for (_, col), b in budgets.items() if col == c and b}) for c in keys}
+    rows.append("| steps per run | " + " | ".join(", ".join(f"{s:,}" for s in steps[c]) or "—" for c in keys) + " |")
+    for line in lines:
+        setups = tuple(", ".join(sorted({r.setup for r in line.rows(c) if r.setup})) or "—" for c in keys)
+        if len({s for s in setups if s != "—"}) < 2:
+            continue
+        seen.setdefault(setups, []).append(line.short.split(":")[0])
+    for setups, names in seen.items():
+        rows.append(f"| {md(', '.join(dict.fromkeys(names)))} | " + " | ".join(md(s) for s in setups) + " |")
+    return ["| what each column sets | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"] + rows
 
-def header(cols, budgets):
-    """Column headers with the budgets found in the data ('exploratory (100000 steps)')."""
-    out = []
-    for c, _ in cols:
-        steps = sorted({b for (_, col), b in budgets.items() if col == c and b})
-        out.append(f"{c} ({', '.join(f'{s:,}' for s in steps)} steps)" if steps else c)
+
+# --- The page ---------------------------------------------------------------------------------
+
+def table(lines, cols, present, registered, notes, numbers):
+    keys = [c for c, _ in cols]
+    out = ["| claim | " + " | ".join(keys) + " | deciding statistic | |", "|---" * (len(keys) + 3) + "|"]
+    for line in lines:
+        col = answer_column(line, cols, present, registered) or keys[0]
+        mark = f" (note {numbers[line.short]})" if line.short in numbers else ""
+        out.append(f"| {md(clip(line.short, CLAIM_CHARS, ' '))} | "
+                   + " | ".join(md(cell(line, c, present, registered)) for c in keys)
+                   + f" | {md(statistic(line, col))} | [details](#{slug(line.short)}){mark} |")
     return out
 
 
 def first_page(claims, cols, present, budgets, registered=None):
-    """The first page: the plain answer, then one compact table for the paper's claims and
-    one for this project's own questions, numbered notes where the columns differ.
-    registered: the figures the confirmatory column runs (None: there is no such column).
-    Returns (lines of Markdown, [Line]) — the Lines give the details' order and anchors."""
+    """The opening sentences, the paper's claims in one table, the notes and the setups;
+    then this project's own questions in a table of their own, further down. registered:
+    {column: figures it runs} for columns that run only some figures. Returns (Markdown
+    lines, [Line]) — the Lines give the details' order and anchors."""
+    registered = registered or {}
     lines = lines_of(claims)
-    keys = [c for c, _ in cols]
-    page = ["## Does the paper hold up?", ""] + [" ".join(plain_answer(lines, cols, present, registered)), ""]
-    page += ["One row per claim; each column's verdict (the columns' budgets are in their headers; "
-             "'—' where a column does not run the claim); the statistic that decided the answer "
-             "(the confirmatory column where it has decided, else the exploratory); the details "
-             "follow the rules below. A number in brackets points to a note under the table.", ""]
-    notes = []
-    for title, beyond in (("### The paper's claims", False),
-                          ("### Beyond the paper (this project's own questions and controls)", True)):
-        body = []
-        for line in lines:
-            if line.beyond != beyond:
-                continue
-            cells = [cell(line, c, present, registered) for c in keys]
-            col = answer_column(line, cols, present, registered) or keys[0]
-            note = difference_note(line, cols, present, registered, budgets) if len(keys) > 1 else ""
-            mark = ""
-            if note:
-                notes.append(f"({len(notes) + 1}) {line.short}: {note}")
-                mark = f" ({len(notes)})"
-            body.append(f"| {md(line.short)}{mark} | " + " | ".join(md(c) for c in cells)
-                        + f" | {md(statistic(line, col))} | [details](#{slug(line.short)}) |")
-        if body:
-            page += [title, "", "| claim | " + " | ".join(md(h) for h in header(cols, budgets))
-                     + " | deciding statistic | |", "|---" * (len(keys) + 3) + "|"] + body + [""]
+    paper = [ln for ln in lines if not ln.beyond]
+    beyond = [ln for ln in lines if ln.beyond]
+    notes = difference_notes(lines, cols, present, registered)
+    numbers = {short: k + 1 for k, short in enumerate(notes)}
+    page = [" ".join(opening(lines, cols, present, registered)), ""]
+    page += table(paper, cols, present, registered, notes, numbers) + [""]
+    page += ["Each column's verdict on the claim ('—': the column does not run or judge it); the "
+             "statistic that decided the answer, from the confirmatory column where it has a verdict, "
+             "else the exploratory. The details follow the rules below.", ""]
     if notes:
-        page += ["**Why the columns differ.**", ""] + [f"{n}  " for n in notes[:-1]] + notes[-1:] + [""]
+        page += ["**Notes.**", ""] + [f"{numbers[s]}. {md(n)}" for s, n in notes.items()] + [""]
+    page += setups_table(lines, cols, budgets) + [""]
+    if beyond:
+        page += ["## Beyond the paper (this project's own questions and controls)", ""]
+        page += table(beyond, cols, present, registered, notes, numbers) + [""]
     return page, lines

@@ -99,7 +99,9 @@ def test_fig3_rows_show_every_variant_and_decide_on_paired_seeds():
             "tied in 0 of 5 seeds: p = 0.0312 (reverse 1)") in gap.ours
     runs[2] = [[c] * 5 for c in [0.5, 0.6, 0.7, 0.95, 1.0, 1.0, 1.0, 1.0]]      # diff, n_h=1 at 0.18
     gap = stat.fig3_claims(fig3_data(runs, f90))[0]
-    assert gap.verdict == v.DOES_NOT_HOLD and gap.number == "greater: diff, n_h=1, w=10 earlier in 5/5 seeds, p = 0.0312"
+    # the size beside the p: diff, n_h=1 crosses 0.25 − 0.18 = 0.070 of the fraction earlier
+    assert gap.verdict == v.DOES_NOT_HOLD and gap.number == \
+        "greater: diff, n_h=1, w=10 earlier in 5/5 seeds by 0.070, p = 0.0312"
     assert track.verdict == v.PARTLY
     assert track.number == "greater: 2/5 variants track within 2× the theory (best diff, n_h=1, w=10: 1.40× [1.20, 1.70])"
     assert len(track.number) <= 100
@@ -110,7 +112,7 @@ def test_fig3_rows_show_every_variant_and_decide_on_paired_seeds():
     assert old.verdict == v.TOO_FEW and old.number == "greater: per-seed curves not saved: seeds not paired"
 
 
-def test_fig7_row_reads_the_zone_and_fig8_refuses_a_one_point_boundary():
+def test_fig7_row_reads_the_zone_and_fig8_does_not_test_a_one_point_boundary():
     C, M, G = g.CONFUSION, g.MEMORIZATION, g.GENERALIZATION
     runs = [[0.5] * 5, [0.9, 0.95, 0.92, 0.94, 0.9], [0.93, 0.9, 0.95, 0.91, 0.96], [0.66] * 5]
     d = {"depths": [0, 1, 2, 8], "seeds": 5, "budget": 100, "test_runs": runs,
@@ -120,9 +122,27 @@ def test_fig7_row_reads_the_zone_and_fig8_refuses_a_one_point_boundary():
     assert row.verdict == v.HOLDS
     assert row.number == ("zone 1, 2 − depth 0: +0.43 (p = 0.031); − depth 8: +0.27 (p = 0.031); "
                           "10/10 zone runs generalized")
+    # the first page's statistic: the zone's runs against the majority needed, its margins and seeds
+    assert row.headline == "10/10 zone runs generalized (6 needed); zone − ends +0.43/+0.27, 5/5 seeds (p = 0.031/0.031)"
+    assert len(row.headline) <= 100
     eta, wd = [1e-4, 1e-3, 1e-2], [1e-5, 1e-4, 1e-3, 1e-2]
     phases = [[[G] for _ in eta] for _ in wd]
     phases[3][2] = [M]                                   # one memorizing run beside the rest
     row = dyn.fig8_claims({"eta": eta, "wd": wd, "eta_enc": 1e-5, "budget": 100,
                            "relations": {"bipartite": {"phases": phases}}})[0]
-    assert row.verdict == v.INCONCLUSIVE and "1 memorizing run in 1 cell" in row.ours
+    assert row.verdict == v.NO_SUPPORT and "1 memorizing run in 1 cell" in row.ours     # nothing to fit
+
+
+def test_fig7_confirmation_says_which_condition_failed_and_what_held():
+    """The committed confirmation (figures/paper/confirm/fig7.json): the registered rule fails on
+    its phase check alone, and the first page says so beside the accuracy test that passed."""
+    import json
+    import os
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "figures", "paper",
+                        "confirm", "fig7.json")
+    with open(path, encoding="utf-8") as f:
+        row = dyn.fig7_claims(json.load(f))[0]
+    assert row.verdict == v.DOES_NOT_HOLD
+    assert row.headline == ("15/36 zone runs generalized (19 needed); zone − ends +0.32/+0.22, 12/12 seeds "
+                            "(p = 0.00024/0.00024)")
+    assert row.key == "the zone beats both ends in 12/12 seeds, but only 15 of 36 of its runs generalize (19 needed)"
