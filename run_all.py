@@ -13,27 +13,32 @@ book (geneft, statics, repons) into the lab (lab/), where each figure is a tripl
 `plot(data, path)` draws it (figures/<fig>.png), and `claims(data)` turns it into the
 rows of figures/REPORT.md. Network runs go through lab.runner.Runner.
 """
-import argparse
-import contextlib
-import errno
-import os
-import re
-import sys
-import time
-import warnings
-from dataclasses import dataclass
+from lab.console import faults_while_importing
 
-import geneft as g
-import statics
-from lab import beyond, executors, registration, report, results
-from lab import figs_dynamics as dyn
-from lab import figs_statics as stat
-from lab.bench import bench
-from lab.presets import (PRESETS, baseline_note, figures_for_relation, relation_cost_note,
-                         relation_preset, relation_size_problem)
-from lab.results import FolderLock, ResultsFile, write_json
-from lab.runner import ConfigError, Runner, replay_data
-from lab.tuning import cap_workers, few_malloc_arenas, keep_freed_memory, usable_cores
+with faults_while_importing(__name__ == "__main__"):   # a Ctrl-C in the second these take: one line
+    import argparse
+    import contextlib
+    import errno
+    import os
+    import re
+    import sys
+    import time
+    import warnings
+    from dataclasses import dataclass
+
+    import geneft as g
+    import statics
+    from lab import beyond, executors, registration, report, results
+    from lab import figs_dynamics as dyn
+    from lab import figs_statics as stat
+    from lab.bench import bench
+    from lab.console import (INTERRUPTED, interrupted_exit_code, kept_going_streams, one_line_warning,
+                             sigterm_as_interrupt, silence_output)
+    from lab.presets import (PRESETS, baseline_note, figures_for_relation, relation_cost_note,
+                             relation_preset, relation_size_problem)
+    from lab.results import FolderLock, ResultsFile, write_json
+    from lab.runner import ConfigError, Runner, replay_data
+    from lab.tuning import cap_workers, few_malloc_arenas, keep_freed_memory, usable_cores
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 FIG_DIR = os.path.join(ROOT, "figures")
@@ -397,35 +402,15 @@ def storage_remedy(err):
     return "fix or move that file"
 
 
-INTERRUPTED = "interrupted: every finished ensemble is saved; run the same command again to resume"
-
-
 def run_bench(jobs):
-    """--bench; Ctrl-C is one line and exit 130 (the benchmark saves nothing)."""
+    """--bench; Ctrl-C (or SIGTERM) is one line and exit 130 (143) (the benchmark saves
+    nothing)."""
     try:
         bench(jobs)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         print("interrupted: --bench stopped (it saves nothing)", file=sys.stderr)
-        return 130
+        return interrupted_exit_code(interrupt)
     return 0
-
-
-def one_line_warning(message, category, filename, lineno, file=None, line=None):
-    """warnings.showwarning for the command line: `warning: <message>`, one line (Python's
-    own adds the file and line and a second line quoting the warn() call; some libraries'
-    messages span lines)."""
-    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
-
-
-def silence_output():
-    """Point stdout and stderr at the null device, so what is still buffered for a pipe
-    whose reader has closed goes nowhere at exit (else Python prints a BrokenPipeError)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            os.dup2(devnull, stream.fileno())
-        except (OSError, ValueError, AttributeError):    # not a file (a test's capture)
-            pass
 
 
 def load_matplotlib():
@@ -447,19 +432,22 @@ def load_matplotlib():
 
 def main(argv=None):
     """The command line; returns the exit code: 0, 2 for bad input or a fault (one line
-    naming it), 130 on Ctrl-C, 141 when its output goes to a pipe whose reader has closed
-    (`| head -1`): it stops there quietly, as Unix tools do, with every finished run saved.
-    Every warning is one line."""
-    try:
-        with warnings.catch_warnings():
-            warnings.showwarning = one_line_warning
-            return run_command(sys.argv[1:] if argv is None else argv)
-    except BrokenPipeError:
-        silence_output()
-        return 141
-    except KeyboardInterrupt:              # while it starts: importing Dask or matplotlib takes seconds
-        print(INTERRUPTED, file=sys.stderr)
-        return 130
+    naming it), 130 on Ctrl-C and 143 on SIGTERM (one line: finished runs are saved), 141
+    when its output goes to a pipe whose reader has closed (`| head -1`): it stops there
+    quietly, as Unix tools do, with every finished run saved. Printing never stops a run
+    otherwise (lab.console.KeepGoingStream: a full disk, characters the terminal's
+    encoding lacks). Every warning is one line."""
+    with kept_going_streams(), sigterm_as_interrupt():
+        try:
+            with warnings.catch_warnings():
+                warnings.showwarning = one_line_warning
+                return run_command(sys.argv[1:] if argv is None else argv)
+        except BrokenPipeError:
+            silence_output()
+            return 141
+        except KeyboardInterrupt as interrupt:     # while it starts: importing Dask or matplotlib takes seconds
+            print(INTERRUPTED, file=sys.stderr)
+            return interrupted_exit_code(interrupt)
 
 
 def run_command(argv):
@@ -478,9 +466,9 @@ def run_command(argv):
         if args.own is not None:
             preset = relation_preset(preset, args.own.name, args.own.R)
         errors = run_figures(args, preset)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         print(INTERRUPTED, file=sys.stderr)
-        return 130
+        return interrupted_exit_code(interrupt)
     except results.StorageError as err:
         print(f"error: {err}: everything finished before it is saved; {storage_remedy(err)}, "
               "then run the same command again", file=sys.stderr)

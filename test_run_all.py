@@ -613,3 +613,69 @@ def test_the_confirm_preset_refuses_a_relation_of_your_own(capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--relation with --preset confirm is not allowed" in err
+
+
+# --- Printing that must not stop a run, and faults while it starts ---------------------
+
+def full_stdout_run(tmp_path, *more):
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    with open("/dev/full", "w") as full:
+        return subprocess.run([sys.executable, os.path.join(root, "run_all.py"), *more],
+                              cwd=root, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
+                              env=dict(os.environ, MPLBACKEND="Agg"))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device always full")
+def test_a_full_stdout_leaves_the_run_going_with_one_line(tmp_path):
+    """stdout on a full disk (> /dev/full, or a log file whose disk fills): one warning line,
+    and the run trains, saves and reports as usual (it once stopped at its first progress
+    line with an OSError traceback)."""
+    done = full_stdout_run(tmp_path, *smoke_args(tmp_path, "--only", "fig7")[:2], "--jobs", "2",
+                           "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--only", "fig7")
+    assert done.returncode == 0, done.stderr
+    assert [ln for ln in done.stderr.splitlines() if ln.strip()] == [
+        "warning: cannot write to stdout (No space left on device): the run goes on without its "
+        "progress lines"]
+    assert json.loads((tmp_path / "out" / "fig7.json").read_text())["preset"] == "smoke"
+    assert (tmp_path / "out" / "REPORT.md").exists()
+
+
+def test_an_ascii_only_terminal_gets_escapes_not_a_traceback(tmp_path):
+    """PYTHONIOENCODING=ascii and an output folder named with an é: the last line escapes
+    it, exit 0 (it once saved everything, then ended in a UnicodeEncodeError traceback)."""
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    out = tmp_path / "résumé"
+    done = subprocess.run([sys.executable, os.path.join(root, "run_all.py"), "--preset", "smoke", "--jobs", "1",
+                           "--only", "fig7", "--out", str(out), "--cache", str(tmp_path / "cache")],
+                          cwd=root, capture_output=True, timeout=300,
+                          env=dict(os.environ, MPLBACKEND="Agg", PYTHONIOENCODING="ascii"))
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    last = done.stdout.decode("ascii").splitlines()[-1]
+    assert last.endswith(f"; report: {tmp_path}/r\\xe9sum\\xe9/REPORT.md")
+    assert (out / "fig7.json").exists()
+
+
+@pytest.mark.parametrize("raised, code, line", [
+    ("KeyboardInterrupt", 130,
+     "interrupted: every finished ensemble is saved; run the same command again to resume"),
+    ("MemoryError", 2, "error: cannot start (MemoryError): if this process's memory is limited "
+                       "(ulimit -v), allow it more; else reinstall what it needs (pip install -r "
+                       "requirements.txt)"),
+    ("ImportError('libgfortran.so.5: failed to map segment from shared object')", 2,
+     "error: cannot start (ImportError: libgfortran.so.5: failed to map segment from shared "
+     "object): if this process's memory is limited (ulimit -v), allow it more; else reinstall "
+     "what it needs (pip install -r requirements.txt)")])
+def test_a_fault_while_it_imports_is_one_line(tmp_path, raised, code, line):
+    """What NumPy's import raises under Ctrl-C in the first half second (the run once
+    printed a KeyboardInterrupt traceback), or an address-space limit (ulimit -v: a
+    MemoryError, or a library that cannot map its code): one line and its exit code."""
+    (tmp_path / "numpy").mkdir()
+    (tmp_path / "numpy" / "__init__.py").write_text(f"raise {raised}\n")
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    done = subprocess.run([sys.executable, os.path.join(root, "run_all.py"), "--preset", "smoke"],
+                          cwd=root, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert done.returncode == code
+    assert [ln for ln in done.stderr.splitlines() if ln.strip()] == [line]
+
+
