@@ -326,17 +326,17 @@ def compute_figures(args, preset):
                 scheduler=args.scheduler, overall=True) as runner:
         for k, name in enumerate(args.names):
             runner.progress.to_come = args.names[k + 1:]
-            t0 = time.time()
+            t0 = time.monotonic()
             print(f"{name}: computing ({preset.name} preset)", flush=True)
             runner.results = (ResultsFile(os.path.join(args.out, f"{name}.jsonl"))
                               if preset.results_in_repo else None)
             data = FIGURES[name].data(preset, runner)
-            data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
+            data["preset"], data["seconds"] = preset.name, round(time.monotonic() - t0, 1)
             if runner.results is not None:     # the cost over every invocation, not this one's
                 data["cpu_seconds"], data["untimed_ensembles"] = runner.results.cost()
             write_json(os.path.join(args.out, f"{name}.json"), data)
             save_plot(FIGURES[name], data, os.path.join(args.out, f"{name}.png"))
-            print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
+            print(f"{name}: done in {time.monotonic() - t0:.1f} s -> {name}.png", flush=True)
     return []
 
 
@@ -350,7 +350,7 @@ def replot_figures(args):
     A data file that cannot be read or drawn is an error naming it; the others are drawn."""
     errors = []
     for name in args.names:
-        path, t0 = os.path.join(args.out, f"{name}.json"), time.time()
+        path, t0 = os.path.join(args.out, f"{name}.json"), time.monotonic()
         try:
             data = report.load_figure_data(args.out, name)
             if data is None:
@@ -362,7 +362,7 @@ def replot_figures(args):
         except WRONG_SHAPE as err:
             errors.append(f"{path} does not hold this version's data ({type(err).__name__}: {err})")
             continue
-        print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
+        print(f"{name}: done in {time.monotonic() - t0:.1f} s -> {name}.png", flush=True)
     return errors
 
 
@@ -384,11 +384,11 @@ def run_figures(args, preset):
     finds its runs recorded. A replot trains nothing and writes each file atomically, so
     it does not wait (a paper-budget run may hold the folder for days). Returns the error
     lines."""
-    t_all = time.time()
+    t_all = time.monotonic()
     with contextlib.nullcontext() if args.replot else FolderLock(args.out):
         errors = replot_figures(args) if args.replot else compute_figures(args, preset)
         errors = once_per_file(errors + write_reports(args.out, args.own, args.preset))
-    print(f"all done in {time.time() - t_all:.1f} s; report: "
+    print(f"all done in {time.monotonic() - t_all:.1f} s; report: "
           f"{os.path.join(report_folder(args.out, args.own), 'REPORT.md')}")
     return errors
 
