@@ -165,6 +165,9 @@ def parse_args(argv):
     ap.add_argument("--scheduler", default=None,
                     help="run on a Dask cluster: tcp://HOST:8786, or local:N for a LocalCluster "
                          f"of N workers (needs `{executors.CLUSTER_INSTALL}`)")
+    ap.add_argument("--worker-timeout", type=float, default=None, metavar="SECONDS",
+                    help="with --scheduler: how long to wait for a worker, at the start and "
+                         "whenever none is left (default 120)")
     ap.add_argument("--force", action="store_true",
                     help="recompute, replacing what the cache and the results files hold")
     ap.add_argument("--replot", action="store_true", help="redraw from saved data, no training")
@@ -199,6 +202,8 @@ def parse_args(argv):
     args.jobs = worker_count(ap, args.jobs)
     if args.scheduler is not None and not (args.replot or args.bench):   # those start no workers
         args.scheduler = checked_scheduler(ap, args.scheduler)
+    if args.worker_timeout is not None and not 0 < args.worker_timeout < float("inf"):
+        ap.error(f"--worker-timeout {args.worker_timeout:g}: must be a number of seconds > 0")
     args.out = args.out or out_dir_of(args.preset, args.own)
     return args
 
@@ -323,7 +328,7 @@ def compute_figures(args, preset):
     """Compute each selected figure (runs through the Runner, recorded as they finish),
     save its data and draw it. Returns no errors (a fault raises)."""
     with Runner(args.jobs, os.path.join(args.cache, preset.name), args.force, preset.chunk,
-                scheduler=args.scheduler, overall=True) as runner:
+                scheduler=args.scheduler, overall=True, worker_timeout=args.worker_timeout) as runner:
         for k, name in enumerate(args.names):
             runner.progress.to_come = args.names[k + 1:]
             t0 = time.monotonic()

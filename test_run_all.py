@@ -679,3 +679,15 @@ def test_a_fault_while_it_imports_is_one_line(tmp_path, raised, code, line):
     assert [ln for ln in done.stderr.splitlines() if ln.strip()] == [line]
 
 
+
+# --- How long a run waits for a Dask worker ----------------------------------------------
+
+@pytest.mark.parametrize("bad", ["0", "-5", "nan", "inf"])
+def test_a_worker_timeout_that_is_no_positive_time_is_refused(capsys, bad):
+    with pytest.raises(SystemExit) as exit_:
+        ra.parse_args(["--worker-timeout", bad])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert f"--worker-timeout {float(bad):g}: must be a number of seconds > 0" in err
+
+

@@ -87,7 +87,8 @@ class Runner:
     """Runs configs as ensembles on an executor, recording every finished ensemble at once.
 
     jobs: local worker processes (1: in this process); scheduler: a Dask scheduler
-    address instead (see DaskCluster). Finished ensembles go to the results file when
+    address instead (see lab.cluster.DaskCluster; worker_timeout: seconds to wait for
+    a worker there). Finished ensembles go to the results file when
     `results` is set (a ResultsFile: the committed record, written first) and to the
     cache in `cache_dir` (lab.results.Cache); both are read before anything is computed,
     run by run, so a sweep cut into other ensembles (another worker count) finds them.
@@ -96,9 +97,10 @@ class Runner:
     time works in a cache folder (lab.results.FolderLock): a second waits for the first.
     """
 
-    def __init__(self, jobs, cache_dir, force=False, chunk=16, scheduler=None, overall=False):
+    def __init__(self, jobs, cache_dir, force=False, chunk=16, scheduler=None, overall=False,
+                 worker_timeout=None):
         self.jobs, self.cache_dir, self.force, self.chunk = jobs, cache_dir, force, chunk
-        self.scheduler, self.results = scheduler, None
+        self.scheduler, self.worker_timeout, self.results = scheduler, worker_timeout, None
         self.cache = Cache(cache_dir)
         self.progress = Progress(overall)
         self.executor, self.lock = None, None
@@ -107,7 +109,7 @@ class Runner:
         self.lock = FolderLock(self.cache_dir)
         self.lock.acquire()
         try:
-            self.executor = make_executor(self.jobs, self.scheduler)
+            self.executor = make_executor(self.jobs, self.scheduler, self.worker_timeout)
         except BaseException:
             self.lock.release()
             raise

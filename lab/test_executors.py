@@ -172,8 +172,11 @@ def test_a_local_cluster_has_at_most_one_worker_per_core_of_the_affinity(monkeyp
         def __init__(self, cluster):
             pass
 
-        def scheduler_info(self):
-            return {"workers": {"w": {"nthreads": 1}}}
+        def nthreads(self):
+            return {"w": 1}
+
+        def register_plugin(self, plugin):
+            pass
 
         def close(self):
             pass
@@ -290,7 +293,7 @@ def test_a_real_dask_scheduler_passes_the_greeting_check():
     with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp://", dashboard_address=None,
                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
         host, port = cluster.scheduler_address.replace("tcp://", "").rsplit(":", 1)
-        executors._check_scheduler_or_exit(host, int(port), cluster.scheduler_address)
+        executors.check_scheduler_or_exit(host, int(port), cluster.scheduler_address)
 
 
 CTRL_C_DURING_START = """
