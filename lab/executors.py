@@ -34,11 +34,19 @@ def run_chunk(configs):
         return [RunSummary.of_history(h) for h in train_ensemble(configs)]
 
 
-def _worker_init():
+def _worker_init(parent):
     """Set up a worker process once: the main process alone answers Ctrl-C (one line,
-    no traceback per worker), the worker dies with its parent, glibc keeps freed memory."""
+    no traceback per worker); the worker dies with its parent (`parent`, its PID), also
+    if the parent died before the worker could ask for that; a result sent to a parent
+    that has gone ends the worker quietly (SIGPIPE's default action: between a killed
+    parent's closing its pipe and the kernel's killing the worker, the worker would
+    print a BrokenPipeError traceback per result); glibc keeps freed memory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     die_with_parent()
+    if os.getppid() != parent:
+        os._exit(0)
     keep_freed_memory()
 
 
@@ -52,7 +60,7 @@ def start_pool(jobs):
     pin_blas_threads()
     try:
         _try_threads(3)      # the pool's own (handlers of workers, tasks, results), before any worker
-        return multiprocessing.get_context("spawn").Pool(jobs, _worker_init)
+        return multiprocessing.get_context("spawn").Pool(jobs, _worker_init, (os.getpid(),))
     except (RuntimeError, MemoryError, OSError) as err:
         for child in multiprocessing.active_children():
             child.terminate()

@@ -54,6 +54,37 @@ def test_workers_die_with_their_parent_on_kill_9(tmp_path):
     assert not any(alive(w) for w in workers)
 
 
+BROKEN_PIPE_TO_A_DEAD_PARENT = """
+import os, sys
+sys.path.insert(0, {root!r})
+from lab import executors
+executors._worker_init(os.getppid())
+read, write = os.pipe()
+os.close(read)                                  # the parent has gone: nobody reads the results
+os.write(write, b"a result")
+print("still here", file=sys.stderr)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="needs SIGPIPE")
+def test_a_worker_whose_parent_has_gone_ends_quietly_on_its_next_result():
+    """A worker sending a result into the pipe of a parent killed a moment before (kill -9;
+    the kernel kills the worker a moment later): it ends at once, silently (it once
+    printed a BrokenPipeError traceback, about 20 lines per worker)."""
+    done = subprocess.run([sys.executable, "-c", BROKEN_PIPE_TO_A_DEAD_PARENT.format(root=ROOT)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGPIPE and done.stderr == ""
+
+
+def test_a_worker_whose_parent_died_before_it_started_leaves_at_once():
+    """A worker that starts after its parent died (a kill -9 during the pool's start) does
+    not wait for work that never comes: it leaves in its set-up."""
+    code = f"import sys; sys.path.insert(0, {ROOT!r}); from lab import executors; " \
+           "executors._worker_init(-1); print('went on')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+
+
 def test_ctrl_c_prints_one_line_and_keeps_finished_work(tmp_path):
     cmd = [sys.executable, os.path.join(ROOT, "run_all.py"), "--preset", "smoke", "--jobs", "2",
            "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--only", "fig5"]
