@@ -133,8 +133,52 @@ def own_relation(ap, spec, n, out_given=False):
         ap.error(f"--relation {spec!r}: {name!r} cannot name the folder figures/{name}/: use letters, "
                  f"digits, '_', '-' or '.', and none of the preset names {sorted(PRESETS)}; or "
                  f"name the output folder with --out")
+    return relation_named(name, spec, R)
+
+
+def relation_named(name, source, R):
+    """The OwnRelation of matrix R: its kind, and the figures that do not apply to it, each
+    with its reason: lab.presets' (by kind and size), and those with nothing to show on
+    this matrix (figures_cannot_serve)."""
     kind = statics.matrix_kind(R)[0]
-    return OwnRelation(name, spec, R, kind, figures_for_relation(kind, R.shape[0]))
+    skipped = figures_for_relation(kind, R.shape[0])
+    for fig, why in figures_cannot_serve(R, kind).items():
+        skipped.setdefault(fig, why)
+    return OwnRelation(name, source, R, kind, skipped)
+
+
+def figures_cannot_serve(R, kind):
+    """{figure: why} for the figures of a kind that has them but with nothing to show on R:
+    Fig. 3 on one label, Theorem 1 on an equivalence of one class or of singletons."""
+    why = {"fig3": stat.fig3_cannot_serve(R)}
+    if kind == "equivalence":
+        why["theorem1"] = beyond.theorem1_cannot_serve(R)
+    return {fig: reason for fig, reason in why.items() if reason}
+
+
+RELATION_FILE = ".relation"   # beside its figures: which relation they show (JSON; not figure data)
+
+
+def save_relation(out_dir, own):
+    """out_dir/.relation: the relation's name, source and matrix, so a --replot of the
+    folder without --relation still knows what its figures show."""
+    write_json(os.path.join(out_dir, RELATION_FILE),
+               {"name": own.name, "source": own.source, "R": own.R.tolist()})
+
+
+def relation_of_folder(out_dir):
+    """The OwnRelation whose figures out_dir holds (its .relation), None if it holds
+    none; ValueError naming the file if it cannot be read."""
+    path = os.path.join(out_dir, RELATION_FILE)
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            saved = results.parse_json(f.read())
+        R = g.relation_matrix(saved["R"], len(saved["R"]))
+        return relation_named(str(saved["name"]), str(saved["source"]), R)
+    except (OSError, ValueError, TypeError, KeyError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is unreadable ({type(err).__name__}: {err})") from None
 
 
 # --- Main ---------------------------------------------------------------------------
@@ -204,6 +248,10 @@ def parse_args(argv):
         args.scheduler = checked_scheduler(ap, args.scheduler)
     if args.worker_timeout is not None and not 0 < args.worker_timeout < float("inf"):
         ap.error(f"--worker-timeout {args.worker_timeout:g}: must be a number of seconds > 0")
+    for what, folder in (("--out", args.out), ("--cache", args.cache)):
+        if folder is not None and not folder.strip():
+            ap.error(f"{what} {folder!r} names no folder: name one, or leave {what} out for "
+                     "its default")
     args.out = args.out or out_dir_of(args.preset, args.own)
     return args
 
@@ -259,7 +307,48 @@ def check_folders(args):
             os.remove(probe)
         except OSError as err:
             return f"{what} {folder} is not writable ({err.strerror}): name a folder you can write to"
-    return replot_selection(args) if args.replot else None
+    return relation_problem(args) or (replot_selection(args) if args.replot else other_preset(args))
+
+
+def relation_problem(args):
+    """A relation's folder says which relation its figures show (.relation): a --replot
+    of it without --relation takes that relation (args.own); figures of another relation,
+    or of Table I's, are refused there (the folder's one REPORT.md describes one
+    relation): an error line. None if all is well."""
+    try:
+        held = relation_of_folder(args.out)
+    except ValueError as err:
+        return f"{err}: remove it, or name another --out"
+    if args.replot and args.own is None:
+        args.own = held
+        if held is not None:
+            args.names = [n for n in args.names if n not in held.skipped]
+            if not args.names:
+                return f"--only {args.only}: none of these figures applies to relation {held.name!r}"
+    elif held is not None and (args.own is None or args.own.name != held.name):
+        mine = "Table I's relations" if args.own is None else f"relation {args.own.name!r}"
+        return (f"--out {args.out} holds the figures of relation {held.name!r} (from "
+                f"{held.source}), not of {mine}: name another --out"
+                + (f", or add --relation {held.source}" if args.own is None else ""))
+    return None
+
+
+def other_preset(args):
+    """The error line when out_dir holds data of a selected figure computed by another
+    preset (a smoke run into figures/paper/ would replace the 1e5-step figures), unless
+    --force; None otherwise."""
+    if args.force:
+        return None
+    for name in args.names:
+        try:
+            data = report.load_figure_data(args.out, name)
+        except report.DataFileError:
+            continue                      # unreadable: recomputing it loses nothing
+        held = data.get("preset") if isinstance(data, dict) else None
+        if held is not None and held != args.preset:
+            return (f"--out {args.out} holds {name}.json of the {held} preset, not the "
+                    f"{args.preset} preset's: name another --out, or add --force to replace it")
+    return None
 
 
 def replot_selection(args):
@@ -327,13 +416,15 @@ def write_reports(out_dir, own=None, preset=DEFAULT_PRESET):
 def compute_figures(args, preset):
     """Compute each selected figure (runs through the Runner, recorded as they finish),
     save its data and draw it. Returns no errors (a fault raises)."""
+    if args.own is not None:
+        save_relation(args.out, args.own)
     with Runner(args.jobs, os.path.join(args.cache, preset.name), args.force, preset.chunk,
                 scheduler=args.scheduler, overall=True, worker_timeout=args.worker_timeout) as runner:
         for k, name in enumerate(args.names):
             runner.progress.to_come = args.names[k + 1:]
             t0 = time.monotonic()
             print(f"{name}: computing ({preset.name} preset)", flush=True)
-            runner.results = (ResultsFile(os.path.join(args.out, f"{name}.jsonl"))
+            runner.results = (ResultsFile(results_path(args.out, name))
                               if preset.results_in_repo else None)
             data = FIGURES[name].data(preset, runner)
             data["preset"], data["seconds"] = preset.name, round(time.monotonic() - t0, 1)
@@ -343,6 +434,13 @@ def compute_figures(args, preset):
             save_plot(FIGURES[name], data, os.path.join(args.out, f"{name}.png"))
             print(f"{name}: done in {time.monotonic() - t0:.1f} s -> {name}.png", flush=True)
     return []
+
+
+def results_path(out_dir, name):
+    """A figure's results file: out_dir/<name>.jsonl, or the file it links to (a
+    symbolic link stays one when --force rewrites the file)."""
+    path = os.path.join(out_dir, f"{name}.jsonl")
+    return os.path.realpath(path) if os.path.islink(path) else path
 
 
 # What a figure's plot raises on data it cannot read (a file of an older version, or

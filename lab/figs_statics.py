@@ -164,7 +164,20 @@ def chance_level(rel, n, r=None):
     else:
         R = g.relation_matrix(rel, n)
         q = float(max(R.mean(), 1 - R.mean()))
-    return q, max(0.0, (0.9 - q) / (1 - q))
+    if q >= 0.9:                  # guessing alone reaches 0.9 (q = 1: one label, nothing to learn)
+        return q, 0.0
+    return q, (0.9 - q) / (1 - q)
+
+
+def fig3_cannot_serve(R):
+    """Why Fig. 3 has nothing to show on the relation matrix R (one label on every pair:
+    the network, Appendix D's bound and guessing all score 1 at every fraction), or None."""
+    R = np.asarray(R)
+    if R.min() != R.max():
+        return None
+    return (f"Fig. 3 needs both labels: every pair of this relation is {int(R.flat[0])}, so the "
+            "network, Appendix D's bound and guessing the majority all score 1 at every "
+            "training fraction")
 
 
 TABLE_III_DECODER = "concat, n_h=3, w=50"   # the concat variant decodes with Table III's MLP
