@@ -19,6 +19,7 @@ with faults_while_importing(__name__ == "__main__"):   # a Ctrl-C in the second 
     import argparse
     import contextlib
     import errno
+    import logging
     import os
     import re
     import sys
@@ -519,8 +520,12 @@ def run_bench(jobs):
 def load_matplotlib():
     """matplotlib and its Agg drawing library loaded now, before any run trains, so one
     that cannot load (too small an address-space limit, ulimit -v; a broken install) is
-    one line at once, not a traceback at the first figure after the training. Returns
-    that line, or None."""
+    one line at once, not a traceback at the first figure after the training. What it
+    logs while loading (a config folder it cannot write: two lines of its own) is one
+    line (matplotlib_notes). Returns the error line, or None."""
+    logger, caught = logging.getLogger("matplotlib"), _Records()
+    asked = os.environ.get("MPLCONFIGDIR")            # matplotlib sets it to the folder it took
+    logger.addHandler(caught)
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -530,7 +535,37 @@ def load_matplotlib():
         return (f"cannot load matplotlib, which draws the figures ({type(err).__name__}: {err}): "
                 f"if this process's memory is limited (ulimit -v), allow it more; else reinstall "
                 f"it (pip install -r requirements.txt)")
+    finally:
+        logger.removeHandler(caught)
+    for note in matplotlib_notes(caught.messages, asked):
+        print(note, file=sys.stderr)
     return None
+
+
+class _Records(logging.Handler):
+    """A logging handler that keeps the messages of warnings and worse (the logger then
+    prints nothing of its own)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(" ".join(record.getMessage().split()))
+
+
+def matplotlib_notes(messages, asked):
+    """What matplotlib logged while loading, as lines of ours: one note for a config and
+    cache folder it cannot write (its own two lines: the folder it tried, the temporary
+    one it took; asked: MPLCONFIGDIR as it was), a warning line for anything else."""
+    about_folder = [m for m in messages if "MPLCONFIGDIR" in m or "mkdir -p failed" in m]
+    notes = [f"warning: matplotlib: {m}" for m in messages if m not in about_folder]
+    if about_folder:
+        where = asked or "~/.config/matplotlib"
+        notes.insert(0, f"note: matplotlib cannot write its config and cache folder ({where}): "
+                        "it uses a temporary one for this run; set MPLCONFIGDIR to a folder "
+                        "you can write to")
+    return notes
 
 
 def main(argv=None):

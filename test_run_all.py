@@ -795,3 +795,20 @@ def test_replot_of_a_relations_folder_keeps_what_it_says_of_the_relation(tmp_pat
         f"--relation {tmp_path / 'mine.csv'}")
 
 
+
+# --- matplotlib's own lines ----------------------------------------------------------------
+
+def test_matplotlib_without_a_writable_config_folder_is_one_line_of_ours(tmp_path):
+    """HOME and MPLCONFIGDIR where nothing can be written: one note naming the folder and
+    the fix (matplotlib once printed two lines of its own)."""
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    done = subprocess.run([sys.executable, os.path.join(root, "run_all.py"), "--preset", "smoke", "--jobs", "1",
+                           "--only", "fig4", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")],
+                          cwd=root, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, MPLBACKEND="Agg", HOME="/dev/null/home",
+                                   MPLCONFIGDIR="/dev/null/mpl", XDG_CONFIG_HOME="/dev/null/config",
+                                   XDG_CACHE_HOME="/dev/null/cache"))
+    assert done.returncode == 0, done.stderr
+    assert [ln for ln in done.stderr.splitlines() if ln.strip()] == [
+        "note: matplotlib cannot write its config and cache folder (/dev/null/mpl): it uses a "
+        "temporary one for this run; set MPLCONFIGDIR to a folder you can write to"]
