@@ -22,6 +22,7 @@ import time
 import zipfile
 
 from lab import executors
+from lab.console import first_line
 from lab.executors import SetupError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the checkout
@@ -108,16 +109,13 @@ class DaskCluster:
         distributed = executors.import_distributed()
         self.cluster, self.distributed, self.client = None, distributed, None
         self.address, self.worker_timeout, self.none_since = scheduler, worker_timeout, None
-        if form[0] == "local":
-            self._start_local(scheduler, form[1])
-        else:
-            executors.check_scheduler_or_exit(form[1], form[2], scheduler)
-            try:
-                self.client = distributed.Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as err:
-                raise SetupError(f"--scheduler {scheduler}: cannot connect to the Dask scheduler "
-                                 f"({err})") from None
+        self.quiet = contextlib.ExitStack()
+        self.quiet.enter_context(_loop_errors_silenced())
         try:
+            if form[0] == "local":
+                self._start_local(scheduler, form[1])
+            else:
+                self._connect(form[1], form[2])
             self.wait_for_workers()
             ship_code(self.client, scheduler)
             self.workers = max(1, sum(self.client.nthreads().values()))
@@ -125,7 +123,17 @@ class DaskCluster:
             self.close(failed=True)
             raise
 
+    def _connect(self, host, port):
+        """A client of the running scheduler at self.address, checked first (SetupError)."""
+        executors.check_scheduler_or_exit(host, port, self.address)
+        try:
+            self.client = self.distributed.Client(self.address, timeout="20s")
+        except (OSError, TimeoutError) as err:
+            raise SetupError(f"--scheduler {self.address}: cannot connect to the Dask scheduler "
+                             f"({err})") from None
+
     def _start_local(self, scheduler, asked):
+        """A LocalCluster of `asked` workers (at most one per core) and its client."""
         executors.refuse_unguarded_main(f"--scheduler {scheduler}", "jobs=1 without a scheduler")
         n = executors.cap_workers(asked, f"--scheduler {scheduler}")
         executors.pin_blas_threads()                 # the cluster's worker processes inherit it
@@ -134,11 +142,7 @@ class DaskCluster:
                 n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})   # not 8787, often taken
             stop.append(lambda: self._close_cluster(failed=True))
-        try:
-            self.client = self.distributed.Client(self.cluster)
-        except BaseException:
-            self._close_cluster(failed=True)
-            raise
+        self.client = self.distributed.Client(self.cluster)
 
     def live_threads(self):
         """Threads of the workers the scheduler knows now (0: none is left); SetupError
@@ -215,7 +219,6 @@ class DaskCluster:
                              f"({fut.status}); every finished ensemble is saved: run the same "
                              "command again")
         if isinstance(err, (ImportError, MemoryError)) or type(err).__name__ == "KilledWorker":
-            from lab.shipped import first_line
             raise SetupError(f"--scheduler {self.address}: a worker could not train an ensemble "
                              f"({first_line(err)}); every finished ensemble is saved: fix that "
                              "worker, then run the same command again") from None
@@ -224,11 +227,14 @@ class DaskCluster:
     def close(self, failed=False):
         """Close the client and the local cluster; after a failure or an interrupt quietly
         (the exception already says what happened; Dask would log every cancelled task)."""
-        if self.client is not None:
-            with _dask_logs_silenced() if failed else contextlib.nullcontext():
-                self.client.close()
-            self.client = None
-        self._close_cluster(failed)
+        try:
+            if self.client is not None:
+                with _dask_logs_silenced() if failed else contextlib.nullcontext():
+                    self.client.close()
+                self.client = None
+            self._close_cluster(failed)
+        finally:
+            self.quiet.close()
 
     def _close_cluster(self, failed=False):
         """Close the local cluster, if any (quietly after a failure, as close says)."""
@@ -300,6 +306,22 @@ class CtrlCWatch:
         self.child.stdin.close()
         self.child.wait()
         return came
+
+
+@contextlib.contextmanager
+def _loop_errors_silenced():
+    """Errors of callbacks on Dask's event loop in this process not logged (tornado's
+    "Exception in callback" and a traceback): a Ctrl-C that comes as a call to the
+    scheduler starts makes Dask's own clean-up callback fail (distributed.utils.sync
+    cancels a future it has not made yet), and that is not the user's to read; what a
+    task or the cluster does wrong reaches this process as an exception."""
+    logger = logging.getLogger("tornado.application")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @contextlib.contextmanager

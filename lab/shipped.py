@@ -93,7 +93,8 @@ def import_problem(numpy_min):
 
 def first_line(err):
     """An exception as `Type: message` on one line; for an ImportError raised from
-    another (NumPy's names its cause after many lines of advice), the cause's."""
+    another (NumPy's names its cause after many lines of advice), the cause's. (As
+    lab.console.first_line: this module imports nothing of ours, see above.)"""
     if isinstance(err, ImportError) and err.__cause__ is not None:
         err = err.__cause__
     text = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), "")
