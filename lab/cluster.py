@@ -24,6 +24,7 @@ import zipfile
 from lab import executors
 from lab.console import first_line
 from lab.executors import SetupError
+from lab.tuning import cap_workers, pin_blas_threads
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the checkout
 BOOK = ("geneft.py", "statics.py", "repons.py")
@@ -135,8 +136,8 @@ class DaskCluster:
     def _start_local(self, scheduler, asked):
         """A LocalCluster of `asked` workers (at most one per core) and its client."""
         executors.refuse_unguarded_main(f"--scheduler {scheduler}", "jobs=1 without a scheduler")
-        n = executors.cap_workers(asked, f"--scheduler {scheduler}")
-        executors.pin_blas_threads()                 # the cluster's worker processes inherit it
+        n = cap_workers(asked, f"--scheduler {scheduler}")
+        pin_blas_threads()                 # the cluster's worker processes inherit it
         with _quiet_workers_started() as stop:
             self.cluster = self.distributed.LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,

@@ -18,7 +18,7 @@ import time
 
 from lab.ensemble import train_ensemble
 from lab.results import RunSummary
-from lab.tuning import cap_workers, die_with_parent, keep_freed_memory, pin_blas_threads, subnormals_flushed
+from lab.tuning import die_with_parent, keep_freed_memory, pin_blas_threads, subnormals_flushed
 
 
 class SetupError(SystemExit):
