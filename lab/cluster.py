@@ -8,6 +8,8 @@ every task it is given, needs none of the code either. A cluster without a worke
 waited for, with a line saying so, for worker_timeout seconds; then, as when every worker
 is lost mid-run, one line (SetupError). Dask is imported only here.
 """
+import asyncio
+import concurrent.futures
 import contextlib
 import hashlib
 import io
@@ -31,6 +33,7 @@ BOOK = ("geneft.py", "statics.py", "repons.py")
 NUMPY_MIN = (1, 24)          # requirements.txt's numpy>=1.24 (a test checks they agree)
 WORKER_TIMEOUT = 120.0       # seconds to wait for a worker, at the start or after losing all
 CHECK_EVERY = 2.0            # seconds between looks at the cluster while tasks run
+CANCELLED = (concurrent.futures.CancelledError, asyncio.CancelledError)   # what Dask raises for them
 
 
 # --- The code the workers import ------------------------------------------------------
@@ -150,10 +153,16 @@ class DaskCluster:
         if the scheduler cannot be reached any more."""
         try:
             return sum(self.client.nthreads().values())
-        except (OSError, TimeoutError) as err:
-            raise SetupError(f"--scheduler {self.address}: lost the connection to the scheduler "
-                             f"({err or type(err).__name__}): every finished ensemble is saved; "
-                             "run the same command again once it is back") from None
+        except (Exception, *CANCELLED) as err:        # a closed client raises its own kinds
+            raise self.scheduler_lost(err) from None
+
+    def scheduler_lost(self, err):
+        """The SetupError of a scheduler that cannot be reached any more (err: what Dask
+        raised)."""
+        why = "Dask cancelled the unfinished tasks" if isinstance(err, CANCELLED) else first_line(err)
+        return SetupError(f"--scheduler {self.address}: lost the connection to the scheduler "
+                          f"({why}): every finished ensemble is saved; run the same command "
+                          "again once it is back")
 
     def wait_for_workers(self):
         """Return once a worker is there; else say so (one line), look again every half
@@ -182,6 +191,8 @@ class DaskCluster:
                                                       return_when="FIRST_COMPLETED")
             except self.distributed.TimeoutError:
                 done = set()
+            except CANCELLED as err:       # the client lost the scheduler and cancelled them
+                raise self.scheduler_lost(err) from None
             for fut in done:
                 yield futures[fut], self._result(fut)
             if not done:
@@ -311,18 +322,20 @@ class CtrlCWatch:
 
 @contextlib.contextmanager
 def _loop_errors_silenced():
-    """Errors of callbacks on Dask's event loop in this process not logged (tornado's
-    "Exception in callback" and a traceback): a Ctrl-C that comes as a call to the
-    scheduler starts makes Dask's own clean-up callback fail (distributed.utils.sync
-    cancels a future it has not made yet), and that is not the user's to read; what a
-    task or the cluster does wrong reaches this process as an exception."""
-    logger = logging.getLogger("tornado.application")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
+    """Errors that the client's side of Dask logs in this process, with a traceback, not
+    logged: tornado's "Exception in callback" (a Ctrl-C as a call to the scheduler starts
+    makes Dask's own clean-up callback fail: distributed.utils.sync cancels a future it
+    has not made yet) and the client's own on losing the scheduler. What a task or the
+    cluster does wrong reaches this process as an exception, said in one line."""
+    loggers = [logging.getLogger(name) for name in ("tornado.application", "distributed.client")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 
 @contextlib.contextmanager

@@ -282,11 +282,15 @@ sys.exit(ra.main(sys.argv[1:]))
 """
 
 
-def test_losing_every_worker_mid_run_is_one_line_and_keeps_what_finished(tmp_path, processes):
-    """Every worker killed after the first ensemble is recorded: one line, exit 2, after
-    --worker-timeout (the run once waited for ever, saying "still training"); the results
-    file keeps every finished ensemble."""
+@pytest.mark.parametrize("lost", ["workers", "scheduler"])
+def test_losing_the_workers_or_the_scheduler_mid_run_is_one_line_and_keeps_what_finished(
+        tmp_path, processes, lost):
+    """Every worker (or the scheduler) killed after the first ensemble is recorded: one
+    line, exit 2 (after --worker-timeout for the workers; the run once waited for ever,
+    saying "still training", or ended in Dask's tracebacks); the results file keeps every
+    finished ensemble."""
     port = scheduler_at(processes)
+    scheduler = processes.started[-1]
     worker = processes.start(recipe()[1].replace("--nworkers auto", "--nworkers 1"), port, log="worker")
     script = tmp_path / "long_fig7.py"
     script.write_text(LONG_FIG7)
@@ -302,16 +306,21 @@ def test_losing_every_worker_mid_run_is_one_line_and_keeps_what_finished(tmp_pat
         while not (results.exists() and results.read_text().count("\n") >= 1):
             assert proc.poll() is None and time.monotonic() - t0 < 120, proc.communicate()
             time.sleep(0.02)
-        processes.stop(worker)
+        processes.stop(worker if lost == "workers" else scheduler)
         out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
     if proc.returncode == 0:
-        pytest.skip("every ensemble finished before the worker was stopped")
+        pytest.skip("every ensemble finished before it was stopped")
     assert proc.returncode == 2 and len(lines_of(err)) == 1, err
-    assert lines_of(err)[0].startswith(f"error: --scheduler {address}: lost all workers, and none joined "
-                                       "in 2 s (")
-    assert f"  no worker left at {address}: waiting up to 2 s for one to join" in out
+    if lost == "workers":
+        assert lines_of(err)[0].startswith(f"error: --scheduler {address}: lost all workers, and none "
+                                           "joined in 2 s (")
+        assert f"  no worker left at {address}: waiting up to 2 s for one to join" in out
+    else:
+        assert lines_of(err)[0] == (f"error: --scheduler {address}: lost the connection to the scheduler "
+                                    "(Dask cancelled the unfinished tasks): every finished ensemble is "
+                                    "saved; run the same command again once it is back")
     kept = [json.loads(line) for line in results.read_text().splitlines()]
     assert 1 <= len(kept) < 6 and all(len(k["runs"]) == 1 for k in kept)
