@@ -251,7 +251,7 @@ def parse_args(argv):
         ap.error(f"--worker-timeout {args.worker_timeout:g}: must be a number of seconds > 0")
     for what, folder in (("--out", args.out), ("--cache", args.cache)):
         if folder is not None and not folder.strip():
-            ap.error(f"{what} {folder!r} names no folder: name one, or leave {what} out for "
+            ap.error(f"{what} {folder!r} names no folder: name one, or omit {what} for "
                      "its default")
     args.out = args.out or out_dir_of(args.preset, args.own)
     return args

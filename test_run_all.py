@@ -739,7 +739,7 @@ def test_an_empty_folder_name_is_refused(capsys, option):
         ra.parse_args(["--preset", "smoke", option, ""])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1
-    assert f"{option} '' names no folder: name one, or leave {option} out for its default" in err
+    assert f"{option} '' names no folder: name one, or omit {option} for its default" in err
 
 
 def test_a_folder_of_another_presets_figures_is_refused_unless_forced(tmp_path, capsys, monkeypatch):
