@@ -72,8 +72,9 @@ class KeepGoingStream:
     """A text stream (stdout or stderr) whose faults never stop the run: a write that fails
     (a full disk, /dev/full, an I/O error) is said once on stderr, and what follows goes
     to the null device. A pipe whose reader has closed still raises BrokenPipeError: the
-    run then ends quietly, as Unix tools do (run_all's main). Characters the stream's
-    encoding lacks (PYTHONIOENCODING=ascii, a C locale) are written as escapes."""
+    run then ends quietly, as Unix tools do (run_all's main). kept_going_streams also has
+    the stream write characters its encoding lacks (PYTHONIOENCODING=ascii, a C locale)
+    as escapes."""
 
     def __init__(self, stream, name):
         self.stream, self.name, self.failed = stream, name, False
