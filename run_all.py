@@ -13,28 +13,34 @@ book (geneft, statics, repons) into the lab (lab/), where each figure is a tripl
 `plot(data, path)` draws it (figures/<fig>.png), and `claims(data)` turns it into the
 rows of figures/REPORT.md. Network runs go through lab.runner.Runner.
 """
-import argparse
-import contextlib
-import errno
-import os
-import re
-import sys
-import time
-import warnings
-from dataclasses import dataclass
+from lab.console import faults_while_importing
 
-import geneft as g
-import statics
-from lab import beyond, executors, registration, report, results
-from lab import figs_confirm2 as fc2
-from lab import figs_dynamics as dyn
-from lab import figs_statics as stat
-from lab.bench import bench
-from lab.presets import (PRESETS, baseline_note, figures_for_relation, relation_cost_note,
-                         relation_preset, relation_size_problem)
-from lab.results import FolderLock, ResultsFile, write_json
-from lab.runner import ConfigError, Runner, replay_data
-from lab.tuning import cap_workers, few_malloc_arenas, keep_freed_memory, usable_cores
+with faults_while_importing(__name__ == "__main__"):   # a Ctrl-C in the second these take: one line
+    import argparse
+    import contextlib
+    import errno
+    import logging
+    import os
+    import re
+    import sys
+    import time
+    import warnings
+    from dataclasses import dataclass
+
+    import geneft as g
+    import statics
+    from lab import beyond, executors, registration, report, results
+    from lab import figs_confirm2 as fc2
+    from lab import figs_dynamics as dyn
+    from lab import figs_statics as stat
+    from lab.bench import bench
+    from lab.console import (INTERRUPTED, interrupted_exit_code, kept_going_streams, one_line_warning,
+                             sigterm_as_interrupt, silence_output)
+    from lab.presets import (PRESETS, baseline_note, figures_for_relation, relation_cost_note,
+                             relation_preset, relation_size_problem)
+    from lab.results import FolderLock, ResultsFile, write_json
+    from lab.runner import ConfigError, Runner, replay_data
+    from lab.tuning import cap_workers, few_malloc_arenas, keep_freed_memory, usable_cores
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 FIG_DIR = os.path.join(ROOT, "figures")
@@ -159,8 +165,52 @@ def own_relation(ap, spec, n, out_given=False):
         ap.error(f"--relation {spec!r}: {name!r} cannot name the folder figures/{name}/: use letters, "
                  f"digits, '_', '-' or '.', and none of the preset names {sorted(PRESETS)}; or "
                  f"name the output folder with --out")
+    return relation_named(name, spec, R)
+
+
+def relation_named(name, source, R):
+    """The OwnRelation of matrix R: its kind, and the figures that do not apply to it, each
+    with its reason: lab.presets' (by kind and size), and those with nothing to show on
+    this matrix (figures_cannot_serve)."""
     kind = statics.matrix_kind(R)[0]
-    return OwnRelation(name, spec, R, kind, figures_for_relation(kind, R.shape[0]))
+    skipped = figures_for_relation(kind, R.shape[0])
+    for fig, why in figures_cannot_serve(R, kind).items():
+        skipped.setdefault(fig, why)
+    return OwnRelation(name, source, R, kind, skipped)
+
+
+def figures_cannot_serve(R, kind):
+    """{figure: why} for the figures of a kind that has them but with nothing to show on R:
+    Fig. 3 on one label, Theorem 1 on an equivalence of one class or of singletons."""
+    why = {"fig3": stat.fig3_cannot_serve(R)}
+    if kind == "equivalence":
+        why["theorem1"] = beyond.theorem1_cannot_serve(R)
+    return {fig: reason for fig, reason in why.items() if reason}
+
+
+RELATION_FILE = ".relation"   # beside its figures: which relation they show (JSON; not figure data)
+
+
+def save_relation(out_dir, own):
+    """out_dir/.relation: the relation's name, source and matrix, so a --replot of the
+    folder without --relation still knows what its figures show."""
+    write_json(os.path.join(out_dir, RELATION_FILE),
+               {"name": own.name, "source": own.source, "R": own.R.tolist()})
+
+
+def relation_of_folder(out_dir):
+    """The OwnRelation whose figures out_dir holds (its .relation), None if it holds
+    none; ValueError naming the file if it cannot be read."""
+    path = os.path.join(out_dir, RELATION_FILE)
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            saved = results.parse_json(f.read())
+        R = g.relation_matrix(saved["R"], len(saved["R"]))
+        return relation_named(str(saved["name"]), str(saved["source"]), R)
+    except (OSError, ValueError, TypeError, KeyError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is unreadable ({type(err).__name__}: {err})") from None
 
 
 # --- Main ---------------------------------------------------------------------------
@@ -191,6 +241,9 @@ def parse_args(argv):
     ap.add_argument("--scheduler", default=None,
                     help="run on a Dask cluster: tcp://HOST:8786, or local:N for a LocalCluster "
                          f"of N workers (needs `{executors.CLUSTER_INSTALL}`)")
+    ap.add_argument("--worker-timeout", type=float, default=None, metavar="SECONDS",
+                    help="with --scheduler: how long to wait for a worker, at the start and "
+                         "whenever none is left (default 120)")
     ap.add_argument("--force", action="store_true",
                     help="recompute, replacing what the cache and the results files hold")
     ap.add_argument("--replot", action="store_true", help="redraw from saved data, no training")
@@ -225,6 +278,12 @@ def parse_args(argv):
     args.jobs = worker_count(ap, args.jobs)
     if args.scheduler is not None and not (args.replot or args.bench):   # those start no workers
         args.scheduler = checked_scheduler(ap, args.scheduler)
+    if args.worker_timeout is not None and not 0 < args.worker_timeout < float("inf"):
+        ap.error(f"--worker-timeout {args.worker_timeout:g}: must be a number of seconds > 0")
+    for what, folder in (("--out", args.out), ("--cache", args.cache)):
+        if folder is not None and not folder.strip():
+            ap.error(f"{what} {folder!r} names no folder: name one, or omit {what} for "
+                     "its default")
     args.out = args.out or out_dir_of(args.preset, args.own)
     return args
 
@@ -281,7 +340,48 @@ def check_folders(args):
             os.remove(probe)
         except OSError as err:
             return f"{what} {folder} is not writable ({err.strerror}): name a folder you can write to"
-    return replot_selection(args) if args.replot else None
+    return relation_problem(args) or (replot_selection(args) if args.replot else other_preset(args))
+
+
+def relation_problem(args):
+    """A relation's folder says which relation its figures show (.relation): a --replot
+    of it without --relation takes that relation (args.own); figures of another relation,
+    or of Table I's, are refused there (the folder's one REPORT.md describes one
+    relation): an error line. None if all is well."""
+    try:
+        held = relation_of_folder(args.out)
+    except ValueError as err:
+        return f"{err}: remove it, or name another --out"
+    if args.replot and args.own is None:
+        args.own = held
+        if held is not None:
+            args.names = [n for n in args.names if n not in held.skipped]
+            if not args.names:
+                return f"--only {args.only}: none of these figures applies to relation {held.name!r}"
+    elif held is not None and (args.own is None or args.own.name != held.name):
+        mine = "Table I's relations" if args.own is None else f"relation {args.own.name!r}"
+        return (f"--out {args.out} holds the figures of relation {held.name!r} (from "
+                f"{held.source}), not of {mine}: name another --out"
+                + (f", or add --relation {held.source}" if args.own is None else ""))
+    return None
+
+
+def other_preset(args):
+    """The error line when out_dir holds data of a selected figure computed by another
+    preset (a smoke run into figures/paper/ would replace the 1e5-step figures), unless
+    --force; None otherwise."""
+    if args.force:
+        return None
+    for name in args.names:
+        try:
+            data = report.load_figure_data(args.out, name)
+        except report.DataFileError:
+            continue                      # unreadable: recomputing it loses nothing
+        held = data.get("preset") if isinstance(data, dict) else None
+        if held is not None and held != args.preset:
+            return (f"--out {args.out} holds {name}.json of the {held} preset, not the "
+                    f"{args.preset} preset's: name another --out, or add --force to replace it")
+    return None
 
 
 def replot_selection(args):
@@ -349,22 +449,35 @@ def write_reports(out_dir, own=None, preset=DEFAULT_PRESET):
 def compute_figures(args, preset):
     """Compute each selected figure (runs through the Runner, recorded as they finish),
     save its data and draw it. Returns no errors (a fault raises)."""
+    if args.own is not None:
+        save_relation(args.out, args.own)
     with Runner(args.jobs, os.path.join(args.cache, preset.name), args.force, preset.chunk,
-                scheduler=args.scheduler, overall=True) as runner:
+                scheduler=args.scheduler, overall=True, worker_timeout=args.worker_timeout) as runner:
         for k, name in enumerate(args.names):
             runner.progress.to_come = args.names[k + 1:]
-            t0 = time.time()
+            t0 = time.monotonic()
             print(f"{name}: computing ({preset.name} preset)", flush=True)
-            runner.results = (ResultsFile(os.path.join(args.out, f"{name}.jsonl"))
+            runner.results = (ResultsFile(results_path(args.out, name))
                               if preset.results_in_repo else None)
-            data = figures_of(preset.name)[name].data(preset, runner)
-            data["preset"], data["seconds"] = preset.name, round(time.time() - t0, 1)
+            figure = figures_of(preset.name)[name]
+            submitted, computed = runner.progress.submitted_all, runner.progress.computed_all
+            data = figure.data(preset, runner)
+            data["preset"], data["seconds"] = preset.name, round(time.monotonic() - t0, 1)
+            data["run_count"] = runner.progress.submitted_all - submitted      # the runs behind it ...
+            data["runs_trained"] = runner.progress.computed_all - computed     # ... and how many trained now
             if runner.results is not None:     # the cost over every invocation, not this one's
                 data["cpu_seconds"], data["untimed_ensembles"] = runner.results.cost()
             write_json(os.path.join(args.out, f"{name}.json"), data)
-            save_plot(figures_of(preset.name)[name], data, os.path.join(args.out, f"{name}.png"))
-            print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
+            save_plot(figure, data, os.path.join(args.out, f"{name}.png"))
+            print(f"{name}: done in {time.monotonic() - t0:.1f} s -> {name}.png", flush=True)
     return []
+
+
+def results_path(out_dir, name):
+    """A figure's results file: out_dir/<name>.jsonl, or the file it links to (a
+    symbolic link stays one when --force rewrites the file)."""
+    path = os.path.join(out_dir, f"{name}.jsonl")
+    return os.path.realpath(path) if os.path.islink(path) else path
 
 
 # What a figure's plot raises on data it cannot read (a file of an older version, or
@@ -377,7 +490,7 @@ def replot_figures(args):
     A data file that cannot be read or drawn is an error naming it; the others are drawn."""
     errors = []
     for name in args.names:
-        path, t0 = os.path.join(args.out, f"{name}.json"), time.time()
+        path, t0 = os.path.join(args.out, f"{name}.json"), time.monotonic()
         try:
             data = report.load_figure_data(args.out, name)
             if data is None:
@@ -389,7 +502,7 @@ def replot_figures(args):
         except WRONG_SHAPE as err:
             errors.append(f"{path} does not hold this version's data ({type(err).__name__}: {err})")
             continue
-        print(f"{name}: done in {time.time() - t0:.1f} s -> {name}.png", flush=True)
+        print(f"{name}: done in {time.monotonic() - t0:.1f} s -> {name}.png", flush=True)
     return errors
 
 
@@ -411,11 +524,11 @@ def run_figures(args, preset):
     finds its runs recorded. A replot trains nothing and writes each file atomically, so
     it does not wait (a paper-budget run may hold the folder for days). Returns the error
     lines."""
-    t_all = time.time()
+    t_all = time.monotonic()
     with contextlib.nullcontext() if args.replot else FolderLock(args.out):
         errors = replot_figures(args) if args.replot else compute_figures(args, preset)
         errors = once_per_file(errors + write_reports(args.out, args.own, args.preset))
-    print(f"all done in {time.time() - t_all:.1f} s; report: "
+    print(f"all done in {time.monotonic() - t_all:.1f} s; report: "
           f"{os.path.join(report_folder(args.out, args.own), 'REPORT.md')}")
     return errors
 
@@ -429,42 +542,26 @@ def storage_remedy(err):
     return "fix or move that file"
 
 
-INTERRUPTED = "interrupted: every finished ensemble is saved; run the same command again to resume"
-
-
 def run_bench(jobs):
-    """--bench; Ctrl-C is one line and exit 130 (the benchmark saves nothing)."""
+    """--bench; Ctrl-C (or SIGTERM) is one line and exit 130 (143) (the benchmark saves
+    nothing)."""
     try:
         bench(jobs)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         print("interrupted: --bench stopped (it saves nothing)", file=sys.stderr)
-        return 130
+        return interrupted_exit_code(interrupt)
     return 0
-
-
-def one_line_warning(message, category, filename, lineno, file=None, line=None):
-    """warnings.showwarning for the command line: `warning: <message>`, one line (Python's
-    own adds the file and line and a second line quoting the warn() call; some libraries'
-    messages span lines)."""
-    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
-
-
-def silence_output():
-    """Point stdout and stderr at the null device, so what is still buffered for a pipe
-    whose reader has closed goes nowhere at exit (else Python prints a BrokenPipeError)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            os.dup2(devnull, stream.fileno())
-        except (OSError, ValueError, AttributeError):    # not a file (a test's capture)
-            pass
 
 
 def load_matplotlib():
     """matplotlib and its Agg drawing library loaded now, before any run trains, so one
     that cannot load (too small an address-space limit, ulimit -v; a broken install) is
-    one line at once, not a traceback at the first figure after the training. Returns
-    that line, or None."""
+    one line at once, not a traceback at the first figure after the training. What it
+    logs while loading (a config folder it cannot write: two lines of its own) is one
+    line (matplotlib_notes). Returns the error line, or None."""
+    logger, caught = logging.getLogger("matplotlib"), _Records()
+    asked = os.environ.get("MPLCONFIGDIR")            # matplotlib sets it to the folder it took
+    logger.addHandler(caught)
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -474,24 +571,57 @@ def load_matplotlib():
         return (f"cannot load matplotlib, which draws the figures ({type(err).__name__}: {err}): "
                 f"if this process's memory is limited (ulimit -v), allow it more; else reinstall "
                 f"it (pip install -r requirements.txt)")
+    finally:
+        logger.removeHandler(caught)
+    for note in matplotlib_notes(caught.messages, asked):
+        print(note, file=sys.stderr)
     return None
+
+
+class _Records(logging.Handler):
+    """A logging handler that keeps the messages of warnings and worse (the logger then
+    prints nothing of its own)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(" ".join(record.getMessage().split()))
+
+
+def matplotlib_notes(messages, asked):
+    """What matplotlib logged while loading, as lines of ours: one note for a config and
+    cache folder it cannot write (its own two lines: the folder it tried, the temporary
+    one it took; asked: MPLCONFIGDIR as it was), a warning line for anything else."""
+    about_folder = [m for m in messages if "MPLCONFIGDIR" in m or "mkdir -p failed" in m]
+    notes = [f"warning: matplotlib: {m}" for m in messages if m not in about_folder]
+    if about_folder:
+        where = asked or "~/.config/matplotlib"
+        notes.insert(0, f"note: matplotlib cannot write its config and cache folder ({where}): "
+                        "it uses a temporary one for this run; set MPLCONFIGDIR to a folder "
+                        "you can write to")
+    return notes
 
 
 def main(argv=None):
     """The command line; returns the exit code: 0, 2 for bad input or a fault (one line
-    naming it), 130 on Ctrl-C, 141 when its output goes to a pipe whose reader has closed
-    (`| head -1`): it stops there quietly, as Unix tools do, with every finished run saved.
-    Every warning is one line."""
-    try:
-        with warnings.catch_warnings():
-            warnings.showwarning = one_line_warning
-            return run_command(sys.argv[1:] if argv is None else argv)
-    except BrokenPipeError:
-        silence_output()
-        return 141
-    except KeyboardInterrupt:              # while it starts: importing Dask or matplotlib takes seconds
-        print(INTERRUPTED, file=sys.stderr)
-        return 130
+    naming it), 130 on Ctrl-C and 143 on SIGTERM (one line: finished runs are saved), 141
+    when its output goes to a pipe whose reader has closed (`| head -1`): it stops there
+    quietly, as Unix tools do, with every finished run saved. Printing never stops a run
+    otherwise (lab.console.KeepGoingStream: a full disk, characters the terminal's
+    encoding lacks). Every warning is one line."""
+    with kept_going_streams(), sigterm_as_interrupt():
+        try:
+            with warnings.catch_warnings():
+                warnings.showwarning = one_line_warning
+                return run_command(sys.argv[1:] if argv is None else argv)
+        except BrokenPipeError:
+            silence_output()
+            return 141
+        except KeyboardInterrupt as interrupt:     # while it starts: importing Dask or matplotlib takes seconds
+            print(INTERRUPTED, file=sys.stderr)
+            return interrupted_exit_code(interrupt)
 
 
 def run_command(argv):
@@ -510,9 +640,9 @@ def run_command(argv):
         if args.own is not None:
             preset = relation_preset(preset, args.own.name, args.own.R)
         errors = run_figures(args, preset)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         print(INTERRUPTED, file=sys.stderr)
-        return 130
+        return interrupted_exit_code(interrupt)
     except results.StorageError as err:
         print(f"error: {err}: everything finished before it is saved; {storage_remedy(err)}, "
               "then run the same command again", file=sys.stderr)

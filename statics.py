@@ -1075,16 +1075,37 @@ def _cli_fracs(R):
 
 def _print_to_a_pipe_that_may_close(text):
     """Print text; the exit code: 0, or 141 (as a process ended by SIGPIPE) when stdout is
-    a pipe its reader closed (`| head -1`), quietly, as Unix tools end."""
+    a pipe its reader closed (`| head -1`), quietly, as Unix tools end; 2, with one line on
+    stderr, when stdout cannot be written (a full disk, /dev/full)."""
     try:
         print(text)
         sys.stdout.flush()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())   # what is still buffered goes nowhere at exit
+        _stdout_to_null_device()
         return 141
+    except OSError as err:
+        _stdout_to_null_device()
+        print(f"statics.py: error: cannot write the output ({err.strerror or err})", file=sys.stderr)
+        return 2
     return 0
 
 
+def _stdout_to_null_device():
+    """What is still buffered for stdout goes nowhere at exit (else Python reports it)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _escape_what_the_terminal_lacks():
+    """stdout and stderr write characters their encoding lacks (PYTHONIOENCODING=ascii, a C
+    locale: a file named relé.csv) as backslash escapes instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
+
+
 if __name__ == "__main__":
+    _escape_what_the_terminal_lacks()
     sys.exit(main())

@@ -613,3 +613,202 @@ def test_the_confirm_preset_refuses_a_relation_of_your_own(capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--relation with --preset confirm is not allowed" in err
+
+
+# --- Printing that must not stop a run, and faults while it starts ---------------------
+
+def full_stdout_run(tmp_path, *more):
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    with open("/dev/full", "w") as full:
+        return subprocess.run([sys.executable, os.path.join(root, "run_all.py"), *more],
+                              cwd=root, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
+                              env=dict(os.environ, MPLBACKEND="Agg"))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device always full")
+def test_a_full_stdout_leaves_the_run_going_with_one_line(tmp_path):
+    """stdout on a full disk (> /dev/full, or a log file whose disk fills): one warning line,
+    and the run trains, saves and reports as usual (it once stopped at its first progress
+    line with an OSError traceback)."""
+    done = full_stdout_run(tmp_path, *smoke_args(tmp_path, "--only", "fig7")[:2], "--jobs", "2",
+                           "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--only", "fig7")
+    assert done.returncode == 0, done.stderr
+    assert [ln for ln in done.stderr.splitlines() if ln.strip()] == [
+        "warning: cannot write to stdout (No space left on device): the run goes on without its "
+        "progress lines"]
+    assert json.loads((tmp_path / "out" / "fig7.json").read_text())["preset"] == "smoke"
+    assert (tmp_path / "out" / "REPORT.md").exists()
+
+
+def test_an_ascii_only_terminal_gets_escapes_not_a_traceback(tmp_path):
+    """PYTHONIOENCODING=ascii and an output folder named with an é: the last line escapes
+    it, exit 0 (it once saved everything, then ended in a UnicodeEncodeError traceback)."""
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    out = tmp_path / "résumé"
+    done = subprocess.run([sys.executable, os.path.join(root, "run_all.py"), "--preset", "smoke", "--jobs", "1",
+                           "--only", "fig7", "--out", str(out), "--cache", str(tmp_path / "cache")],
+                          cwd=root, capture_output=True, timeout=300,
+                          env=dict(os.environ, MPLBACKEND="Agg", PYTHONIOENCODING="ascii"))
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    last = done.stdout.decode("ascii").splitlines()[-1]
+    assert last.endswith(f"; report: {tmp_path}/r\\xe9sum\\xe9/REPORT.md")
+    assert (out / "fig7.json").exists()
+
+
+@pytest.mark.parametrize("raised, code, line", [
+    ("KeyboardInterrupt", 130,
+     "interrupted: every finished ensemble is saved; run the same command again to resume"),
+    ("MemoryError", 2, "error: cannot start (MemoryError): if this process's memory is limited "
+                       "(ulimit -v), allow it more; else reinstall what it needs (pip install -r "
+                       "requirements.txt)"),
+    ("ImportError('libgfortran.so.5: failed to map segment from shared object')", 2,
+     "error: cannot start (ImportError: libgfortran.so.5: failed to map segment from shared "
+     "object): if this process's memory is limited (ulimit -v), allow it more; else reinstall "
+     "what it needs (pip install -r requirements.txt)")])
+def test_a_fault_while_it_imports_is_one_line(tmp_path, raised, code, line):
+    """What NumPy's import raises under Ctrl-C in the first half second (the run once
+    printed a KeyboardInterrupt traceback), or an address-space limit (ulimit -v: a
+    MemoryError, or a library that cannot map its code): one line and its exit code."""
+    (tmp_path / "numpy").mkdir()
+    (tmp_path / "numpy" / "__init__.py").write_text(f"raise {raised}\n")
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    done = subprocess.run([sys.executable, os.path.join(root, "run_all.py"), "--preset", "smoke"],
+                          cwd=root, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert done.returncode == code
+    assert [ln for ln in done.stderr.splitlines() if ln.strip()] == [line]
+
+
+
+# --- How long a run waits for a Dask worker ----------------------------------------------
+
+@pytest.mark.parametrize("bad", ["0", "-5", "nan", "inf"])
+def test_a_worker_timeout_that_is_no_positive_time_is_refused(capsys, bad):
+    with pytest.raises(SystemExit) as exit_:
+        ra.parse_args(["--worker-timeout", bad])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert f"--worker-timeout {float(bad):g}: must be a number of seconds > 0" in err
+
+
+
+# --- Relations the figures cannot serve, and folders that hold other figures -------------
+
+def test_a_relation_of_one_class_skips_fig3_and_theorem1_up_front(tmp_path, capsys, monkeypatch):
+    """Every pair 1 (or mod1): Fig. 3 and Theorem 1 are skipped before anything trains, with
+    their reasons, and the other figures run into a report (Fig. 3 once trained, then died
+    dividing by zero in its chance level, and no REPORT.md was written)."""
+    import numpy as np
+    write_csv(tmp_path / "ones.csv", np.ones((6, 6), dtype=int))
+    assert ra.main(smoke_args(tmp_path, "--relation", str(tmp_path / "ones.csv"),
+                              "--only", "fig3,theorem1,fig7")) == 0
+    err = capsys.readouterr().err
+    assert ("note: fig3 skipped: Fig. 3 needs both labels: every pair of this relation is 1, so the "
+            "network, Appendix D's bound and guessing the majority all score 1 at every training "
+            "fraction") in err
+    assert ("note: theorem1 skipped: Theorem 1 compares embeddings within and between classes; this "
+            "relation has one class") in err
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.glob("*.json")) == ["fig7.json"]
+    assert "fig3 skipped: Fig. 3 needs both labels" in (out / "REPORT.md").read_text()
+    assert "theorem1 skipped" in ra.parse_args(["--preset", "smoke", "--relation", "mod1"]).own.notes()[-1]
+
+
+@pytest.mark.parametrize("spec", ["eye.csv", "mod7"])
+def test_an_equivalence_of_singletons_skips_theorem1_up_front(tmp_path, capsys, monkeypatch, spec):
+    """An identity matrix, or mod7 at the smoke preset's n = 6: every class has one member,
+    so Theorem 1 is skipped before anything trains (it once trained, then died in
+    geneft.cluster_ratio with a ValueError, writing neither theorem1.json nor REPORT.md)."""
+    import numpy as np
+    write_csv(tmp_path / "eye.csv", np.eye(6, dtype=int))
+    spec = str(tmp_path / spec) if spec.endswith(".csv") else spec
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("trained"))
+    with pytest.raises(SystemExit) as exit_:
+        ra.main(smoke_args(tmp_path, "--relation", spec, "--only", "theorem1"))
+    assert exit_.value.code == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert err[0] == ("note: theorem1 skipped: Theorem 1 compares embeddings within and between "
+                      "classes; every class of this relation has one member")
+    assert "none of these figures applies" in err[1] and len(err) == 2
+
+
+@pytest.mark.parametrize("option", ["--out", "--cache"])
+def test_an_empty_folder_name_is_refused(capsys, option):
+    """--out "" once wrote silently to figures/smoke/, while --cache "" was refused."""
+    with pytest.raises(SystemExit) as exit_:
+        ra.parse_args(["--preset", "smoke", option, ""])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert f"{option} '' names no folder: name one, or omit {option} for its default" in err
+
+
+def test_a_folder_of_another_presets_figures_is_refused_unless_forced(tmp_path, capsys, monkeypatch):
+    """--preset smoke --out figures/paper once replaced the 1e5-step fig7.json, its PNG and
+    REPORT.md with 60-step data, silently: one line naming the preset there, nothing
+    trained; --force replaces it."""
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    out = tmp_path / "paper"
+    out.mkdir()
+    shutil.copy(os.path.join(root, "figures", "paper", "fig7.json"), out / "fig7.json")
+    before = (out / "fig7.json").read_bytes()
+    monkeypatch.setattr(executors, "run_chunk", lambda configs: pytest.fail("trained"))
+    args = ["--preset", "smoke", "--jobs", "1", "--only", "fig7", "--out", str(out),
+            "--cache", str(tmp_path / "cache")]
+    assert ra.main(args) == 2
+    assert one_error_line(capsys) == (f"error: --out {out} holds fig7.json of the paper preset, not the "
+                                      "smoke preset's: name another --out, or add --force to replace it")
+    assert (out / "fig7.json").read_bytes() == before and not (out / "REPORT.md").exists()
+    monkeypatch.undo()
+    assert ra.main(args + ["--force"]) == 0
+    assert json.loads((out / "fig7.json").read_text())["preset"] == "smoke"
+
+
+def test_force_on_a_results_file_that_is_a_link_keeps_the_link(tmp_path, results_kept):
+    """--force rewrites a results file atomically: through a symbolic link, the file it
+    names is rewritten and the link stays (it was once replaced by a regular file)."""
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 0
+    store = tmp_path / "store.jsonl"
+    (tmp_path / "out" / "fig7.jsonl").rename(store)
+    (tmp_path / "out" / "fig7.jsonl").symlink_to(store)
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7", "--force")) == 0
+    assert (tmp_path / "out" / "fig7.jsonl").is_symlink()
+    assert len(fig7_runs(store)) == 3
+
+
+def test_replot_of_a_relations_folder_keeps_what_it_says_of_the_relation(tmp_path, capsys):
+    """--replot of a relation's folder without --relation: the report still names the
+    relation, its kind and the skipped figures, and shows no skipped figure as pending (it
+    once lost all three); figures of Table I's relations are refused there."""
+    write_csv(tmp_path / "mine.csv", relabelled_mod3())
+    assert ra.main(smoke_args(tmp_path, "--relation", str(tmp_path / "mine.csv"), "--only", "fig7")) == 0
+    report = (tmp_path / "out" / "REPORT.md").read_text()
+    capsys.readouterr()
+    assert ra.main(smoke_args(tmp_path, "--replot")) == 0
+    again = (tmp_path / "out" / "REPORT.md").read_text()
+    assert again == report
+    assert "relation 'mine' from" in again and "fig2 skipped" in again and "| fig2 |" not in again
+    assert "note: --replot skips fig3, fig5, fig6, fig8, theorem1: no saved data" in capsys.readouterr().err
+    assert ra.main(smoke_args(tmp_path, "--only", "fig7")) == 2
+    assert one_error_line(capsys) == (
+        f"error: --out {tmp_path / 'out'} holds the figures of relation 'mine' (from "
+        f"{tmp_path / 'mine.csv'}), not of Table I's relations: name another --out, or add "
+        f"--relation {tmp_path / 'mine.csv'}")
+
+
+
+# --- matplotlib's own lines ----------------------------------------------------------------
+
+def test_matplotlib_without_a_writable_config_folder_is_one_line_of_ours(tmp_path):
+    """HOME and MPLCONFIGDIR where nothing can be written: one note naming the folder and
+    the fix (matplotlib once printed two lines of its own)."""
+    root = os.path.dirname(os.path.abspath(ra.__file__))
+    done = subprocess.run([sys.executable, os.path.join(root, "run_all.py"), "--preset", "smoke", "--jobs", "1",
+                           "--only", "fig4", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")],
+                          cwd=root, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, MPLBACKEND="Agg", HOME="/dev/null/home",
+                                   MPLCONFIGDIR="/dev/null/mpl", XDG_CONFIG_HOME="/dev/null/config",
+                                   XDG_CACHE_HOME="/dev/null/cache"))
+    assert done.returncode == 0, done.stderr
+    assert [ln for ln in done.stderr.splitlines() if ln.strip()] == [
+        "note: matplotlib cannot write its config and cache folder (/dev/null/mpl): it uses a "
+        "temporary one for this run; set MPLCONFIGDIR to a folder you can write to"]

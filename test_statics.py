@@ -722,6 +722,37 @@ def test_statics_cli_on_a_2x2_csv_leaves_out_the_fractions_without_a_split(tmp_p
                          "has a training and a test pair there)")
 
 
+def run_statics_cli(*args, stdout=None, env_extra=None):
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.abspath(statics.__file__))
+    return subprocess.run([sys.executable, os.path.join(root, "statics.py"), *args], stdout=stdout or
+                          subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
+                          env={**os.environ, **(env_extra or {})})
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device always full")
+def test_statics_cli_onto_a_full_disk_is_one_line():
+    """`python statics.py mod3 --n 6 > /dev/full`: one line naming the cause, exit 2 (it
+    once ended in an OSError traceback)."""
+    with open("/dev/full", "w") as full:
+        done = run_statics_cli("mod3", "--n", "6", stdout=full)
+    assert done.returncode == 2
+    assert done.stderr.decode() == "statics.py: error: cannot write the output (No space left on device)\n"
+
+
+def test_statics_cli_on_an_ascii_only_terminal_escapes_what_it_cannot_show(tmp_path):
+    """PYTHONIOENCODING=ascii and a file named relé.csv: the name is escaped, exit 0 (its
+    first line once raised UnicodeEncodeError); so is an error naming such a file."""
+    path = tmp_path / "relé.csv"
+    path.write_text("1,0\n0,1\n")
+    done = run_statics_cli(str(path), env_extra={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0 and done.stderr == b""
+    assert done.stdout.decode("ascii").splitlines()[0] == f"relation: {tmp_path}/rel\\xe9.csv"
+    done = run_statics_cli(str(tmp_path / "nosuché.csv"), env_extra={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 2 and b"nosuch\\xe9.csv" in done.stderr and b"Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("unbuffered", ["", "1"])
 def test_statics_cli_into_a_closed_pipe_is_quiet(unbuffered):
     """`python statics.py mod3 --n 6 | head -1`, the reader gone before anything is

@@ -526,8 +526,8 @@ def _fmt_rho(x):
 # --- 3. Theorem 1 shown on trained networks: lab/theorem1.py ----------------------------
 
 from lab.theorem1 import (THM1_RUNS, THM1_ZERO_LOSS, embedding_displacement,  # noqa: E402,F401
-                          group_median, theorem1_claims, theorem1_data, theorem1_groups,
-                          theorem1_plot, theorem1_premise, theorem1_verdict)
+                          group_median, theorem1_cannot_serve, theorem1_claims, theorem1_data,
+                          theorem1_groups, theorem1_plot, theorem1_premise, theorem1_verdict)
 
 
 # --- 4. Open Question 1: Eq. (12) for embedding dimensions d ≠ 2 --------------------

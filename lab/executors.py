@@ -1,26 +1,24 @@
 """Where ensembles train: in this process, on local worker processes, or on a Dask cluster.
 
 Each executor maps ensembles to (summaries, CPU seconds) as they finish. Dask is an
-optional extra, imported only when a scheduler is named. What stops a sweep from starting
-(a scheduler that cannot be reached, a script that would start workers forever) is a
-SetupError: one line, no traceback.
+optional extra, imported only when a scheduler is named (lab.cluster); its address is
+checked here, before Dask is needed. What stops a sweep from starting (a scheduler that
+cannot be reached, a script that would start workers forever) is a SetupError: one line,
+no traceback.
 """
 import ast
-import contextlib
-import logging
 import multiprocessing
 import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 
 from lab.ensemble import train_ensemble
 from lab.results import RunSummary
-from lab.tuning import cap_workers, die_with_parent, keep_freed_memory, pin_blas_threads, subnormals_flushed
+from lab.tuning import die_with_parent, keep_freed_memory, pin_blas_threads, subnormals_flushed
 
 
 class SetupError(SystemExit):
@@ -36,11 +34,19 @@ def run_chunk(configs):
         return [RunSummary.of_history(h) for h in train_ensemble(configs)]
 
 
-def _worker_init():
+def _worker_init(parent):
     """Set up a worker process once: the main process alone answers Ctrl-C (one line,
-    no traceback per worker), the worker dies with its parent, glibc keeps freed memory."""
+    no traceback per worker); the worker dies with its parent (`parent`, its PID), also
+    if the parent died before the worker could ask for that; a result sent to a parent
+    that has gone ends the worker quietly (SIGPIPE's default action: between a killed
+    parent's closing its pipe and the kernel's killing the worker, the worker would
+    print a BrokenPipeError traceback per result); glibc keeps freed memory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     die_with_parent()
+    if os.getppid() != parent:
+        os._exit(0)
     keep_freed_memory()
 
 
@@ -54,7 +60,7 @@ def start_pool(jobs):
     pin_blas_threads()
     try:
         _try_threads(3)      # the pool's own (handlers of workers, tasks, results), before any worker
-        return multiprocessing.get_context("spawn").Pool(jobs, _worker_init)
+        return multiprocessing.get_context("spawn").Pool(jobs, _worker_init, (os.getpid(),))
     except (RuntimeError, MemoryError, OSError) as err:
         for child in multiprocessing.active_children():
             child.terminate()
@@ -144,7 +150,7 @@ def _run_task(part):
     return summaries, time.process_time() - t0
 
 
-def _run_task_dask(part):
+def run_task_dask(part):
     """A Dask task: the worker is a long-lived process of the cluster's, set up on first use."""
     global _DASK_WORKER_READY
     if not _DASK_WORKER_READY:
@@ -244,7 +250,7 @@ SCHEDULER_TIMEOUT = 5.0    # seconds to reach a scheduler and hear its greeting
 GREETING_MAX_BYTES = 1 << 20   # a Dask greeting is a few dozen bytes
 
 
-def _check_scheduler_or_exit(host, port, address, timeout=None):
+def check_scheduler_or_exit(host, port, address, timeout=None):
     """Connect to the scheduler and hear its greeting, so a wrong address is one line
     naming it and what was found there, within the timeout: a scheduler that is not
     running (not Dask's retries and traceback), or something else listening there (not a
@@ -308,146 +314,6 @@ def _read_until(sock, n, deadline, until=None):
     return data, False
 
 
-@contextlib.contextmanager
-def _quiet_workers_started():
-    """Around the start of a LocalCluster, what its worker processes inherit: SIGINT
-    ignored (an ignored signal stays ignored in a child), so a Ctrl-C reaches the main
-    process alone, which prints one line and closes the cluster, instead of a traceback
-    per worker; and Dask's log level `error` in them (DASK_LOGGING__DISTRIBUTED, read when
-    a worker imports Dask), so closing after an interrupt does not log a warning per
-    cancelled task. A Ctrl-C that comes meanwhile is not lost: it is raised as a
-    KeyboardInterrupt when the block ends (CtrlCWatch), and the block's `stop` (a list)
-    runs its callables first, so the cluster started meanwhile is closed."""
-    previous_env = os.environ.get(WORKER_LOG_VAR)
-    os.environ[WORKER_LOG_VAR] = "error"
-    in_main = threading.current_thread() is threading.main_thread()
-    watch = CtrlCWatch() if in_main else None          # started while SIGINT still acts
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
-    stop, came = [], False
-    try:
-        yield stop
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
-            came = watch.end()
-        if previous_env is None:
-            del os.environ[WORKER_LOG_VAR]
-        else:
-            os.environ[WORKER_LOG_VAR] = previous_env
-    if came:
-        for close in stop:
-            close()
-        raise KeyboardInterrupt
-
-
-class CtrlCWatch:
-    """Tells whether a Ctrl-C came while this process ignored SIGINT.
-
-    A Ctrl-C at the terminal signals the whole foreground process group. A child started
-    before SIGINT is ignored keeps its default action and ends on it (its output goes
-    nowhere), so its end is the news; it also ends when its stdin closes, which `end`
-    does, as does the end of this process in any way. Where no child can be started (or
-    SIGINT was ignored already, as under nohup) nothing is noticed, as before."""
-
-    def __init__(self):
-        try:
-            self.child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
-                                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL)
-        except OSError:
-            self.child = None
-
-    def end(self):
-        """True if a Ctrl-C came since the watch started; the child is gone after."""
-        if self.child is None:
-            return False
-        came = self.child.poll() is not None
-        self.child.stdin.close()
-        self.child.wait()
-        return came
-
-
-WORKER_LOG_VAR = "DASK_LOGGING__DISTRIBUTED"
-
-
-class DaskCluster:
-    """Runs ensembles on a Dask cluster: `tcp://HOST:PORT` connects to a running scheduler,
-    `local:N` starts a LocalCluster of N one-thread worker processes here (at most one per
-    core this process may run on). Dask is imported only here, so nobody who does not ask
-    for it needs it."""
-
-    def __init__(self, scheduler):
-        form = parse_scheduler(scheduler)
-        distributed = import_distributed()
-        self.cluster, self.distributed = None, distributed
-        if form[0] == "local":
-            refuse_unguarded_main(f"--scheduler {scheduler}", "jobs=1 without a scheduler")
-            n = cap_workers(form[1], f"--scheduler {scheduler}")
-            pin_blas_threads()                 # the cluster's worker processes inherit it
-            with _quiet_workers_started() as stop:
-                self.cluster = distributed.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})   # not 8787, often taken
-                stop.append(lambda: self._close_cluster(failed=True))
-            try:
-                self.client = distributed.Client(self.cluster)
-            except BaseException:
-                self._close_cluster(failed=True)
-                raise
-        else:
-            _check_scheduler_or_exit(form[1], form[2], scheduler)
-            try:
-                self.client = distributed.Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as err:
-                raise SetupError(f"--scheduler {scheduler}: cannot connect to the Dask scheduler "
-                                 f"({err})") from None
-        self.workers = max(1, sum(w.get("nthreads", 1) for w in
-                                  self.client.scheduler_info()["workers"].values()))
-
-    def map_unordered(self, parts, heartbeat, every=60.0):
-        futures = {self.client.submit(_run_task_dask, part, pure=False): k for k, part in enumerate(parts)}
-        pending = set(futures)
-        while pending:
-            try:
-                done, pending = self.distributed.wait(pending, timeout=every, return_when="FIRST_COMPLETED")
-            except self.distributed.TimeoutError:
-                done = set()
-            if not done:
-                heartbeat()
-            for fut in done:
-                yield futures[fut], fut.result()
-
-    def close(self, failed=False):
-        """Close the client and the local cluster; after a failure or an interrupt quietly
-        (the exception already says what happened; Dask would log every cancelled task)."""
-        quiet = _dask_logs_silenced() if failed else contextlib.nullcontext()
-        with quiet:
-            self.client.close()
-        self._close_cluster(failed)
-
-    def _close_cluster(self, failed=False):
-        """Close the local cluster, if any (quietly after a failure, as close says)."""
-        if self.cluster is not None:
-            with _dask_logs_silenced() if failed else contextlib.nullcontext():
-                self.cluster.close()
-            self.cluster = None
-
-
-@contextlib.contextmanager
-def _dask_logs_silenced():
-    """Dask's loggers silenced for the duration (its shutdown after an interrupt logs
-    errors about the tasks it cancels)."""
-    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
-
-
 def _positive_int_or_exit(what, text):
     try:
         value = int(text)
@@ -458,8 +324,10 @@ def _positive_int_or_exit(what, text):
     return value
 
 
-def make_executor(jobs, scheduler=None):
-    """The executor for a sweep: Dask when a scheduler is named, else local processes."""
+def make_executor(jobs, scheduler=None, worker_timeout=None):
+    """The executor for a sweep: Dask when a scheduler is named (lab.cluster; worker_timeout:
+    seconds to wait for a worker, its default if None), else local processes."""
     if scheduler:
-        return DaskCluster(scheduler)
+        from lab.cluster import WORKER_TIMEOUT, DaskCluster
+        return DaskCluster(scheduler, WORKER_TIMEOUT if worker_timeout is None else worker_timeout)
     return LocalPool(jobs) if jobs > 1 else InProcess()

@@ -11,6 +11,7 @@ import geneft as g
 import repons
 from lab import rules, verdicts
 from lab.report import Row
+from lab.results import KEY_DIGITS
 
 # --- Plotting and report helpers ----------------------------------------------------
 
@@ -37,9 +38,12 @@ def fmt(x, spec=".3f"):
 # --- The phase grid over two log-spaced axes (Fig. 5: learning rates; Fig. 8: wd, η) ---
 
 def log_grid(spec):
-    """The grid (log10 lo, log10 hi, points) of a preset field: np.logspace(lo, hi, points)."""
+    """The grid (log10 lo, log10 hi, points) of a preset field: np.logspace(lo, hi, points),
+    each value rounded to the KEY_DIGITS significant digits a run's key hashes: NumPy's
+    last bit differs between versions (0.1 or 0.09999999999999999), the keys, the configs
+    and the figures' data do not."""
     lo, hi, num = spec
-    return np.logspace(lo, hi, num)
+    return np.array([float(f"{v:.{KEY_DIGITS}g}") for v in np.logspace(lo, hi, num)])
 
 
 def grid_runs(xs, ys, phases):

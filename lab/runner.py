@@ -38,7 +38,8 @@ def chunks(configs, size):
 class Progress:
     """Progress a person can follow: per call and over the whole invocation, finished/total
     runs, runs that left early because their phase was decided, elapsed time, and an ETA
-    from the rate measured so far.
+    from the rate measured so far. Times are read off a monotonic clock: a change of the
+    wall clock (a jump back of an hour, NTP) changes none of them.
 
     Over the invocation (overall=True) the total counts the runs of the sweeps submitted
     so far, each of which trains or is found recorded: it grows as sweeps come, since how
@@ -47,20 +48,24 @@ class Progress:
     what is still to come (the caller sets it, e.g. the figures not started yet)."""
 
     def __init__(self, overall=False):
-        self.t0, self.overall, self.to_come = time.time(), overall, ()
+        self.t0, self.overall, self.to_come = time.monotonic(), overall, ()
         self.submitted_all, self.done_all, self.computed_all = 0, 0, 0
 
     def line(self, label, done, total, early, t_label, computed):
-        el = time.time() - t_label
-        rate = computed / el if computed and el > 0 else 0.0
-        eta = f"ETA {_duration((total - done) / rate)}" if rate else ("cached" if done == total else "")
-        text = f"  [{label}] {done}/{total} runs ({early} left early), {_duration(el)} elapsed, {eta}"
+        """Print one progress line of sweep `label`, started at t_label (time.monotonic)."""
+        el = time.monotonic() - t_label
+        parts = [f"  [{label}] {done}/{total} runs ({early} left early)", f"{_duration(el)} elapsed"]
+        if computed:
+            parts.append(f"ETA {_duration((total - done) * el / computed)}")
+        elif done == total:
+            parts.append("cached")
+        text = ", ".join(parts)
         if self.overall:
-            all_el = time.time() - self.t0
-            all_rate = self.computed_all / all_el if self.computed_all and all_el > 0 else 0.0
+            all_el = time.monotonic() - self.t0
             left = max(0, self.submitted_all - self.done_all)
             text += (f"; all: {self.done_all}/{self.submitted_all} runs so far"
-                     + (f", ETA {_duration(left / all_rate)}" if all_rate and left else "")
+                     + (f", ETA {_duration(left * all_el / self.computed_all)}"
+                        if self.computed_all and left else "")
                      + (f"; to come: {', '.join(self.to_come)}" if self.to_come else ""))
         print(text, flush=True)
 
@@ -83,7 +88,8 @@ class Runner:
     """Runs configs as ensembles on an executor, recording every finished ensemble at once.
 
     jobs: local worker processes (1: in this process); scheduler: a Dask scheduler
-    address instead (see DaskCluster). Finished ensembles go to the results file when
+    address instead (see lab.cluster.DaskCluster; worker_timeout: seconds to wait for
+    a worker there). Finished ensembles go to the results file when
     `results` is set (a ResultsFile: the committed record, written first) and to the
     cache in `cache_dir` (lab.results.Cache); both are read before anything is computed,
     run by run, so a sweep cut into other ensembles (another worker count) finds them.
@@ -92,9 +98,10 @@ class Runner:
     time works in a cache folder (lab.results.FolderLock): a second waits for the first.
     """
 
-    def __init__(self, jobs, cache_dir, force=False, chunk=16, scheduler=None, overall=False):
+    def __init__(self, jobs, cache_dir, force=False, chunk=16, scheduler=None, overall=False,
+                 worker_timeout=None):
         self.jobs, self.cache_dir, self.force, self.chunk = jobs, cache_dir, force, chunk
-        self.scheduler, self.results = scheduler, None
+        self.scheduler, self.worker_timeout, self.results = scheduler, worker_timeout, None
         self.cache = Cache(cache_dir)
         self.progress = Progress(overall)
         self.executor, self.lock = None, None
@@ -103,7 +110,7 @@ class Runner:
         self.lock = FolderLock(self.cache_dir)
         self.lock.acquire()
         try:
-            self.executor = make_executor(self.jobs, self.scheduler)
+            self.executor = make_executor(self.jobs, self.scheduler, self.worker_timeout)
         except BaseException:
             self.lock.release()
             raise
@@ -163,7 +170,7 @@ class Runner:
         size = max(1, min(self.chunk, -(-len(configs) // workers)))  # keep every worker busy
         out = [None] * len(configs) if self.force else self._stored(label, configs, size)
         todo = self._cut(configs, [i for i, s in enumerate(out) if s is None], workers)
-        total, t0, computed = len(configs), time.time(), 0
+        total, t0, computed = len(configs), time.monotonic(), 0
         done = total - sum(len(idx) for idx in todo)
         self.progress.submitted_all += total
         self.progress.done_all += done
@@ -172,7 +179,7 @@ class Runner:
         def heartbeat():   # a paper-budget ensemble can take many minutes: say it is alive
             try:
                 print(f"  [{label}] {total - done} run(s) still training, "
-                      f"{_duration(time.time() - t0)} elapsed", flush=True)
+                      f"{_duration(time.monotonic() - t0)} elapsed", flush=True)
             except BrokenPipeError:
                 pass       # the next progress line meets the closed pipe and ends the sweep
         parts = [[configs[i] for i in idx] for idx in todo]

@@ -98,6 +98,15 @@ def theorem1_run(phase, ratio, displacement, loss=1e-4):
     return {"phase": phase, "ratio": ratio, "displacement": displacement, "train_loss": loss}
 
 
+def test_theorem1_cannot_serve_one_class_or_singletons_and_serves_mod3():
+    """The cluster ratio needs two classes and a class of two: an equivalence of one class
+    or of singletons has none to show (geneft.cluster_ratio would raise)."""
+    assert beyond.theorem1_cannot_serve(np.ones((6, 6), dtype=int)).endswith("has one class")
+    assert beyond.theorem1_cannot_serve(np.eye(6, dtype=int)).endswith("has one member")
+    assert beyond.theorem1_cannot_serve(g.relation_matrix("mod7", 6)).endswith("has one member")
+    assert beyond.theorem1_cannot_serve(g.relation_matrix("mod3", 6)) is None
+
+
 def test_theorem1_as_stated_is_vacuous_and_the_practical_reading_is_judged_alone():
     gen = [theorem1_run(g.GENERALIZATION, 0.05, 0.4)] * 2
     mem = [theorem1_run(g.MEMORIZATION, 0.9, 0.3)] * 2

@@ -54,6 +54,37 @@ def test_workers_die_with_their_parent_on_kill_9(tmp_path):
     assert not any(alive(w) for w in workers)
 
 
+BROKEN_PIPE_TO_A_DEAD_PARENT = """
+import os, sys
+sys.path.insert(0, {root!r})
+from lab import executors
+executors._worker_init(os.getppid())
+read, write = os.pipe()
+os.close(read)                                  # the parent has gone: nobody reads the results
+os.write(write, b"a result")
+print("still here", file=sys.stderr)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="needs SIGPIPE")
+def test_a_worker_whose_parent_has_gone_ends_quietly_on_its_next_result():
+    """A worker sending a result into the pipe of a parent killed a moment before (kill -9;
+    the kernel kills the worker a moment later): it ends at once, silently (it once
+    printed a BrokenPipeError traceback, about 20 lines per worker)."""
+    done = subprocess.run([sys.executable, "-c", BROKEN_PIPE_TO_A_DEAD_PARENT.format(root=ROOT)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGPIPE and done.stderr == ""
+
+
+def test_a_worker_whose_parent_died_before_it_started_leaves_at_once():
+    """A worker that starts after its parent died (a kill -9 during the pool's start) does
+    not wait for work that never comes: it leaves in its set-up."""
+    code = f"import sys; sys.path.insert(0, {ROOT!r}); from lab import executors; " \
+           "executors._worker_init(-1); print('went on')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+
+
 def test_ctrl_c_prints_one_line_and_keeps_finished_work(tmp_path):
     cmd = [sys.executable, os.path.join(ROOT, "run_all.py"), "--preset", "smoke", "--jobs", "2",
            "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--only", "fig5"]
@@ -70,6 +101,32 @@ def test_ctrl_c_prints_one_line_and_keeps_finished_work(tmp_path):
     assert "Traceback" not in err
     assert [ln for ln in err.splitlines() if ln.strip()] == [
         "interrupted: every finished ensemble is saved; run the same command again to resume"]
+
+
+def test_sigterm_prints_one_line_and_keeps_finished_work(tmp_path):
+    """`kill PID` (SIGTERM, as a batch system's stop): the run ends as on Ctrl-C, one line
+    and exit 143, workers stopped, the lock released (it once ended with no line of its
+    own, only multiprocessing's warning of leaked semaphores, or the workers' tracebacks)."""
+    cmd = [sys.executable, os.path.join(ROOT, "run_all.py"), "--preset", "smoke", "--jobs", "2",
+           "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--only", "fig5"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, MPLBACKEND="Agg"))
+    for line in proc.stdout:
+        if "fig5-mod3" in line:
+            break
+    workers = children_of(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the smoke fig5 finished before the signal arrived")
+    assert proc.returncode == 143
+    assert [ln for ln in err.splitlines() if ln.strip()] == [
+        "interrupted: every finished ensemble is saved; run the same command again to resume"]
+    t0 = time.time()
+    while any(alive(w) for w in workers) and time.time() - t0 < 10:    # the pool's and its tracker's
+        time.sleep(0.05)
+    assert not any(alive(w) for w in workers)
+    assert not (tmp_path / "cache" / "smoke" / ".lock").exists()
 
 
 def test_ctrl_c_under_a_local_dask_cluster_is_one_line(tmp_path):
@@ -146,8 +203,11 @@ def test_a_local_cluster_has_at_most_one_worker_per_core_of_the_affinity(monkeyp
         def __init__(self, cluster):
             pass
 
-        def scheduler_info(self):
-            return {"workers": {"w": {"nthreads": 1}}}
+        def nthreads(self):
+            return {"w": 1}
+
+        def register_plugin(self, plugin):
+            pass
 
         def close(self):
             pass
@@ -264,7 +324,7 @@ def test_a_real_dask_scheduler_passes_the_greeting_check():
     with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp://", dashboard_address=None,
                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
         host, port = cluster.scheduler_address.replace("tcp://", "").rsplit(":", 1)
-        executors._check_scheduler_or_exit(host, int(port), cluster.scheduler_address)
+        executors.check_scheduler_or_exit(host, int(port), cluster.scheduler_address)
 
 
 CTRL_C_DURING_START = """

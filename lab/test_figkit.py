@@ -12,6 +12,19 @@ def test_log_grid_is_logspace_of_the_preset_spec():
     np.testing.assert_allclose(figkit.log_grid((-5, -1, 5)), [1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
 
 
+def test_log_grid_is_the_same_whatever_numpys_last_bit(monkeypatch):
+    """NumPy 2.4's logspace gives 0.09999999999999999 where 1.26's gives 0.1 (and the paper
+    grid's 9.999999999999999e-06): the grid holds the decimals both round to, so the
+    figures' data agree across versions, and every run keeps its key."""
+    from lab.results import key_value
+    exact = figkit.log_grid((-5, -1, 7))
+    real = np.logspace
+    monkeypatch.setattr(np, "logspace", lambda *a, **k: np.nextafter(real(*a, **k), 0))
+    assert figkit.log_grid((-5, -1, 7)).tolist() == exact.tolist()
+    assert exact[0] == 1e-5 and exact[-1] == 0.1 and exact[3] == 0.001
+    assert [key_value(x) for x in exact] == [key_value(x) for x in real(-5, -1, 7)]
+
+
 def test_grid_runs_keep_generalized_and_memorizing_runs_only():
     """Confusion trains nothing, so it sits on neither side of the boundary."""
     phases = [[[g.GENERALIZATION, g.CONFUSION], [g.MEMORIZATION]],

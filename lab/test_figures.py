@@ -56,6 +56,16 @@ def test_fig3_a_flat_chance_level_curve_does_not_track():
                                                  "does not rise before the chance-level control"], 0, "no")
 
 
+def test_fig3_chance_level_of_one_label_is_zero_not_a_division_by_zero():
+    """One label on every pair (q = 1): guessing reaches 0.9 at any fraction (it once
+    raised ZeroDivisionError); a majority of 0.9 or more likewise."""
+    assert stat.chance_level("mod1", 6) == (1.0, 0.0)
+    assert stat.chance_level("x", 6, {"majority": 0.95}) == (0.95, 0.0)
+    ones, mixed = np.ones((6, 6), dtype=int), g.relation_matrix("mod3", 6)
+    assert "every pair of this relation is 1" in stat.fig3_cannot_serve(ones)
+    assert stat.fig3_cannot_serve(mixed) is None
+
+
 def test_fig3_tracking_verdicts_over_the_variants():
     slight, slight2, late = crossing(0.15, 0.13, 0.18), crossing(0.14, 0.12, 0.17), crossing(0.3, 0.25, 0.35)
     names = ["diff, n_h=0", stat.TABLE_III_DECODER]

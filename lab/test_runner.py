@@ -291,6 +291,32 @@ def test_progress_says_runs_left_early_and_eta(tmp_path, capsys):
     assert "ETA" in lines[1]
 
 
+def test_progress_times_ignore_the_wall_clock(tmp_path, capsys, monkeypatch):
+    """The wall clock set back an hour at every look (a clock jump, NTP): elapsed times and
+    ETAs are read off a monotonic clock, so none is negative, and runs trained now are not
+    called "cached" (they once read "-3599 s elapsed" and "cached")."""
+    real, looks = time.time, []
+
+    def set_back():
+        looks.append(1)
+        return real() - 3600 * len(looks)
+    monkeypatch.setattr(time, "time", set_back)
+    with Runner(jobs=1, cache_dir=str(tmp_path), chunk=1, overall=True) as runner:
+        runner.run("t", small_configs(2))
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  [t]")]
+    assert len(lines) == 3 and not [ln for ln in lines if " -" in ln or "cached" in ln]
+    assert lines[-1].startswith("  [t] 2/2 runs (0 left early), 0 s elapsed, ETA 0 s; all: 2/2")
+
+
+def test_a_progress_line_without_an_eta_has_no_empty_field(tmp_path, capsys):
+    """Before the first ensemble ends there is no rate, hence no ETA: the line says nothing
+    of it (it once read "0 s elapsed, ; all:")."""
+    with Runner(jobs=1, cache_dir=str(tmp_path), chunk=2, overall=True) as runner:
+        runner.run("t", small_configs(2))
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "  [t] 0/2 runs (0 left early), 0 s elapsed; all: 0/2 runs so far"
+
+
 def test_the_total_over_calls_grows_as_sweeps_come_and_counts_only_runs_that_run(tmp_path, capsys):
     """Two calls, the second one's size unknown until the first ends (as an adaptive
     grid's seeds): the overall total is 2, then 2 + 3, never a run that does not come."""

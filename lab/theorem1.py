@@ -22,6 +22,20 @@ def embedding_displacement(cfg, final_E):
                  / np.sqrt(np.mean(np.sum(E0 ** 2, axis=1))))
 
 
+def theorem1_cannot_serve(R):
+    """Why Theorem 1 has nothing to show on the equivalence R (its cluster ratio compares
+    same-class with different-class embeddings: it needs two classes and a class of two),
+    or None; None too for a relation that is no equivalence (skipped for that reason)."""
+    sizes = np.bincount(g.class_labels(R))
+    if len(sizes) == 1:
+        return ("Theorem 1 compares embeddings within and between classes; this relation "
+                "has one class")
+    if sizes.max() == 1:
+        return ("Theorem 1 compares embeddings within and between classes; every class of "
+                "this relation has one member")
+    return None
+
+
 def theorem1_data(p, runner):
     """Theorem 1 on trained mod3 networks (Table III), runs grouped by the phase they ended
     in: each run's cluster ratio, how far its embeddings moved, its final training loss."""
