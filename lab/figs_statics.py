@@ -320,7 +320,7 @@ def fig3_headlines(d, rows):
     if gap:
         failed = [r for r in gap if r.verdict == verdicts.DOES_NOT_HOLD]
         rows = with_headline(rows, gap[0].group, "; ".join(
-            f"{r.number.split(':')[0]} {r.verdict}" + (f" ({r.number.split(': ', 1)[1]})"
+            f"{r.number.split(':')[0]} {r.verdict}" + (f" ({r.number.split(': ', 1)[1]})".replace(", w=10", "")
                                                        if r in failed else "")
             for r in gap), key=failed[0].number.replace(", w=10", "") if failed else "")
     if not tracking:

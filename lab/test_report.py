@@ -234,3 +234,21 @@ def test_a_partial_results_file_gives_pending_cells_with_run_counts(tmp_path):
     assert f"w={p.gold_widths[0]}: pending (1 of {per_width} runs)" in text
     planned = len(p.gold_relations) * len(p.gold_widths) * per_width
     assert f"partial: 1 of {planned} runs in goldilocks.jsonl" in text
+
+
+def test_the_committed_report_keeps_every_length_rule():
+    """figures/REPORT.md as committed: the opening, the table cells, the notes, the images."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = open(os.path.join(root, "figures", "REPORT.md"), encoding="utf-8").read()
+    page = page_of(text)
+    assert len(page) <= 1600 and len(sentences(page)) <= 8 and max(map(len, sentences(page))) <= 250
+    head = text.split("## The rules")[0]
+    for ln in head.splitlines():
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", ln)[1:-1]]
+        if len(cells) == 6 and cells[0] not in ("claim", "---"):
+            assert len(cells[0]) <= 60 and all(len(c) <= 30 for c in cells[1:4]), ln
+            assert len(cells[4].replace("\\|", "|")) <= 100 and not cells[4].endswith("…"), ln
+    notes = [ln for ln in head.splitlines() if re.match(r"\d+\. ", ln)]
+    assert all(len(n) <= 300 for n in notes)
+    for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
+        assert os.path.exists(os.path.join(root, "figures", link)), link
