@@ -165,12 +165,14 @@ def fig5_plot(data, path):
     fig, axes = plt.subplots(2, 4, figsize=(17, 8.4), squeeze=False)
     lx = np.log10(data["eta"])
     for ax, f in zip(axes.ravel(), fits):
+        for (a, b), style in ((("A", "B"), "-"), (("C", "D"), ":")):      # the pairs each slope compares
+            (ia, ja), (ib, jb) = f["cells"][a]["cell"], f["cells"][b]["cell"]
+            ax.plot([lx[ia], lx[ib]], [lx[ja], lx[jb]], color="0.5", lw=0.8, ls=style, zorder=0)
         for name, c in f["cells"].items():
             i, j = c["cell"]
             p = _p_gen(c["phases"])
             ax.scatter(lx[i], lx[j], s=500, c=[[1 - p, p, 0.3]] if np.isfinite(p) else "0.8", edgecolors="k")
             ax.annotate(f"{name}\n{_gen(c['phases'])}", (lx[i], lx[j]), ha="center", va="center", fontsize=7)
-        ax.plot(lx, lx, color="0.5", lw=0.8, ls="--")
         ax.set(xlim=(lx[0] - 0.4, lx[-1] + 0.4), ylim=(lx[0] - 0.4, lx[-1] + 0.4),
                xlabel="log10 η_enc", ylabel="log10 η_dec", title=f"{f['relation']}, {f['reading']} reading")
     for ax, s in zip(axes.ravel()[len(fits):], data["same"]):
@@ -178,10 +180,10 @@ def fig5_plot(data, path):
         ax.bar(rels, [_p_gen(s["relations"][r]) for r in rels], color="C2")
         for k, r in enumerate(rels):
             ax.annotate(_gen(s["relations"][r]), (k, 0.02), ha="center", fontsize=8)
-        ax.set(ylim=(0, 1), ylabel="P(generalized)", title=f"same place? {s['reading']} reading, η_enc "
-               f"{s['eta_enc']:.1e}, η_dec {s['eta_dec']:.1e}")
-    fig.suptitle("Confirmation, Fig. 5: generalized runs of the registered cells (slope −1: A vs B; "
-                 f"slope +1: C vs D; green = all generalized; {data['budget']} steps)")
+        ax.set(ylim=(0, 1), ylabel="P(generalized)", title=f"the same place? {s['reading']} reading,\n"
+               f"η_enc {s['eta_enc']:.1e}, η_dec {s['eta_dec']:.1e}")
+    fig.suptitle("Confirmation, Fig. 5: generalized runs at the registered cells (slope −1: A vs B, equal "
+                 f"η_enc·η_dec; slope +1: C vs D, equal ratio; green: all generalized; {data['budget']} steps)")
     figkit.save_figure(fig, path)
 
 
