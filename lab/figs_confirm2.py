@@ -319,6 +319,8 @@ def thm1_claims(d):
               f"({x.get('memorized', 0)} runs)")
     return [_row("thm1", "Theorem 1, practical reading (confirmation): generalized runs' cluster ratios "
                  f"< {c2.COLLAPSED:g}, memorized runs' > {c2.APART:g}", "ratio → 0 after generalizing",
-                 f"{x.get('generalized', 0)} generalized, {x.get('memorized', 0)} memorized runs; {number}; "
-                 f"sign-test p (refuting) {x.get('p_not')}", x["verdict"], number, x["why"])._replace(
+                 f"{x.get('generalized', 0)} generalized, {x.get('memorized', 0)} memorized runs; {number}"
+                 + (f"; sign tests: generalized above {c2.COLLAPSED:g} p = {_p(x['p_not'][0])}, memorized below "
+                    f"{c2.APART:g} p = {_p(x['p_not'][1])}" if x.get("p_not") else ""), x["verdict"], number,
+                 x["why"])._replace(
         key=f"median cluster ratio {figkit.fmt(x.get('median_generalized'), '.2f')} after generalizing")]

@@ -226,8 +226,9 @@ def details(lines, cols, present, registered, images, out_dir):
             for c, _ in cols:
                 if c in by_col:
                     row_cells.append(f"{md_cell(by_col[c].ours)} | {md_cell(by_col[c].verdict)}")
-                else:
-                    text = summary.cell(summary.Line(line.title, [(name, by_col)]), c, present, registered)
+                else:       # a row another design measures: '—' where this column has the figure's data
+                    text = "—" if c in present.get(name, ()) else summary.cell(
+                        summary.Line(line.title, [(name, by_col)]), c, present, registered)
                     row_cells.append(f"{text} | {text}")
             out.append(f"| {md_cell(first.claim)} | {md_cell(first.paper)} | " + " | ".join(row_cells) + " |")
     return out
