@@ -4,6 +4,8 @@ Paper: Baek, Liu, Tegmark, "GenEFT: Understanding Statics and Dynamics of Model
 Generalization via Physics-Inspired Effective Theory" (2025).  Nothing here trains
 a network: description lengths, the balls-in-buckets estimate of how much data
 generalization needs, and the Monte Carlo upper bound on the attainable accuracy.
+The formulas hold no input checks: the entry points after them check, then the
+command line (python statics.py FILE.csv | mod3 --n 30 | --table) closes the file.
 
 Glossary (paper symbol -> name here)
     n             n              number of elements x_1 ... x_n
@@ -30,7 +32,6 @@ training pair or an inferred pair counts 1, an undetermined one max(p_u, 1 - p_u
 """
 import argparse
 import functools
-import inspect
 import itertools
 import math
 import os
@@ -45,22 +46,15 @@ import geneft
 LN2 = math.log(2.0)
 
 
-def _check_pos_int(name, value, low=1):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name}={value!r} is not allowed: {name} must be an integer >= {low}")
-
-
 # --- Section III, Table II: bits required to describe a relation -------------
 
 def b_generic(n):
     """Table II, row 'Generic': b = n²."""
-    _check_pos_int("n", n)
     return float(n * n)
 
 
 def b_symmetric(n):
     """Table II, row 'Symmetric': b = n(n+1)/2."""
-    _check_pos_int("n", n)
     return n * (n + 1) / 2
 
 
@@ -70,13 +64,11 @@ def b_antisymmetric(n):
     Table II's count: one bit per unordered pair i != j (which direction holds).
     Counting every antisymmetric relation would give n + log2(3) n(n-1)/2.
     """
-    _check_pos_int("n", n)
     return n * (n - 1) / 2
 
 
 def b_reflexive(n):
     """Table II, row 'Reflexive': b = n(n-1) (the diagonal is fixed)."""
-    _check_pos_int("n", n)
     return float(n * (n - 1))
 
 
@@ -85,22 +77,16 @@ def b_transitive(n, k_avg):
 
     (⟨k⟩-1)! = Γ(⟨k⟩), so a non-integer mean length is allowed; ⟨k⟩ >= 1.
     """
-    _check_pos_int("n", n)
-    if not (isinstance(k_avg, (int, float, np.number)) and k_avg >= 1):
-        raise ValueError(f"k_avg={k_avg!r} is not allowed: the mean chain length must be >= 1")
     return n * n / math.gamma(k_avg)
 
 
 def b_equivalence(n, k):
     """Table II, row 'Equivalence Relation with k Classes': b ≈ n log2 k."""
-    _check_pos_int("n", n)
-    _check_pos_int("k", k)
     return n * math.log2(k)
 
 
 def b_total_order(n):
     """Table II, row 'Total Ordering', exact form: b = log2 n!."""
-    _check_pos_int("n", n)
     return math.lgamma(n + 1) / LN2
 
 
@@ -110,30 +96,21 @@ def b_total_order_stirling(n, c=math.e):
     Table II leaves c open; Stirling's leading terms give c = e (the default).
     Section III's text writes n log2(n/2), i.e. c = 2.
     """
-    _check_pos_int("n", n)
-    if not c > 0:
-        raise ValueError(f"c={c!r} is not allowed: c must be > 0")
     return n * math.log2(n / c)
 
 
 def b_complete_bipartite(n):
     """Table II, row 'Complete Bipartite Graph': b = n (one side bit per element)."""
-    _check_pos_int("n", n)
     return float(n)
 
 
 def b_incomplete_bipartite(s1, s2):
     """Table II, row 'Incomplete Bipartite Graph G = (S1, S2)': b = |S1| |S2|."""
-    _check_pos_int("s1", s1)
-    _check_pos_int("s2", s2)
     return float(s1 * s2)
 
 
 def b_tree(n, d_avg):
     """Table II, row 'Tree Graph': b ≈ n log2 ⟨d⟩, ⟨d⟩ = mean node depth (>= 1)."""
-    _check_pos_int("n", n)
-    if not (isinstance(d_avg, (int, float, np.number)) and d_avg >= 1):
-        raise ValueError(f"d_avg={d_avg!r} is not allowed: the mean depth must be >= 1")
     return n * math.log2(d_avg)
 
 
@@ -159,42 +136,6 @@ MAX_N_CLI_SEARCH = 100    # the CLI's named relations without a closed form of |
                           # (preorder<k>): the general search grows as n⁴ on a total
                           # preorder, seconds at n = 100, most of an hour at n = 300
 
-
-def _check_size(label, n, limit, what):
-    """Refuse an n above limit before anything of size n² is allocated."""
-    if n > limit:
-        raise ValueError(f"{label} is too large: {what} is limited to n <= {limit}")
-
-
-def _checked(formula, check):
-    """formula behind its argument checks: check(a) raises ValueError or normalises the
-    arguments a (by name). The exercises' formulas (README, Exercises: p_critical,
-    automorphism_count) hold no checks of their own, so a rewrite needs none; their entry
-    points are made where the Section III code ends."""
-    signature = inspect.signature(formula)
-
-    @functools.wraps(formula)
-    def entry_point(*args, **kwargs):
-        a = signature.bind(*args, **kwargs)
-        check(a.arguments)
-        return formula(*a.args, **a.kwargs)
-    return entry_point
-
-
-def _as_relation(R):
-    """R as an (n, n) int8 0/1 matrix (n² bytes; a bool or integer R is checked without
-    an n² temporary, since min/max suffice there)."""
-    A = np.asarray(R)
-    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
-        raise ValueError(f"R of shape {A.shape} is not allowed: R must be a square (n, n) matrix, n >= 1")
-    _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_MATRIX, "an (n, n) relation matrix")
-    if A.dtype.kind in "biu":
-        ok = A.dtype.kind == "b" or (A.min() >= 0 and A.max() <= 1)
-    else:
-        ok = np.isin(A, (0, 1)).all()
-    if not ok:
-        raise ValueError("R has entries other than 0 and 1: R must be a 0/1 matrix")
-    return A.astype(np.int8, copy=False)
 
 
 def _row_blocks(n, entries=1 << 22):
@@ -337,8 +278,6 @@ def _aut_search(R):
     if the generators found so far reach it, or if a search below (π, w) finds a leaf
     that maps the first leaf by an automorphism (a new generator).
     """
-    _check_size(f"n={len(R)}", len(R), MAX_N_SEARCH,
-                "the automorphism search for a relation without a closed form")
     A = np.asarray(R, dtype=np.int64)              # counts in A @ onehot need more than int8
     n = A.shape[0]
     colors = _refine(A, np.unique(np.diag(A), return_inverse=True)[1].ravel())
@@ -380,8 +319,7 @@ def _aut_search(R):
 
 def description_length(R):
     """Section III: b = log2(n! / |Aut G|) in bits (n!/|Aut G| computed exactly)."""
-    A = _as_relation(R)
-    return math.log2(math.factorial(A.shape[0]) // automorphism_count(A))
+    return math.log2(math.factorial(R.shape[0]) // automorphism_count(R))
 
 
 def table_i_b(name, n):
@@ -403,7 +341,7 @@ def matrix_kind(R):
       ("bipartite", 2)     a complete bipartite graph K_{a,c}, empty diagonal (Table I's S, S̄);
       ("total_order", None) a strict total order (Table I's greater-than, in any labelling);
       (None, None)         anything else."""
-    A = _as_relation(R).astype(bool)
+    A = R.astype(bool)
     diag = np.diagonal(A)
     if diag.all():
         labels = _class_labels(A)
@@ -417,40 +355,22 @@ def matrix_kind(R):
     return ("bipartite", 2) if labels is not None and labels.max() == 1 else (None, None)
 
 
-def _section_iii_kind(relation):
-    """(kind, k) of a Table I name (geneft.relation_kind) or of a matrix (matrix_kind),
-    refused unless Section III treats that class (Table II has a row and the text a p*
-    only for Table I's three kinds)."""
-    if isinstance(relation, str):
-        kind, k = geneft.relation_kind(relation)
-        label = repr(relation)
-    else:
-        kind, k = matrix_kind(relation)
-        label = "the matrix"
-    if kind not in SECTION_III_KINDS:
-        what = f"its kind {kind!r}" if kind else ("it is none of an equivalence, a complete "
-                                                 "bipartite graph and a strict total order, so it")
-        raise ValueError(f"relation={label} is not allowed here: {what} has no Table II row, "
-                         f"p* or Appendix D bound in Section III (only {SECTION_III_KINDS})")
-    return kind, k
+def _kind_of(relation):
+    """(kind, k) of a Table I name (geneft.relation_kind) or of a matrix (matrix_kind)."""
+    return geneft.relation_kind(relation) if isinstance(relation, str) else matrix_kind(relation)
 
 
 def table_ii_b(name, n):
     """Table II's row for a Table I relation (a name, or a matrix of that kind): 'mod<k>' ->
     n log2 k (equivalence with k classes); 'bipartite' -> n (complete bipartite); 'greater'
     -> log2 n! (total order)."""
-    kind, k = _section_iii_kind(name)
+    kind, k = _kind_of(name)
     if kind == "equivalence":
         return b_equivalence(n, k)
     return b_complete_bipartite(n) if kind == "bipartite" else b_total_order(n)
 
 
 # --- Section III: Eqs. (1)-(5) and p* ------------------------------------------
-
-def _check_b(b, low):
-    if not (isinstance(b, (int, float, np.number)) and b >= low):
-        raise ValueError(f"b={b!r} is not allowed: Eqs. (1)-(5) need b >= {low}")
-
 
 def expected_empty_buckets(m, b):
     """Eq. (1): E Σ_i Z_i = b (1 - 1/b)^m empty buckets after m balls (elementwise in m)."""
@@ -467,10 +387,6 @@ def f_inferable(m, b):
 
     Works elementwise on an array of m (m >= 0 need not be an integer).
     """
-    _check_b(b, 1)
-    m = np.asarray(m, dtype=np.float64)
-    if (m < 0).any():
-        raise ValueError(f"m={m!r} is not allowed: the number of samples must be >= 0")
     if b == 1:
         return np.where(m > 0, 1.0, 0.0)
     return -np.expm1(m * np.log1p(-1.0 / b))        # accurate also for large b
@@ -481,27 +397,8 @@ def p_critical(alpha, b, N):
     return math.log1p(-alpha) / (N * math.log1p(-1.0 / b))
 
 
-def _check_p_critical(a):
-    if not 0 < a["alpha"] < 1:
-        raise ValueError(f"alpha={a['alpha']!r} is not allowed: alpha must lie in (0, 1)")
-    if not (isinstance(a["b"], (int, float, np.number)) and a["b"] > 1):
-        raise ValueError(f"b={a['b']!r} is not allowed: Eq. (4) needs b > 1")
-    _check_pos_int("N", a["N"])
-
-
-def _check_relation(a):
-    a["R"] = _as_relation(a["R"])
-
-
-# The exercises' entry points: each formula above behind its checks.
-p_critical = _checked(p_critical, _check_p_critical)
-automorphism_count = _checked(automorphism_count, _check_relation)
-
-
 def f_upper_bound(m, b, p_star):
     """Eq. (5): f_UB(m) = f(m) + max(p*, 1 - p*) (1 - f(m))."""
-    if not 0 <= p_star <= 1:
-        raise ValueError(f"p_star={p_star!r} is not allowed: p_star must lie in [0, 1]")
     f = f_inferable(m, b)
     return f + max(p_star, 1 - p_star) * (1 - f)
 
@@ -509,7 +406,7 @@ def f_upper_bound(m, b, p_star):
 def p_star(name):
     """Section III, after Eq. (5): p* = 1/k for 'mod<k>' (an equivalence of k classes), 1/2 for
     'bipartite', 1/3 for 'greater' (a total order); a name or a matrix of that kind."""
-    kind, k = _section_iii_kind(name)
+    kind, k = _kind_of(name)
     return 1 / 3 if kind == "total_order" else 1 / k              # bipartite: k = 2
 
 
@@ -519,7 +416,6 @@ def p_star_greater_module(n_samples=100_000, seed=0):
     Draws uniform orderings of (x, y, z), keeps those with x < y, and returns
     (estimate, standard error) of P(z < x | x < y), which is exactly 1/3.
     """
-    _check_pos_int("n_samples", n_samples)
     rng = np.random.default_rng(seed)
     rank = np.argsort(np.argsort(rng.random((n_samples, 3)), axis=1), axis=1)  # ranks of x, y, z
     keep = rank[:, 0] < rank[:, 1]
@@ -574,9 +470,7 @@ def inference_closure(known, kind):
     Each closure is complete for its class: an entry left -1 takes both values
     among the class members consistent with the data. Inconsistent data raise ValueError.
     """
-    K = np.array(known, dtype=np.int8)
-    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.isin(K, (-1, 0, 1)).all():
-        raise ValueError("known is not allowed: it must be a square matrix of -1 (unknown), 0 and 1")
+    K = np.asarray(known, dtype=np.int8)
     n = K.shape[0]
     off = ~np.eye(n, dtype=bool)
     if kind == "equivalence":
@@ -592,7 +486,7 @@ def inference_closure(known, kind):
         if (side0 == side1).any():
             raise ValueError("known is inconsistent with a complete bipartite graph")
         out = np.where(side0[:, None] == side0[None, :], 0, np.where(side0[:, None] == side1[None, :], 1, -1))
-    elif kind == "total_order":
+    else:                                           # "total_order"
         less = ((K == 1) | (K == 0).T) & off        # known i < j
         for k in range(n):                          # Warshall's transitive closure
             less |= less[:, k:k + 1] & less[k:k + 1, :]
@@ -600,8 +494,6 @@ def inference_closure(known, kind):
             raise ValueError("known is inconsistent with a strict total order")
         out = np.where(less, 1, np.where(less.T, 0, -1))
         np.fill_diagonal(out, 0)
-    else:
-        raise ValueError(f"kind={kind!r} is not allowed: use 'equivalence', 'bipartite' or 'total_order'")
     return out.astype(np.int8)
 
 
@@ -616,9 +508,6 @@ def bubley_dyer_steps(m, eps=0.01):
     test_statics_bubley_dyer_bound_exact_on_small_posets checks τ against the exact
     transition matrix for m <= 6 (the true mixing times there are ~2/3 of it).
     """
-    _check_pos_int("m", m)
-    if not 0 < eps < 1:
-        raise ValueError(f"eps={eps!r} is not allowed: eps must lie in (0, 1)")
     return 0 if m < 2 else math.ceil((m ** 3 - m) / 6 * math.log(m * m / (4 * eps)))
 
 
@@ -665,7 +554,6 @@ def sample_linear_extensions(less, n_samples, rng, eps=0.01, n_steps=None):
     bubley_dyer_steps(m, eps) steps (or n_steps). Returns (n_samples, n) int:
     orders[s, t] is the element at position t (position 0 = smallest).
     """
-    _check_pos_int("n_samples", n_samples)
     L = np.array(less, dtype=bool)
     n = L.shape[0]
     for k in range(n):
@@ -754,7 +642,7 @@ def total_order_bound(known, rng, n_orders=1000, eps=0.01):
     return MCBound(float(acc), 1.0 - len(unknown) / closed.size, float(q.mean()), se, n_orders)
 
 
-def mc_accuracy_bound(name, n, frac, seed, *, n_orders=1000, eps=0.01, relation_seed=None):
+def mc_accuracy_bound(name, n, frac, seed, n_orders=1000, eps=0.01, relation_seed=None):
     """Appendix D / Fig. 2 (solid): the accuracy upper bound for one training sampling.
 
     The training pairs are geneft.split_pairs(n, frac, seed), the same split the
@@ -765,11 +653,7 @@ def mc_accuracy_bound(name, n, frac, seed, *, n_orders=1000, eps=0.01, relation_
     total_order_bound with its own stream rng = default_rng(SeedSequence(seed).spawn(1)[0]).
     Counts all n² pairs; training pairs count as known (= 1).
     """
-    kind, k = _section_iii_kind(name)
-    # checked before any n² array (measurements at MAX_N_MATRIX)
-    limit = MAX_N_MC_ORDER if kind == "total_order" else MAX_N_MC_CLASSES
-    _check_size(f"n={n}", n, limit, f"the Appendix D Monte Carlo for {name!r}"
-                if isinstance(name, str) else "the Appendix D Monte Carlo")
+    kind, k = _kind_of(name)
     R = geneft.relation_matrix(name, n, relation_seed)
     known = known_matrix(R, geneft.split_pairs(n, frac, seed)[0])
     if kind == "total_order":
@@ -790,18 +674,17 @@ class BoundStats:
     values: tuple
 
 
-def mc_accuracy_bound_stats(name, n, frac, seeds, **kwargs):
+def mc_accuracy_bound_stats(name, n, frac, seeds, n_orders=1000, eps=0.01, relation_seed=None):
     """Appendix D: the bound averaged over samplings (the paper: 20 seeds, 3 for 'greater')."""
-    values = tuple(mc_accuracy_bound(name, n, frac, int(s), **kwargs).accuracy for s in seeds)
-    if not values:
-        raise ValueError("seeds is empty: give at least one seed")
+    values = tuple(mc_accuracy_bound(name, n, frac, int(s), n_orders, eps, relation_seed).accuracy
+                   for s in seeds)
     std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
     return BoundStats(float(np.mean(values)), std, values)
 
 
-def mc_accuracy_curve(name, n, fracs, seeds, **kwargs):
+def mc_accuracy_curve(name, n, fracs, seeds, n_orders=1000, eps=0.01, relation_seed=None):
     """Fig. 2 (solid line): mean and std over seeds of the bound at each training fraction."""
-    stats = [mc_accuracy_bound_stats(name, n, f, seeds, **kwargs) for f in fracs]
+    stats = [mc_accuracy_bound_stats(name, n, f, seeds, n_orders, eps, relation_seed) for f in fracs]
     return np.array([s.mean for s in stats]), np.array([s.std for s in stats])
 
 
@@ -821,12 +704,10 @@ def exact_posterior(known, name, max_states=500_000):
     n = 30 is within reach when the data leave few components. More than
     max_states partial assignments raise ValueError.
     """
-    kind, k = _section_iii_kind(name)
+    kind, k = _kind_of(name)
     known = np.asarray(known)
     n = known.shape[0]
     if kind == "total_order":
-        if n > 9:
-            raise ValueError(f"n={n} is not allowed for '{name}': enumeration needs n <= 9")
         rank = np.array(list(itertools.permutations(range(n))), dtype=np.int8)
         rel = rank[:, :, None] < rank[:, None, :]                    # (n!, n, n)
         mask = known >= 0
@@ -867,6 +748,310 @@ def exact_bayes_accuracy(name, n, frac, seed, relation_seed=None, max_states=500
     R = geneft.relation_matrix(name, n, relation_seed)
     p1 = exact_posterior(known_matrix(R, geneft.split_pairs(n, frac, seed)[0]), name, max_states)
     return float(np.maximum(p1, 1 - p1).mean())
+
+
+# --- Entry points: each formula above behind its checks -----------------------------
+# The formulas hold no checks (an exercise is rewritten without them); each public one is
+# rebound below to its entry point, which checks its arguments in the signature's order and
+# raises one ValueError naming the first bad one ("name=value is not allowed: ..."). What a
+# computation itself finds (data inconsistent with every relation of a kind, a poset with a
+# cycle, more than max_states assignments) is its result, raised where it is found.
+
+def _bad(name, value, allowed):
+    raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
+
+
+def _check_int(name, value, low=1):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) or value < low:
+        _bad(name, value, f"{name} must be an integer >= {low}")
+
+
+def _check_real(name, value, low, why, strict=False):
+    """A real number >= low (> low if strict), not a bool or a string."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not (ok and (value > low if strict else value >= low)):
+        _bad(name, value, f"{name} must be a number {'>' if strict else '>='} {low}: {why}")
+
+
+def _check_open_unit(name, value):
+    if not (isinstance(value, (int, float, np.number)) and 0 < value < 1):
+        _bad(name, value, f"{name} must lie in (0, 1)")
+
+
+def _check_size(label, n, limit, what):
+    """Refuse an n above limit before anything of size n² is allocated."""
+    if n > limit:
+        raise ValueError(f"{label} is too large: {what} is limited to n <= {limit}")
+
+
+def _as_relation(R):
+    """R as an (n, n) int8 0/1 matrix (n² bytes; a bool or integer R is checked without
+    an n² temporary, since min/max suffice there)."""
+    A = np.asarray(R)
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
+        raise ValueError(f"R of shape {A.shape} is not allowed: R must be a square (n, n) matrix, n >= 1")
+    _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_MATRIX, "an (n, n) relation matrix")
+    if A.dtype.kind in "biu":
+        ok = A.dtype.kind == "b" or (A.min() >= 0 and A.max() <= 1)
+    else:
+        ok = np.isin(A, (0, 1)).all()
+    if not ok:
+        raise ValueError("R has entries other than 0 and 1: R must be a 0/1 matrix")
+    return A.astype(np.int8, copy=False)
+
+
+def _as_known(known):
+    """Training data as a square int8 matrix of -1 (unknown), 0 and 1."""
+    K = np.asarray(known)
+    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.isin(K, (-1, 0, 1)).all():
+        raise ValueError("known is not allowed: it must be a square matrix of -1 (unknown), 0 and 1")
+    return K.astype(np.int8, copy=False)
+
+
+def _check_kind(relation):
+    """A Table I name or a 0/1 matrix (returned as int8) of one of Section III's kinds: Table II
+    has a row and the text a p* only for Table I's three kinds."""
+    if isinstance(relation, str):
+        kind, label = geneft.relation_kind(relation)[0], repr(relation)
+    else:
+        relation = _as_relation(relation)
+        kind, label = matrix_kind(relation)[0], "the matrix"
+    if kind not in SECTION_III_KINDS:
+        what = f"its kind {kind!r}" if kind else ("it is none of an equivalence, a complete "
+                                                 "bipartite graph and a strict total order, so it")
+        raise ValueError(f"relation={label} is not allowed here: {what} has no Table II row, "
+                         f"p* or Appendix D bound in Section III (only {SECTION_III_KINDS})")
+    return relation
+
+
+class _Trusted:
+    """Inside, calls skip the entry points' checks: their arguments were checked once, by the
+    entry point being run (whose check covers what its formula passes on). One thread at a time."""
+    depth = 0
+
+    def __enter__(self):
+        _Trusted.depth += 1
+
+    def __exit__(self, *exc):
+        _Trusted.depth -= 1
+
+
+def _checked(formula, check):
+    """formula behind check, which takes formula's arguments, raises one ValueError for a
+    wrong one, and returns them normalised (a relation as an int8 matrix, m as an array)."""
+    @functools.wraps(formula)
+    def entry_point(*args, **kwargs):
+        if _Trusted.depth:
+            return formula(*args, **kwargs)
+        args = check(*args, **kwargs)
+        with _Trusted():
+            return formula(*args)
+    return entry_point
+
+
+def _check_n(n):
+    _check_int("n", n)
+    return (n,)
+
+
+def _check_transitive(n, k_avg):
+    _check_int("n", n)
+    _check_real("k_avg", k_avg, 1, "the mean length of a transitive chain")
+    return n, k_avg
+
+
+def _check_equivalence(n, k):
+    _check_int("n", n)
+    _check_int("k", k)
+    return n, k
+
+
+def _check_stirling(n, c=math.e):
+    _check_int("n", n)
+    _check_real("c", c, 0, "Stirling's n log2(n/c)", strict=True)
+    return n, c
+
+
+def _check_incomplete_bipartite(s1, s2):
+    _check_int("s1", s1)
+    _check_int("s2", s2)
+    return s1, s2
+
+
+def _check_tree(n, d_avg):
+    _check_int("n", n)
+    _check_real("d_avg", d_avg, 1, "the mean node depth")
+    return n, d_avg
+
+
+def _check_automorphisms(R):
+    """A 0/1 matrix; above MAX_N_SEARCH, only one whose |Aut G| has a closed form (the general
+    search would run for hours: refused before it starts)."""
+    A = _as_relation(R)
+    if A.shape[0] > MAX_N_SEARCH and _aut_closed_form(A) is None:
+        _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_SEARCH,
+                    "the automorphism search for a relation without a closed form")
+    return (A,)
+
+
+def _check_table_i_b(name, n):
+    _check_kind(name)
+    _check_int("n", n, 2)
+    _check_size(f"n={n}", n, MAX_N_MATRIX, "an (n, n) relation matrix")
+    return name, n
+
+
+def _check_matrix(R):
+    return (_as_relation(R),)
+
+
+def _check_table_ii_b(name, n):
+    _check_int("n", n)
+    return _check_kind(name), n
+
+
+def _check_m_b(m, b):
+    """Eqs. (1)-(3): b >= 1 buckets, m >= 0 balls (any shape; returned as a float array)."""
+    _check_real("b", b, 1, "Eqs. (1)-(5) count b buckets")
+    m = np.asarray(m, dtype=np.float64)
+    if (m < 0).any():
+        _bad("m", m, "the number of samples must be >= 0")
+    return m, b
+
+
+def _check_p_critical(alpha, b, N):
+    _check_open_unit("alpha", alpha)
+    _check_real("b", b, 1, "Eq. (4) divides by log(1 - 1/b)", strict=True)
+    _check_int("N", N)
+    return alpha, b, N
+
+
+def _check_f_upper_bound(m, b, p_star):
+    m, b = _check_m_b(m, b)
+    if not (isinstance(p_star, (int, float, np.number)) and 0 <= p_star <= 1):
+        _bad("p_star", p_star, "p_star must lie in [0, 1]")
+    return m, b, p_star
+
+
+def _check_p_star(name):
+    return (_check_kind(name),)
+
+
+def _check_module(n_samples=100_000, seed=0):
+    _check_int("n_samples", n_samples)
+    return n_samples, seed
+
+
+def _check_closure(known, kind):
+    K = _as_known(known)
+    if kind not in SECTION_III_KINDS:
+        _bad("kind", kind, f"use one of {SECTION_III_KINDS}")
+    return K, kind
+
+
+def _check_bubley_dyer(m, eps=0.01):
+    _check_int("m", m)
+    _check_open_unit("eps", eps)
+    return m, eps
+
+
+def _check_linear_extensions(less, n_samples, rng, eps=0.01, n_steps=None):
+    L = np.asarray(less)
+    if L.ndim != 2 or L.shape[0] != L.shape[1]:
+        raise ValueError(f"less of shape {L.shape} is not allowed: less must be a square (n, n) matrix")
+    _check_int("n_samples", n_samples)
+    _check_open_unit("eps", eps)
+    if n_steps is not None:
+        _check_int("n_steps", n_steps, 0)
+    return L, n_samples, rng, eps, n_steps
+
+
+def _check_total_order_bound(known, rng, n_orders=1000, eps=0.01):
+    _check_int("n_orders", n_orders)
+    _check_open_unit("eps", eps)
+    return _as_known(known), rng, n_orders, eps
+
+
+def _check_mc_bound(name, n, frac, seed, n_orders=1000, eps=0.01, relation_seed=None):
+    """Appendix D's bound: a Section III kind, n within its limit (checked before any n² array;
+    measurements at MAX_N_MATRIX), n_orders and eps; geneft checks frac, seed, relation_seed."""
+    name = _check_kind(name)
+    _check_int("n", n, 2)
+    limit = MAX_N_MC_ORDER if _kind_of(name)[0] == "total_order" else MAX_N_MC_CLASSES
+    _check_size(f"n={n}", n, limit, f"the Appendix D Monte Carlo for {name!r}"
+                if isinstance(name, str) else "the Appendix D Monte Carlo")
+    _check_int("n_orders", n_orders)
+    _check_open_unit("eps", eps)
+    return name, n, frac, seed, n_orders, eps, relation_seed
+
+
+def _check_mc_stats(name, n, frac, seeds, n_orders=1000, eps=0.01, relation_seed=None):
+    name, n, frac, _, n_orders, eps, relation_seed = _check_mc_bound(name, n, frac, 0, n_orders, eps,
+                                                                     relation_seed)
+    if not (seeds := tuple(seeds)):
+        _bad("seeds", seeds, "give at least one seed")
+    return name, n, frac, seeds, n_orders, eps, relation_seed
+
+
+def _check_mc_curve(name, n, fracs, seeds, n_orders=1000, eps=0.01, relation_seed=None):
+    name, n, _, seeds, n_orders, eps, relation_seed = _check_mc_stats(name, n, None, seeds, n_orders, eps,
+                                                                      relation_seed)
+    return name, n, tuple(fracs), seeds, n_orders, eps, relation_seed
+
+
+def _check_posterior(known, name, max_states=500_000):
+    name, K = _check_kind(name), _as_known(known)
+    _check_enumerable(name, K.shape[0])
+    _check_int("max_states", max_states)
+    return K, name, max_states
+
+
+def _check_enumerable(name, n):
+    if _kind_of(name)[0] == "total_order" and n > 9:
+        _bad("n", n, f"enumerating the n! orders of {name!r} needs n <= 9" if isinstance(name, str)
+             else "enumerating the n! total orders needs n <= 9")
+
+
+def _check_bayes(name, n, frac, seed, relation_seed=None, max_states=500_000):
+    name = _check_kind(name)
+    _check_int("n", n, 2)
+    _check_enumerable(name, n)
+    _check_int("max_states", max_states)
+    return name, n, frac, seed, relation_seed, max_states
+
+
+b_generic = _checked(b_generic, _check_n)
+b_symmetric = _checked(b_symmetric, _check_n)
+b_antisymmetric = _checked(b_antisymmetric, _check_n)
+b_reflexive = _checked(b_reflexive, _check_n)
+b_transitive = _checked(b_transitive, _check_transitive)
+b_equivalence = _checked(b_equivalence, _check_equivalence)
+b_total_order = _checked(b_total_order, _check_n)
+b_total_order_stirling = _checked(b_total_order_stirling, _check_stirling)
+b_complete_bipartite = _checked(b_complete_bipartite, _check_n)
+b_incomplete_bipartite = _checked(b_incomplete_bipartite, _check_incomplete_bipartite)
+b_tree = _checked(b_tree, _check_tree)
+automorphism_count = _checked(automorphism_count, _check_automorphisms)
+description_length = _checked(description_length, _check_automorphisms)
+table_i_b = _checked(table_i_b, _check_table_i_b)
+matrix_kind = _checked(matrix_kind, _check_matrix)
+table_ii_b = _checked(table_ii_b, _check_table_ii_b)
+expected_empty_buckets = _checked(expected_empty_buckets, _check_m_b)
+expected_filled_buckets = _checked(expected_filled_buckets, _check_m_b)
+f_inferable = _checked(f_inferable, _check_m_b)
+p_critical = _checked(p_critical, _check_p_critical)
+f_upper_bound = _checked(f_upper_bound, _check_f_upper_bound)
+p_star = _checked(p_star, _check_p_star)
+p_star_greater_module = _checked(p_star_greater_module, _check_module)
+inference_closure = _checked(inference_closure, _check_closure)
+bubley_dyer_steps = _checked(bubley_dyer_steps, _check_bubley_dyer)
+sample_linear_extensions = _checked(sample_linear_extensions, _check_linear_extensions)
+total_order_bound = _checked(total_order_bound, _check_total_order_bound)
+mc_accuracy_bound = _checked(mc_accuracy_bound, _check_mc_bound)
+mc_accuracy_bound_stats = _checked(mc_accuracy_bound_stats, _check_mc_stats)
+mc_accuracy_curve = _checked(mc_accuracy_curve, _check_mc_curve)
+exact_posterior = _checked(exact_posterior, _check_posterior)
+exact_bayes_accuracy = _checked(exact_bayes_accuracy, _check_bayes)
 
 
 # --- Command line: python statics.py FILE.csv | python statics.py mod3 --n 30 ---
