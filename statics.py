@@ -1057,13 +1057,40 @@ exact_bayes_accuracy = _checked(exact_bayes_accuracy, _check_bayes)
 # --- Command line: python statics.py FILE.csv | python statics.py mod3 --n 30 ---
 
 def load_relation_csv(path):
-    """A 0/1 matrix from a text file, entries separated by commas (or whitespace); a
-    UTF-8 byte-order mark (what spreadsheet programs write first) is skipped.
+    """A 0/1 matrix from a text file, read as np.savetxt (any fmt: 1 or 1.000000000000000000e+00,
+    commas or spaces), pandas' to_csv(index=False) (its first row, the column names, skipped)
+    and a spreadsheet's "save as CSV" (',' or ';', 1.0 or 1,0, a UTF-8 byte-order mark, CRLF)
+    write it; lines starting with '#' are comments. Anything else is one ValueError naming
+    the cause: an index column, a trailing separator, UTF-16 text, True/False entries, an
+    entry other than 0 and 1, a ragged or a non-square file.
 
     Only a regular file is read (a device such as /dev/zero never ends), and one over
     MAX_CSV_BYTES is refused before reading: the parse holds every entry as a Python list
     item (~8 bytes per entry on top of the text).
     """
+    return _read_relation_csv(path)[0]
+
+
+def _read_relation_csv(path):
+    """(R, header): the matrix, and the first row if it was skipped as column names (else None)."""
+    text = _read_text(path)
+    lines = [(k, line) for k, line in enumerate(text.splitlines(), 1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise ValueError(f"{path} is empty: expected an n x n matrix of 0 and 1")
+    sep = next((c for c in (";", ",", "\t") if c in text), None)   # else runs of spaces
+    rows = [line.split() if sep is None else [t.strip().strip('"') for t in line.split(sep)]
+            for _, line in lines]
+    numbers = [k for k, _ in lines]                                 # the file's line of each row
+    header = rows[0] if _is_header(rows, sep) else None
+    if header is not None:
+        rows, numbers = rows[1:], numbers[1:]
+    _check_layout(path, rows, numbers, sep, header)
+    return _entries(path, rows, numbers, sep), header
+
+
+def _read_text(path):
+    """The file's text, UTF-8 (a byte-order mark skipped); UTF-16 and binary files named."""
     too_large = (f"the reader is limited to {MAX_CSV_BYTES} bytes "
                  f"(about n = {math.isqrt(MAX_CSV_BYTES // 2)})")
     try:
@@ -1075,29 +1102,94 @@ def load_relation_csv(path):
             raise ValueError(f"{path} is too large: {info.st_size} bytes, {too_large}")
         with open(path, "rb") as fh:
             data = fh.read(MAX_CSV_BYTES + 1)        # bounded, should the file grow meanwhile
-        if len(data) > MAX_CSV_BYTES:
-            raise ValueError(f"{path} is too large: over {MAX_CSV_BYTES} bytes, {too_large}")
-        text = data.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
-    rows = [[t.strip() for t in line.split(",")] if "," in line else line.split()
-            for line in text.splitlines() if line.strip()]
+    except OSError as err:
+        raise ValueError(f"cannot read {path}: {err.strerror or err}") from None
+    if len(data) > MAX_CSV_BYTES:
+        raise ValueError(f"{path} is too large: over {MAX_CSV_BYTES} bytes, {too_large}")
+    save_as = "save it as CSV in UTF-8 (Python: open(path, 'w', encoding='utf-8'))"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ValueError(f"{path} is UTF-16 text (it starts with the byte-order mark "
+                         f"{data[:2].hex(' ').upper()}): {save_as}")
+    if b"\x00" in data:
+        what = ("UTF-16 text without a byte-order mark (a NUL byte beside every character)"
+                if data[1::2].count(0) > len(data) // 4 or data[0::2].count(0) > len(data) // 4
+                else "not text (it holds NUL bytes)")
+        raise ValueError(f"{path} is {what}: {save_as}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text (byte 0x{data[err.start]:02X} at offset "
+                         f"{err.start}): {save_as}") from None
+
+
+def _value(tok, sep):
+    """0 or 1 for a token whose number is exactly 0 or 1 (1, 1.0, 1e0, 1.000000000000000000e+00;
+    1,0 where ';' separates), else None."""
+    try:
+        v = float(tok.replace(",", ".") if sep == ";" else tok)
+    except ValueError:
+        return None
+    return int(v) if v in (0.0, 1.0) else None
+
+
+def _is_header(rows, sep):
+    """The first row names the columns: pandas' to_csv writes 0, 1, ..., n-1 (after an empty
+    cell when it writes an index too), a spreadsheet writes names. A first row of 0/1 entries
+    is data (unless it reads 0, 1 above a 2 x 2 matrix), as is one holding True or False, an
+    empty entry after its first, or one not as wide as the row below it."""
+    first = rows[0]
+    labels = [str(i) for i in range(len(first))]
+    if (len(rows) < 2 or len(rows[1]) != len(first) or "" in first[1:]
+            or any(t.lower() in ("true", "false") for t in first)):
+        return False
+    if first == labels and len(rows) == len(first) + 1:
+        return True
+    return (any(_value(t, sep) is None for t in first)
+            and (first[:1] == [""] or first == labels or not all(map(_is_number, first))))
+
+
+def _check_layout(path, rows, numbers, sep, header):
+    """One line naming what keeps rows from being an n x n matrix: a trailing separator, ragged
+    rows, an index column (pandas writes one unless index=False), a non-square shape."""
     if not rows:
-        raise ValueError(f"{path} is empty: expected an n x n matrix of 0 and 1")
-    header = (f"; its first row '{','.join(rows[0][:4])}{',...' if len(rows[0]) > 4 else ''}' "
-              "looks like a header: remove it") if not all(map(_is_number, rows[0])) else ""
-    widths = sorted({len(r) for r in rows})
-    if len(widths) > 1:
-        raise ValueError(f"{path} is ragged: rows have {widths} entries, all rows need the same "
-                         f"number{header}")
-    if len(rows) != widths[0]:
-        raise ValueError(f"{path} is not square: {len(rows)} rows of {widths[0]} entries{header}")
-    for r, row in enumerate(rows, 1):
-        for c, tok in enumerate(row, 1):
-            if tok not in ("0", "1"):
-                raise ValueError(f"{path}: entry {tok!r} at row {r}, column {c} is not 0 or 1"
-                                 f"{header if r == 1 else ''}")
-    return np.array(rows, dtype=np.int8)
+        raise ValueError(f"{path} holds only a header row: expected an n x n matrix of 0 and 1 below it")
+    ends = [k for k, row in zip(numbers, rows) if sep is not None and len(row) > 1 and row[-1] == ""]
+    if ends:
+        every = " as every row does" if len(ends) == len(rows) else ""
+        raise ValueError(f"{path}: line {ends[0]} ends with {sep!r}{every} (an empty last entry): "
+                         "remove the trailing separator")
+    widths = [len(row) for row in rows]
+    if len(set(widths)) > 1:
+        k = next(i for i, w in enumerate(widths) if w != widths[0])
+        raise ValueError(f"{path} is ragged: line {numbers[k]} has {widths[k]} entries, line "
+                         f"{numbers[0]} has {widths[0]}; all rows need the same number")
+    n, w = len(rows), widths[0]
+    first = [row[0] for row in rows]
+    counts = n >= 3 and first == [str(i) for i in range(n)]       # 0, 1 alone could be data
+    if w == n + 1 and (header is not None and header[0] == "" or counts
+                       or any(_value(t, sep) is None for t in first)):
+        raise ValueError(f"{path} has an index column: its first column holds {', '.join(first[:3])}, "
+                         f"... (pandas writes one unless to_csv(index=False)): remove it")
+    if n != w:
+        raise ValueError(f"{path} is not square: {n} rows of {w} entries"
+                         + (" below its header row" if header is not None else ""))
+
+
+def _entries(path, rows, numbers, sep):
+    """The rows as an int8 matrix; the first entry that is not 0 or 1 named, with its line."""
+    distinct = set(itertools.chain.from_iterable(rows))
+    if distinct <= {"0", "1"}:
+        return np.array(rows, dtype=np.int8)
+    value = {t: _value(t, sep) for t in distinct}
+    if None in value.values():
+        k, c, tok = next((k, c, t) for k, row in zip(numbers, rows) for c, t in enumerate(row, 1)
+                         if value[t] is None)
+        if tok.lower() in ("true", "false"):
+            raise ValueError(f"{path}: entries are True/False (line {k}, entry {c} is {tok!r}): write "
+                             "1 and 0 (NumPy: R.astype(int); pandas: df.astype(int))")
+        what = "is empty" if tok == "" else f"{tok!r} is not 0 or 1"
+        raise ValueError(f"{path}: line {k}, entry {c} {what}")
+    return np.array([[value[t] for t in row] for row in rows], dtype=np.int8)
 
 
 def _is_number(tok):
@@ -1117,58 +1209,95 @@ def _format_big_int(x, max_digits=1000):
     return f"≈ {10 ** (e - math.floor(e)):.4f}e+{math.floor(e)} ({math.floor(e) + 1} digits)"
 
 
-def describe(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0.8), b_table_ii=None):
-    """The CLI report: n, |Aut G|, b, p_c (Eq. 4) and f_UB (Eq. 5) at a few fractions."""
+KIND_WORDS = {"equivalence": "an equivalence of {k} classes (Table I's mod k kind)",
+              "bipartite": "a complete bipartite graph (Table I's bipartite kind)",
+              "total_order": "a strict total order (Table I's greater-than kind)"}
+NO_KIND = ("none of Section III's (an equivalence, a complete bipartite graph, a strict total "
+           "order): no Table II row, p* or Appendix D bound")
+CLI_FRACS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)   # the training fractions the report shows
+CLI_BOUND_SEEDS, CLI_BOUND_ORDERS = 3, 200   # the command line's Appendix D: seconds, not minutes
+
+
+def describe(R, kind, alpha=0.9, p_star_value=None, fracs=CLI_FRACS, bound=False):
+    """The CLI report of a relation, its kind first: kind = (kind, k) as matrix_kind gives it;
+    |Aut G|, b = log2(n!/|Aut G|) (the one b used below), p_c (Eq. 4) and f_UB (Eq. 5) at a
+    few fractions with the kind's p* (or p_star_value); with bound, for Section III's kinds,
+    Appendix D's Monte Carlo bound (mean over CLI_BOUND_SEEDS splits)."""
     if not 0 < alpha < 1:                     # checked even where b <= 1 leaves p_c undefined
         raise ValueError(f"alpha={alpha!r} is not allowed: alpha must lie in (0, 1)")
     A = _as_relation(R)
     n = A.shape[0]
+    known = kind[0] in SECTION_III_KINDS
     aut = automorphism_count(A)
     b = math.log2(math.factorial(n) // aut)
-    p = float(A.mean()) if p_star_value is None else p_star_value
-    lines = [f"n = {n}", f"|Aut G| {_format_big_int(aut)}",
-             f"b = log2(n!/|Aut G|) = {b:.4f} bits (the b of p_c and f_UB below)"]
-    if b_table_ii is not None:
-        lines.append(f"b (Table II row) = {b_table_ii:.4f} bits (Table II's formula for the kind; "
-                     "not used below)")
-    lines.append(f"p_c(alpha={alpha}) = {_p_critical_at_most_one(alpha, b, n * n):.4f} (Eq. 4, b = "
-                 f"log2(n!/|Aut G|))" if b > 1 else f"p_c(alpha={alpha}) undefined: Eq. (4) needs b > 1")
-    if b >= 1:
-        lines.append(f"f_UB (Eq. 5, p* = {p:.4f}{' = edge density' if p_star_value is None else ''}):")
+    ps = p_star_value if p_star_value is not None else 1 / 3 if kind[0] == "total_order" else (
+        1 / kind[1] if known else None)
+    lines = [f"kind: {KIND_WORDS[kind[0]].format(k=kind[1]) if known else NO_KIND}",
+             f"|Aut G| {_format_big_int(aut)}",
+             f"b = log2(n!/|Aut G|) = {b:.4f} bits (Section III's b; statics.py --table sets Table II's beside it)",
+             f"p_c(alpha={alpha}) = {_p_critical_at_most_one(alpha, b, n * n):.4f} (Eq. 4 with this b)"
+             if b > 1 else f"p_c(alpha={alpha}) undefined: Eq. (4) needs b > 1"]
+    if b >= 1 and ps is None:
+        lines.append(f"f_UB (Eq. 5) needs p*, which only Section III's kinds have: give --p-star "
+                     f"(this matrix's edge density is {float(A.mean()):.4f})")
+    elif b >= 1:
+        lines.append(f"f_UB (Eq. 5, p* = {ps:.4f}{'' if p_star_value is not None else ', the kind' + chr(39) + 's'}):")
         for f in fracs:
-            lines.append(f"  frac {f:4.2f}  m = {f * n * n:7.1f}  f_UB = {float(f_upper_bound(f * n * n, b, p)):.4f}")
+            lines.append(f"  frac {f:4.2f}  m = {f * n * n:7.1f}  f_UB = {float(f_upper_bound(f * n * n, b, ps)):.4f}")
+    if bound and known:
+        lines += _appendix_d_lines(A, kind[0], fracs)
     return "\n".join(lines)
 
 
-KIND_WORDS = {"equivalence": "an equivalence of {k} classes (Table I's mod k kind)",
-              "bipartite": "a complete bipartite graph (Table I's bipartite kind)",
-              "total_order": "a strict total order (Table I's greater-than kind)"}
-CLI_BOUND_SEEDS, CLI_BOUND_ORDERS = 3, 200   # the command line's Appendix D: seconds, not minutes
-
-
-def describe_file(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0.8)):
-    """The CLI report for a matrix read from a file: describe's lines, with the kind read off
-    the matrix (matrix_kind). For Section III's kinds, Table II's row, the kind's p* and
-    Appendix D's Monte Carlo bound (mean over CLI_BOUND_SEEDS splits) at each fraction;
-    for any other kind, one line saying there is none and that p* is the edge density."""
-    A = _as_relation(R)
+def _appendix_d_lines(A, kind, fracs):
+    """Appendix D's Monte Carlo bound at each fraction (mean of CLI_BOUND_SEEDS splits)."""
     n = A.shape[0]
-    kind, k = matrix_kind(A)
-    if kind is None:
-        return (describe(A, alpha, p_star_value) + "\nkind: none of Section III's (an equivalence, "
-                "a complete bipartite graph, a strict total order): no Table II row, p* or "
-                "Appendix D bound; p* above is the edge density")
-    ps = p_star(A) if p_star_value is None else p_star_value
-    lines = [describe(A, alpha, ps, b_table_ii=table_ii_b(A, n)),
-             f"kind: {KIND_WORDS[kind].format(k=k)}"]
     limit = MAX_N_MC_ORDER if kind == "total_order" else MAX_N_MC_CLASSES
     if n > limit:
-        return "\n".join(lines + [f"Appendix D bound: not computed, n = {n} > {limit} for this kind"])
-    lines.append(f"Appendix D Monte Carlo bound (mean of {CLI_BOUND_SEEDS} splits):")
+        return [f"Appendix D bound: not computed, n = {n} > {limit} for this kind"]
+    lines = [f"Appendix D Monte Carlo bound (mean of {CLI_BOUND_SEEDS} splits):"]
     for f in fracs:
         stats = mc_accuracy_bound_stats(A, n, f, range(CLI_BOUND_SEEDS), n_orders=CLI_BOUND_ORDERS)
         lines.append(f"  frac {f:4.2f}  accuracy <= {stats.mean:.4f}")
+    return lines
+
+
+TABLE_N, TABLE_RELATIONS = 30, ("mod3", "mod5", "greater", "bipartite")   # Section II's n; Table I
+TABLE_II_ROWS = {"equivalence": "n log2 k", "total_order": "log2 n!", "bipartite": "n"}
+
+
+def table_ii_text(n=TABLE_N, alpha=0.9):
+    """`python statics.py --table`: Table II beside Section III's b for Table I's relations at n.
+    For each: |Aut G| (a product of factorials), b = log2(n!/|Aut G|), Table II's row for its
+    kind and that row's value, and p_c of Eq. (4) with the first b; then why the two differ."""
+    head = f"{'relation':<10} {'|Aut G|':<16} {'b = log2(n!/|Aut G|)':>21}   {'Table II row':<13} {'its value':>9}   p_c"
+    lines = [f"Table II for Table I's relations at n = {n}; p_c at alpha = {alpha} (Eq. 4)", head]
+    for name in TABLE_RELATIONS:
+        R = geneft.relation_matrix(name, n)
+        kind, k = matrix_kind(R)
+        b = description_length(R)
+        lines.append(f"{name:<10} {_aut_product(R, kind):<16} {b:>21.4f}   {TABLE_II_ROWS[kind]:<13} "
+                     f"{table_ii_b(name, n):>9.4f}   {p_critical(alpha, b, n * n):.4f}")
+    lines += [f"Stirling's form of the total order's row, n log2(n/c): {b_total_order_stirling(n):.4f} "
+              f"(c = e), {b_total_order_stirling(n, 2):.4f} (c = 2, Section III's text)",
+              "p_c uses b = log2(n!/|Aut G|): the bits that pick this relation among its relabellings "
+              "(Section III). Table II counts a wider class, every labelled assignment of n elements "
+              "(k^n for k classes of any sizes, 2^n for two sides), so its b is larger, except for the "
+              "total order, where both are log2 n!."]
     return "\n".join(lines)
+
+
+def _aut_product(R, kind):
+    """|Aut G| of an equivalence or a complete bipartite graph as a product of factorials
+    ("10!^3 * 3!": permute inside classes, then equal-size classes); 1 for a total order."""
+    if kind == "total_order":
+        return "1"
+    labels = _class_labels(R.astype(bool) if kind == "equivalence" else ~R.astype(bool))
+    sizes = np.bincount(labels)
+    parts = [f"{s}!" + (f"^{c}" if c > 1 else "") for s, c in sorted(zip(*np.unique(sizes, return_counts=True)),
+                                                                   reverse=True)]
+    parts += [f"{c}!" for c in np.unique(sizes, return_counts=True)[1] if c > 1]
+    return " * ".join(parts)
 
 
 def _p_critical_at_most_one(alpha, b, N):
@@ -1210,14 +1339,25 @@ def _cli_named_kind(arg):
 
 
 def main(argv=None):
-    """`python statics.py FILE.csv` or `python statics.py mod3 --n 30`; returns the exit code."""
+    """`python statics.py FILE.csv`, `python statics.py mod3 --n 30` or `python statics.py
+    --table`; returns the exit code."""
     parser = argparse.ArgumentParser(prog="statics.py", description="Section III statics of a relation.")
-    parser.add_argument("relation", help="a CSV file holding a 0/1 matrix, or mod<k> | greater | bipartite")
+    parser.add_argument("relation", nargs="?", help="a CSV file holding a 0/1 matrix, or mod<k> | greater | bipartite")
     parser.add_argument("--n", type=int, default=30, help="elements of a named relation (default 30)")
     parser.add_argument("--alpha", type=float, default=0.9, help="target accuracy of Eq. (4) (default 0.9)")
-    parser.add_argument("--p-star", type=float, default=None, help="p* of Eq. (5) (default: by name, else density)")
+    parser.add_argument("--p-star", type=float, default=None, help="p* of Eq. (5) (default: the kind's)")
+    parser.add_argument("--table", action="store_true",
+                        help="Table II beside b = log2(n!/|Aut G|) for Table I's relations at --n")
     args = parser.parse_args(argv)
     try:
+        if args.table == (args.relation is not None):
+            raise ValueError("give a relation (a CSV file or a name such as mod3) or --table, not both"
+                             if args.table else "give a relation (a CSV file or a name such as mod3), or --table")
+        if args.table:
+            _check_int("--n", args.n, 2)
+            _check_size(f"--n {args.n}", args.n, MAX_N_SEARCH, "the table")
+            _check_open_unit("--alpha", args.alpha)
+            return _print_to_a_pipe_that_may_close(table_ii_text(args.n, args.alpha))
         named = _cli_named_kind(args.relation)
         if named is not None:
             # checked before relation_matrix allocates its n² bytes
@@ -1225,21 +1365,18 @@ def main(argv=None):
                         "building the (n, n) relation matrix")
             R = geneft.relation_matrix(args.relation, args.n)
             _check_search_cost(args.relation, args.n, R)
-            in_table_ii = named[0] in SECTION_III_KINDS   # else no Table II row; p* = density
-            ps = p_star(args.relation) if args.p_star is None and in_table_ii else args.p_star
-            b_row = table_ii_b(args.relation, args.n) if in_table_ii else None
-            text = describe(R, args.alpha, ps, b_table_ii=b_row)
+            head, text = f"relation: {args.relation}, n = {args.n}", describe(R, named, args.alpha, args.p_star)
         else:
-            R = load_relation_csv(args.relation)
+            R, header = _read_relation_csv(args.relation)
             fracs, note = _cli_fracs(R)
-            text = describe_file(R, args.alpha, args.p_star, fracs=fracs) + note
+            skipped = "" if header is None else (
+                f" (first row {','.join(header[:4])}{',...' if len(header) > 4 else ''} skipped: column names)")
+            head = f"relation: {args.relation}, n = {len(R)}{skipped}"
+            text = describe(R, matrix_kind(R), args.alpha, args.p_star, fracs, bound=True) + note
     except ValueError as err:
         print(f"statics.py: error: {err}", file=sys.stderr)
         return 2
-    return _print_to_a_pipe_that_may_close(f"relation: {args.relation}\n{text}")
-
-
-CLI_FRACS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)   # the training fractions the report shows
+    return _print_to_a_pipe_that_may_close(f"{head}\n{text}")
 
 
 def _cli_fracs(R):
