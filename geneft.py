@@ -18,7 +18,7 @@ Glossary (paper symbol -> name here; P pairs, L = n_h + 1 layers with weights)
     E              params["E"]                    (n, d) embeddings, one row per element
     h_0            combine(E_i, E_j, mode)        (P, 2d) for concat, (P, d) otherwise
     W_l, b_l       params["W{l}"], params["b{l}"] (in, out), (out,); l = 1 .. L
-    W_L, b_L       the output unit                (w, 1), (1,): z = (h_{L-1} @ W_L + b_L)[:, 0]
+    W_L, b_L       the output unit                (w, 1) (depth 0: (in, 1)), (1,): z = (h_{L-1} @ W_L + b_L)[:, 0]
     z              forward(...)[0]                (P,) logits of R(i, j) = 1
     η, λ           Config.eta_enc / eta_dec, wd_enc / wd_dec   per group: enc = E, dec = W, b
     σ_enc, σ_dec   Config.init_enc, init_dec      initialisation scales

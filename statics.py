@@ -1078,7 +1078,8 @@ def _read_relation_csv(path):
              if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         raise ValueError(f"{path} is empty: expected an n x n matrix of 0 and 1")
-    sep = next((c for c in (";", ",", "\t") if c in text), None)   # else runs of spaces
+    data = "\n".join(line for _, line in lines)                     # comments may hold any sign
+    sep = next((c for c in (";", ",", "\t") if c in data), None)   # else runs of spaces
     rows = [line.split() if sep is None else [t.strip().strip('"') for t in line.split(sep)]
             for _, line in lines]
     numbers = [k for k, _ in lines]                                 # the file's line of each row

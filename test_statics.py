@@ -472,7 +472,7 @@ CSV_ROWS = ["1,0,1,0", "0,1,0,1", "1,0,1,0", "0,1,0,1"]
 CSV_WRITERS = {   # what each writes for CSV_R, byte for byte (pandas 3.1's output, pinned)
     "savetxt, default fmt, ','": lambda p: _csv_savetxt(p, delimiter=","),       # 1.000000000000000000e+00
     "savetxt, default fmt, ' '": lambda p: _csv_savetxt(p),
-    "savetxt, fmt %d, header": lambda p: _csv_savetxt(p, fmt="%d", delimiter=",", header="mod 2"),
+    "savetxt, fmt %d, header": lambda p: _csv_savetxt(p, fmt="%d", header="mod 2; n = 4, d = 2"),
     "pandas to_csv(index=False)": _csv_text("0,1,2,3\n" + "\n".join(CSV_ROWS) + "\n"),
     "pandas to_csv(index=False) of floats": _csv_text("0,1,2,3\n1.0,0.0,1.0,0.0\n0.0,1.0,0.0,1.0\n"
                                                       "1.0,0.0,1.0,0.0\n0.0,1.0,0.0,1.0\n"),
