@@ -4,8 +4,9 @@ Paper: Baek, Liu, Tegmark, "GenEFT: Understanding Statics and Dynamics of Model
 Generalization via Physics-Inspired Effective Theory" (2025).  Nothing here trains
 a network: description lengths, the balls-in-buckets estimate of how much data
 generalization needs, and the Monte Carlo upper bound on the attainable accuracy.
-The formulas hold no input checks: the entry points after them check, then the
-command line (python statics.py FILE.csv | mod3 --n 30 | --table) closes the file.
+The formulas hold no input checks: after them come the command line (python statics.py
+FILE.csv | mod3 --n 30 | --table), then the entry points that close the file, each
+formula behind one clear ValueError.
 
 Glossary (paper symbol -> name here)
     n             n              number of elements x_1 ... x_n
@@ -750,311 +751,7 @@ def exact_bayes_accuracy(name, n, frac, seed, relation_seed=None, max_states=500
     return float(np.maximum(p1, 1 - p1).mean())
 
 
-# --- Entry points: each formula above behind its checks -----------------------------
-# The formulas hold no checks (an exercise is rewritten without them); each public one is
-# rebound below to its entry point, which checks its arguments in the signature's order and
-# raises one ValueError naming the first bad one ("name=value is not allowed: ..."). What a
-# computation itself finds (data inconsistent with every relation of a kind, a poset with a
-# cycle, more than max_states assignments) is its result, raised where it is found.
-
-def _bad(name, value, allowed):
-    raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
-
-
-def _check_int(name, value, low=1):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) or value < low:
-        _bad(name, value, f"{name} must be an integer >= {low}")
-
-
-def _check_real(name, value, low, why, strict=False):
-    """A real number >= low (> low if strict), not a bool or a string."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-    if not (ok and (value > low if strict else value >= low)):
-        _bad(name, value, f"{name} must be a number {'>' if strict else '>='} {low}: {why}")
-
-
-def _check_open_unit(name, value):
-    if not (isinstance(value, (int, float, np.number)) and 0 < value < 1):
-        _bad(name, value, f"{name} must lie in (0, 1)")
-
-
-def _check_size(label, n, limit, what):
-    """Refuse an n above limit before anything of size n² is allocated."""
-    if n > limit:
-        raise ValueError(f"{label} is too large: {what} is limited to n <= {limit}")
-
-
-def _as_relation(R):
-    """R as an (n, n) int8 0/1 matrix (n² bytes; a bool or integer R is checked without
-    an n² temporary, since min/max suffice there)."""
-    A = np.asarray(R)
-    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
-        raise ValueError(f"R of shape {A.shape} is not allowed: R must be a square (n, n) matrix, n >= 1")
-    _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_MATRIX, "an (n, n) relation matrix")
-    if A.dtype.kind in "biu":
-        ok = A.dtype.kind == "b" or (A.min() >= 0 and A.max() <= 1)
-    else:
-        ok = np.isin(A, (0, 1)).all()
-    if not ok:
-        raise ValueError("R has entries other than 0 and 1: R must be a 0/1 matrix")
-    return A.astype(np.int8, copy=False)
-
-
-def _as_known(known):
-    """Training data as a square int8 matrix of -1 (unknown), 0 and 1."""
-    K = np.asarray(known)
-    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.isin(K, (-1, 0, 1)).all():
-        raise ValueError("known is not allowed: it must be a square matrix of -1 (unknown), 0 and 1")
-    return K.astype(np.int8, copy=False)
-
-
-def _check_kind(relation):
-    """A Table I name or a 0/1 matrix (returned as int8) of one of Section III's kinds: Table II
-    has a row and the text a p* only for Table I's three kinds."""
-    if isinstance(relation, str):
-        kind, label = geneft.relation_kind(relation)[0], repr(relation)
-    else:
-        relation = _as_relation(relation)
-        kind, label = matrix_kind(relation)[0], "the matrix"
-    if kind not in SECTION_III_KINDS:
-        what = f"its kind {kind!r}" if kind else ("it is none of an equivalence, a complete "
-                                                 "bipartite graph and a strict total order, so it")
-        raise ValueError(f"relation={label} is not allowed here: {what} has no Table II row, "
-                         f"p* or Appendix D bound in Section III (only {SECTION_III_KINDS})")
-    return relation
-
-
-class _Trusted:
-    """Inside, calls skip the entry points' checks: their arguments were checked once, by the
-    entry point being run (whose check covers what its formula passes on). One thread at a time."""
-    depth = 0
-
-    def __enter__(self):
-        _Trusted.depth += 1
-
-    def __exit__(self, *exc):
-        _Trusted.depth -= 1
-
-
-def _checked(formula, check):
-    """formula behind check, which takes formula's arguments, raises one ValueError for a
-    wrong one, and returns them normalised (a relation as an int8 matrix, m as an array)."""
-    @functools.wraps(formula)
-    def entry_point(*args, **kwargs):
-        if _Trusted.depth:
-            return formula(*args, **kwargs)
-        args = check(*args, **kwargs)
-        with _Trusted():
-            return formula(*args)
-    return entry_point
-
-
-def _check_n(n):
-    _check_int("n", n)
-    return (n,)
-
-
-def _check_transitive(n, k_avg):
-    _check_int("n", n)
-    _check_real("k_avg", k_avg, 1, "the mean length of a transitive chain")
-    return n, k_avg
-
-
-def _check_equivalence(n, k):
-    _check_int("n", n)
-    _check_int("k", k)
-    return n, k
-
-
-def _check_stirling(n, c=math.e):
-    _check_int("n", n)
-    _check_real("c", c, 0, "Stirling's n log2(n/c)", strict=True)
-    return n, c
-
-
-def _check_incomplete_bipartite(s1, s2):
-    _check_int("s1", s1)
-    _check_int("s2", s2)
-    return s1, s2
-
-
-def _check_tree(n, d_avg):
-    _check_int("n", n)
-    _check_real("d_avg", d_avg, 1, "the mean node depth")
-    return n, d_avg
-
-
-def _check_automorphisms(R):
-    """A 0/1 matrix; above MAX_N_SEARCH, only one whose |Aut G| has a closed form (the general
-    search would run for hours: refused before it starts)."""
-    A = _as_relation(R)
-    if A.shape[0] > MAX_N_SEARCH and _aut_closed_form(A) is None:
-        _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_SEARCH,
-                    "the automorphism search for a relation without a closed form")
-    return (A,)
-
-
-def _check_table_i_b(name, n):
-    _check_kind(name)
-    _check_int("n", n, 2)
-    _check_size(f"n={n}", n, MAX_N_MATRIX, "an (n, n) relation matrix")
-    return name, n
-
-
-def _check_matrix(R):
-    return (_as_relation(R),)
-
-
-def _check_table_ii_b(name, n):
-    _check_int("n", n)
-    return _check_kind(name), n
-
-
-def _check_m_b(m, b):
-    """Eqs. (1)-(3): b >= 1 buckets, m >= 0 balls (any shape; returned as a float array)."""
-    _check_real("b", b, 1, "Eqs. (1)-(5) count b buckets")
-    m = np.asarray(m, dtype=np.float64)
-    if (m < 0).any():
-        _bad("m", m, "the number of samples must be >= 0")
-    return m, b
-
-
-def _check_p_critical(alpha, b, N):
-    _check_open_unit("alpha", alpha)
-    _check_real("b", b, 1, "Eq. (4) divides by log(1 - 1/b)", strict=True)
-    _check_int("N", N)
-    return alpha, b, N
-
-
-def _check_f_upper_bound(m, b, p_star):
-    m, b = _check_m_b(m, b)
-    if not (isinstance(p_star, (int, float, np.number)) and 0 <= p_star <= 1):
-        _bad("p_star", p_star, "p_star must lie in [0, 1]")
-    return m, b, p_star
-
-
-def _check_p_star(name):
-    return (_check_kind(name),)
-
-
-def _check_module(n_samples=100_000, seed=0):
-    _check_int("n_samples", n_samples)
-    return n_samples, seed
-
-
-def _check_closure(known, kind):
-    K = _as_known(known)
-    if kind not in SECTION_III_KINDS:
-        _bad("kind", kind, f"use one of {SECTION_III_KINDS}")
-    return K, kind
-
-
-def _check_bubley_dyer(m, eps=0.01):
-    _check_int("m", m)
-    _check_open_unit("eps", eps)
-    return m, eps
-
-
-def _check_linear_extensions(less, n_samples, rng, eps=0.01, n_steps=None):
-    L = np.asarray(less)
-    if L.ndim != 2 or L.shape[0] != L.shape[1]:
-        raise ValueError(f"less of shape {L.shape} is not allowed: less must be a square (n, n) matrix")
-    _check_int("n_samples", n_samples)
-    _check_open_unit("eps", eps)
-    if n_steps is not None:
-        _check_int("n_steps", n_steps, 0)
-    return L, n_samples, rng, eps, n_steps
-
-
-def _check_total_order_bound(known, rng, n_orders=1000, eps=0.01):
-    _check_int("n_orders", n_orders)
-    _check_open_unit("eps", eps)
-    return _as_known(known), rng, n_orders, eps
-
-
-def _check_mc_bound(name, n, frac, seed, n_orders=1000, eps=0.01, relation_seed=None):
-    """Appendix D's bound: a Section III kind, n within its limit (checked before any n² array;
-    measurements at MAX_N_MATRIX), n_orders and eps; geneft checks frac, seed, relation_seed."""
-    name = _check_kind(name)
-    _check_int("n", n, 2)
-    limit = MAX_N_MC_ORDER if _kind_of(name)[0] == "total_order" else MAX_N_MC_CLASSES
-    _check_size(f"n={n}", n, limit, f"the Appendix D Monte Carlo for {name!r}"
-                if isinstance(name, str) else "the Appendix D Monte Carlo")
-    _check_int("n_orders", n_orders)
-    _check_open_unit("eps", eps)
-    return name, n, frac, seed, n_orders, eps, relation_seed
-
-
-def _check_mc_stats(name, n, frac, seeds, n_orders=1000, eps=0.01, relation_seed=None):
-    name, n, frac, _, n_orders, eps, relation_seed = _check_mc_bound(name, n, frac, 0, n_orders, eps,
-                                                                     relation_seed)
-    if not (seeds := tuple(seeds)):
-        _bad("seeds", seeds, "give at least one seed")
-    return name, n, frac, seeds, n_orders, eps, relation_seed
-
-
-def _check_mc_curve(name, n, fracs, seeds, n_orders=1000, eps=0.01, relation_seed=None):
-    name, n, _, seeds, n_orders, eps, relation_seed = _check_mc_stats(name, n, None, seeds, n_orders, eps,
-                                                                      relation_seed)
-    return name, n, tuple(fracs), seeds, n_orders, eps, relation_seed
-
-
-def _check_posterior(known, name, max_states=500_000):
-    name, K = _check_kind(name), _as_known(known)
-    _check_enumerable(name, K.shape[0])
-    _check_int("max_states", max_states)
-    return K, name, max_states
-
-
-def _check_enumerable(name, n):
-    if _kind_of(name)[0] == "total_order" and n > 9:
-        _bad("n", n, f"enumerating the n! orders of {name!r} needs n <= 9" if isinstance(name, str)
-             else "enumerating the n! total orders needs n <= 9")
-
-
-def _check_bayes(name, n, frac, seed, relation_seed=None, max_states=500_000):
-    name = _check_kind(name)
-    _check_int("n", n, 2)
-    _check_enumerable(name, n)
-    _check_int("max_states", max_states)
-    return name, n, frac, seed, relation_seed, max_states
-
-
-b_generic = _checked(b_generic, _check_n)
-b_symmetric = _checked(b_symmetric, _check_n)
-b_antisymmetric = _checked(b_antisymmetric, _check_n)
-b_reflexive = _checked(b_reflexive, _check_n)
-b_transitive = _checked(b_transitive, _check_transitive)
-b_equivalence = _checked(b_equivalence, _check_equivalence)
-b_total_order = _checked(b_total_order, _check_n)
-b_total_order_stirling = _checked(b_total_order_stirling, _check_stirling)
-b_complete_bipartite = _checked(b_complete_bipartite, _check_n)
-b_incomplete_bipartite = _checked(b_incomplete_bipartite, _check_incomplete_bipartite)
-b_tree = _checked(b_tree, _check_tree)
-automorphism_count = _checked(automorphism_count, _check_automorphisms)
-description_length = _checked(description_length, _check_automorphisms)
-table_i_b = _checked(table_i_b, _check_table_i_b)
-matrix_kind = _checked(matrix_kind, _check_matrix)
-table_ii_b = _checked(table_ii_b, _check_table_ii_b)
-expected_empty_buckets = _checked(expected_empty_buckets, _check_m_b)
-expected_filled_buckets = _checked(expected_filled_buckets, _check_m_b)
-f_inferable = _checked(f_inferable, _check_m_b)
-p_critical = _checked(p_critical, _check_p_critical)
-f_upper_bound = _checked(f_upper_bound, _check_f_upper_bound)
-p_star = _checked(p_star, _check_p_star)
-p_star_greater_module = _checked(p_star_greater_module, _check_module)
-inference_closure = _checked(inference_closure, _check_closure)
-bubley_dyer_steps = _checked(bubley_dyer_steps, _check_bubley_dyer)
-sample_linear_extensions = _checked(sample_linear_extensions, _check_linear_extensions)
-total_order_bound = _checked(total_order_bound, _check_total_order_bound)
-mc_accuracy_bound = _checked(mc_accuracy_bound, _check_mc_bound)
-mc_accuracy_bound_stats = _checked(mc_accuracy_bound_stats, _check_mc_stats)
-mc_accuracy_curve = _checked(mc_accuracy_curve, _check_mc_curve)
-exact_posterior = _checked(exact_posterior, _check_posterior)
-exact_bayes_accuracy = _checked(exact_bayes_accuracy, _check_bayes)
-
-
-# --- Command line: python statics.py FILE.csv | python statics.py mod3 --n 30 ---
+# --- Command line: python statics.py FILE.csv | mod3 --n 30 | --table ----------------
 
 def load_relation_csv(path):
     """A 0/1 matrix from a text file, read as np.savetxt (any fmt: 1 or 1.000000000000000000e+00,
@@ -1407,6 +1104,310 @@ def _print_to_a_pipe_that_may_close(text):
         os.dup2(devnull, sys.stdout.fileno())   # what is still buffered goes nowhere at exit
         return 141
     return 0
+
+
+# --- Entry points: each formula above behind its checks -----------------------------
+# The formulas hold no checks (an exercise is rewritten without them); each public one is
+# rebound below to its entry point, which checks its arguments in the signature's order and
+# raises one ValueError naming the first bad one ("name=value is not allowed: ..."). What a
+# computation itself finds (data inconsistent with every relation of a kind, a poset with a
+# cycle, more than max_states assignments) is its result, raised where it is found.
+
+def _bad(name, value, allowed):
+    raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
+
+
+def _check_int(name, value, low=1):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) or value < low:
+        _bad(name, value, f"{name} must be an integer >= {low}")
+
+
+def _check_real(name, value, low, why, strict=False):
+    """A real number >= low (> low if strict), not a bool or a string."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not (ok and (value > low if strict else value >= low)):
+        _bad(name, value, f"{name} must be a number {'>' if strict else '>='} {low}: {why}")
+
+
+def _check_open_unit(name, value):
+    if not (isinstance(value, (int, float, np.number)) and 0 < value < 1):
+        _bad(name, value, f"{name} must lie in (0, 1)")
+
+
+def _check_size(label, n, limit, what):
+    """Refuse an n above limit before anything of size n² is allocated."""
+    if n > limit:
+        raise ValueError(f"{label} is too large: {what} is limited to n <= {limit}")
+
+
+def _as_relation(R):
+    """R as an (n, n) int8 0/1 matrix (n² bytes; a bool or integer R is checked without
+    an n² temporary, since min/max suffice there)."""
+    A = np.asarray(R)
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
+        raise ValueError(f"R of shape {A.shape} is not allowed: R must be a square (n, n) matrix, n >= 1")
+    _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_MATRIX, "an (n, n) relation matrix")
+    if A.dtype.kind in "biu":
+        ok = A.dtype.kind == "b" or (A.min() >= 0 and A.max() <= 1)
+    else:
+        ok = np.isin(A, (0, 1)).all()
+    if not ok:
+        raise ValueError("R has entries other than 0 and 1: R must be a 0/1 matrix")
+    return A.astype(np.int8, copy=False)
+
+
+def _as_known(known):
+    """Training data as a square int8 matrix of -1 (unknown), 0 and 1."""
+    K = np.asarray(known)
+    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.isin(K, (-1, 0, 1)).all():
+        raise ValueError("known is not allowed: it must be a square matrix of -1 (unknown), 0 and 1")
+    return K.astype(np.int8, copy=False)
+
+
+def _check_kind(relation):
+    """A Table I name or a 0/1 matrix (returned as int8) of one of Section III's kinds: Table II
+    has a row and the text a p* only for Table I's three kinds."""
+    if isinstance(relation, str):
+        kind, label = geneft.relation_kind(relation)[0], repr(relation)
+    else:
+        relation = _as_relation(relation)
+        kind, label = matrix_kind(relation)[0], "the matrix"
+    if kind not in SECTION_III_KINDS:
+        what = f"its kind {kind!r}" if kind else ("it is none of an equivalence, a complete "
+                                                 "bipartite graph and a strict total order, so it")
+        raise ValueError(f"relation={label} is not allowed here: {what} has no Table II row, "
+                         f"p* or Appendix D bound in Section III (only {SECTION_III_KINDS})")
+    return relation
+
+
+class _Trusted:
+    """Inside, calls skip the entry points' checks: their arguments were checked once, by the
+    entry point being run (whose check covers what its formula passes on). One thread at a time."""
+    depth = 0
+
+    def __enter__(self):
+        _Trusted.depth += 1
+
+    def __exit__(self, *exc):
+        _Trusted.depth -= 1
+
+
+def _checked(formula, check):
+    """formula behind check, which takes formula's arguments, raises one ValueError for a
+    wrong one, and returns them normalised (a relation as an int8 matrix, m as an array)."""
+    @functools.wraps(formula)
+    def entry_point(*args, **kwargs):
+        if _Trusted.depth:
+            return formula(*args, **kwargs)
+        args = check(*args, **kwargs)
+        with _Trusted():
+            return formula(*args)
+    return entry_point
+
+
+def _check_n(n):
+    _check_int("n", n)
+    return (n,)
+
+
+def _check_transitive(n, k_avg):
+    _check_int("n", n)
+    _check_real("k_avg", k_avg, 1, "the mean length of a transitive chain")
+    return n, k_avg
+
+
+def _check_equivalence(n, k):
+    _check_int("n", n)
+    _check_int("k", k)
+    return n, k
+
+
+def _check_stirling(n, c=math.e):
+    _check_int("n", n)
+    _check_real("c", c, 0, "Stirling's n log2(n/c)", strict=True)
+    return n, c
+
+
+def _check_incomplete_bipartite(s1, s2):
+    _check_int("s1", s1)
+    _check_int("s2", s2)
+    return s1, s2
+
+
+def _check_tree(n, d_avg):
+    _check_int("n", n)
+    _check_real("d_avg", d_avg, 1, "the mean node depth")
+    return n, d_avg
+
+
+def _check_automorphisms(R):
+    """A 0/1 matrix; above MAX_N_SEARCH, only one whose |Aut G| has a closed form (the general
+    search would run for hours: refused before it starts)."""
+    A = _as_relation(R)
+    if A.shape[0] > MAX_N_SEARCH and _aut_closed_form(A) is None:
+        _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_SEARCH,
+                    "the automorphism search for a relation without a closed form")
+    return (A,)
+
+
+def _check_table_i_b(name, n):
+    _check_kind(name)
+    _check_int("n", n, 2)
+    _check_size(f"n={n}", n, MAX_N_MATRIX, "an (n, n) relation matrix")
+    return name, n
+
+
+def _check_matrix(R):
+    return (_as_relation(R),)
+
+
+def _check_table_ii_b(name, n):
+    _check_int("n", n)
+    return _check_kind(name), n
+
+
+def _check_m_b(m, b):
+    """Eqs. (1)-(3): b >= 1 buckets, m >= 0 balls (any shape; returned as a float array)."""
+    _check_real("b", b, 1, "Eqs. (1)-(5) count b buckets")
+    m = np.asarray(m, dtype=np.float64)
+    if (m < 0).any():
+        _bad("m", m, "the number of samples must be >= 0")
+    return m, b
+
+
+def _check_p_critical(alpha, b, N):
+    _check_open_unit("alpha", alpha)
+    _check_real("b", b, 1, "Eq. (4) divides by log(1 - 1/b)", strict=True)
+    _check_int("N", N)
+    return alpha, b, N
+
+
+def _check_f_upper_bound(m, b, p_star):
+    m, b = _check_m_b(m, b)
+    if not (isinstance(p_star, (int, float, np.number)) and 0 <= p_star <= 1):
+        _bad("p_star", p_star, "p_star must lie in [0, 1]")
+    return m, b, p_star
+
+
+def _check_p_star(name):
+    return (_check_kind(name),)
+
+
+def _check_module(n_samples=100_000, seed=0):
+    _check_int("n_samples", n_samples)
+    return n_samples, seed
+
+
+def _check_closure(known, kind):
+    K = _as_known(known)
+    if kind not in SECTION_III_KINDS:
+        _bad("kind", kind, f"use one of {SECTION_III_KINDS}")
+    return K, kind
+
+
+def _check_bubley_dyer(m, eps=0.01):
+    _check_int("m", m)
+    _check_open_unit("eps", eps)
+    return m, eps
+
+
+def _check_linear_extensions(less, n_samples, rng, eps=0.01, n_steps=None):
+    L = np.asarray(less)
+    if L.ndim != 2 or L.shape[0] != L.shape[1]:
+        raise ValueError(f"less of shape {L.shape} is not allowed: less must be a square (n, n) matrix")
+    _check_int("n_samples", n_samples)
+    _check_open_unit("eps", eps)
+    if n_steps is not None:
+        _check_int("n_steps", n_steps, 0)
+    return L, n_samples, rng, eps, n_steps
+
+
+def _check_total_order_bound(known, rng, n_orders=1000, eps=0.01):
+    _check_int("n_orders", n_orders)
+    _check_open_unit("eps", eps)
+    return _as_known(known), rng, n_orders, eps
+
+
+def _check_mc_bound(name, n, frac, seed, n_orders=1000, eps=0.01, relation_seed=None):
+    """Appendix D's bound: a Section III kind, n within its limit (checked before any n² array;
+    measurements at MAX_N_MATRIX), n_orders and eps; geneft checks frac, seed, relation_seed."""
+    name = _check_kind(name)
+    _check_int("n", n, 2)
+    limit = MAX_N_MC_ORDER if _kind_of(name)[0] == "total_order" else MAX_N_MC_CLASSES
+    _check_size(f"n={n}", n, limit, f"the Appendix D Monte Carlo for {name!r}"
+                if isinstance(name, str) else "the Appendix D Monte Carlo")
+    _check_int("n_orders", n_orders)
+    _check_open_unit("eps", eps)
+    return name, n, frac, seed, n_orders, eps, relation_seed
+
+
+def _check_mc_stats(name, n, frac, seeds, n_orders=1000, eps=0.01, relation_seed=None):
+    name, n, frac, _, n_orders, eps, relation_seed = _check_mc_bound(name, n, frac, 0, n_orders, eps,
+                                                                     relation_seed)
+    if not (seeds := tuple(seeds)):
+        _bad("seeds", seeds, "give at least one seed")
+    return name, n, frac, seeds, n_orders, eps, relation_seed
+
+
+def _check_mc_curve(name, n, fracs, seeds, n_orders=1000, eps=0.01, relation_seed=None):
+    name, n, _, seeds, n_orders, eps, relation_seed = _check_mc_stats(name, n, None, seeds, n_orders, eps,
+                                                                      relation_seed)
+    return name, n, tuple(fracs), seeds, n_orders, eps, relation_seed
+
+
+def _check_posterior(known, name, max_states=500_000):
+    name, K = _check_kind(name), _as_known(known)
+    _check_enumerable(name, K.shape[0])
+    _check_int("max_states", max_states)
+    return K, name, max_states
+
+
+def _check_enumerable(name, n):
+    if _kind_of(name)[0] == "total_order" and n > 9:
+        _bad("n", n, f"enumerating the n! orders of {name!r} needs n <= 9" if isinstance(name, str)
+             else "enumerating the n! total orders needs n <= 9")
+
+
+def _check_bayes(name, n, frac, seed, relation_seed=None, max_states=500_000):
+    name = _check_kind(name)
+    _check_int("n", n, 2)
+    _check_enumerable(name, n)
+    _check_int("max_states", max_states)
+    return name, n, frac, seed, relation_seed, max_states
+
+
+b_generic = _checked(b_generic, _check_n)
+b_symmetric = _checked(b_symmetric, _check_n)
+b_antisymmetric = _checked(b_antisymmetric, _check_n)
+b_reflexive = _checked(b_reflexive, _check_n)
+b_transitive = _checked(b_transitive, _check_transitive)
+b_equivalence = _checked(b_equivalence, _check_equivalence)
+b_total_order = _checked(b_total_order, _check_n)
+b_total_order_stirling = _checked(b_total_order_stirling, _check_stirling)
+b_complete_bipartite = _checked(b_complete_bipartite, _check_n)
+b_incomplete_bipartite = _checked(b_incomplete_bipartite, _check_incomplete_bipartite)
+b_tree = _checked(b_tree, _check_tree)
+automorphism_count = _checked(automorphism_count, _check_automorphisms)
+description_length = _checked(description_length, _check_automorphisms)
+table_i_b = _checked(table_i_b, _check_table_i_b)
+matrix_kind = _checked(matrix_kind, _check_matrix)
+table_ii_b = _checked(table_ii_b, _check_table_ii_b)
+expected_empty_buckets = _checked(expected_empty_buckets, _check_m_b)
+expected_filled_buckets = _checked(expected_filled_buckets, _check_m_b)
+f_inferable = _checked(f_inferable, _check_m_b)
+p_critical = _checked(p_critical, _check_p_critical)
+f_upper_bound = _checked(f_upper_bound, _check_f_upper_bound)
+p_star = _checked(p_star, _check_p_star)
+p_star_greater_module = _checked(p_star_greater_module, _check_module)
+inference_closure = _checked(inference_closure, _check_closure)
+bubley_dyer_steps = _checked(bubley_dyer_steps, _check_bubley_dyer)
+sample_linear_extensions = _checked(sample_linear_extensions, _check_linear_extensions)
+total_order_bound = _checked(total_order_bound, _check_total_order_bound)
+mc_accuracy_bound = _checked(mc_accuracy_bound, _check_mc_bound)
+mc_accuracy_bound_stats = _checked(mc_accuracy_bound_stats, _check_mc_stats)
+mc_accuracy_curve = _checked(mc_accuracy_curve, _check_mc_curve)
+exact_posterior = _checked(exact_posterior, _check_posterior)
+exact_bayes_accuracy = _checked(exact_bayes_accuracy, _check_bayes)
 
 
 if __name__ == "__main__":
