@@ -466,7 +466,9 @@ def sigma_a_of_network(cfg, samples=256):
     """σ_a of Eq. (12) read off the network at initialisation. The repon theory linearises
     the decoder around an embedding, z ≈ A x + b; A = ∂z/∂E_i is the Jacobian with respect to
     the first embedding of a pair, a2 its component along the repon separation, so σ_a is the
-    RMS of one Jacobian entry over `samples` inits (seeds 0..samples−1) and pairs i ≠ j."""
+    RMS of one Jacobian entry over `samples` inits (seeds 0..samples−1) and pairs i ≠ j: with
+    rng = default_rng(12345), I = rng.integers(0, n, (samples, 1)), then J = (I +
+    rng.integers(1, n, (samples, 1))) % n; each init in float64, ∂z/∂E_i from backward."""
     rng = np.random.default_rng(12345)
     I = rng.integers(0, cfg.n, (samples, 1))
     J = (I + rng.integers(1, cfg.n, (samples, 1))) % cfg.n     # j ≠ i
