@@ -93,5 +93,6 @@ def test_readme_each_blanked_function_fails_its_graded_selection(tmp_path, modul
     for selection in selections:
         out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
                               f"test_{module}.py", "-k", selection], cwd=tmp_path, capture_output=True,
-                             text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+                             text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(tmp_path),
+                                                          "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})  # 3x faster
         assert out.returncode == 1 and "NotImplementedError" in out.stdout, (selection, out.stdout[-2000:])
