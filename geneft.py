@@ -606,8 +606,8 @@ def _check_tree(arg, tree, params=None):
     if not isinstance(tree, dict) or not tree or (params is not None and set(tree) != set(params)):
         _expected(arg, _found(tree), f"a dict of float arrays with keys {_some(params or ['E', 'W1', 'b1'])}")
     first = next(iter(tree))
-    for name, a in tree.items():
-        like = tree[first] if params is None else params[name]
+    for name in tree if params is None else params:     # params' order, whatever order tree has
+        a, like = tree[name], tree[first] if params is None else params[name]
         _check_array(f"{arg}[{name!r}]", a, "float32 or float64")
         if a.shape != like.shape and params is not None:
             _expected(f"{arg}[{name!r}]", f"has shape {a.shape}", f"{like.shape}, the shape of params")
