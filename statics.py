@@ -939,7 +939,8 @@ def describe(R, kind, alpha=0.9, p_star_value=None, fracs=CLI_FRACS, bound=False
         lines.append(f"f_UB (Eq. 5) needs p*, which only Section III's kinds have: give --p-star "
                      f"(this matrix's edge density is {float(A.mean()):.4f})")
     elif b >= 1:
-        lines.append(f"f_UB (Eq. 5, p* = {ps:.4f}{'' if p_star_value is not None else ', the kind' + chr(39) + 's'}):")
+        whose = "" if p_star_value is not None else ", the kind's"
+        lines.append(f"f_UB (Eq. 5, p* = {ps:.4f}{whose}):")
         for f in fracs:
             lines.append(f"  frac {f:4.2f}  m = {f * n * n:7.1f}  f_UB = {float(f_upper_bound(f * n * n, b, ps)):.4f}")
     if bound and known:
@@ -991,11 +992,9 @@ def _aut_product(R, kind):
     if kind == "total_order":
         return "1"
     labels = _class_labels(R.astype(bool) if kind == "equivalence" else ~R.astype(bool))
-    sizes = np.bincount(labels)
-    parts = [f"{s}!" + (f"^{c}" if c > 1 else "") for s, c in sorted(zip(*np.unique(sizes, return_counts=True)),
-                                                                   reverse=True)]
-    parts += [f"{c}!" for c in np.unique(sizes, return_counts=True)[1] if c > 1]
-    return " * ".join(parts)
+    sizes, counts = np.unique(np.bincount(labels), return_counts=True)     # class sizes, how many
+    parts = [f"{s}!" + (f"^{c}" if c > 1 else "") for s, c in zip(sizes[::-1], counts[::-1])]
+    return " * ".join(parts + [f"{c}!" for c in counts[::-1] if c > 1])
 
 
 def _p_critical_at_most_one(alpha, b, N):
