@@ -797,6 +797,8 @@ def test_statics_cli_reads_a_csv_relations_kind_and_bound(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[1].startswith("kind: none of Section III's") and "Appendix D Monte Carlo bound" not in out
     assert "p* =" not in out and "f_UB (Eq. 5) needs p*, which only Section III's kinds have: give --p-star" in out
+    assert statics.main([str(path), "--p-star", "0.25"]) == 0
+    assert "f_UB (Eq. 5, p* = 0.2500):" in capsys.readouterr().out.splitlines()
 
 
 def test_statics_cli_on_a_2x2_csv_leaves_out_the_fractions_without_a_split(tmp_path, capsys):
