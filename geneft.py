@@ -9,10 +9,19 @@ no input checks: the file closes with the oracle's entry points, the same functi
 one clear ValueError per mistake. NumPy and the standard library only: copy it alone.
 
 Layout, stated once: W_l is (in, out), so a layer is h @ W + b; torch's nn.Linear.weight
-is (out, in). to_state_dict / from_state_dict convert. Glossary (paper -> here; P pairs):
-R relation_matrix (n, n); n, d, n_h, w Config.n, .d, .depth, .width; E params["E"] (n, d);
-W_l, b_l params["W{l}"] (in, out), params["b{l}"] (out,), l = 1..depth+1 (the last: the
-output unit); z forward's logit (P,); η, λ, σ Config.eta_*, wd_*, init_* (enc, dec).
+is (out, in). to_state_dict / from_state_dict convert.
+
+Glossary (paper symbol -> name here; P pairs, L = n_h + 1 layers with weights)
+    R              relation_matrix(relation, n)   (n, n) of 0/1, R[i, j] = R(x_i, x_j)
+    n, d           Config.n, Config.d             elements; embedding dimension
+    n_h, w         Config.depth, Config.width     hidden tanh layers; their width
+    E              params["E"]                    (n, d) embeddings, one row per element
+    h_0            combine(E_i, E_j, mode)        (P, 2d) for concat, (P, d) otherwise
+    W_l, b_l       params["W{l}"], params["b{l}"] (in, out), (out,); l = 1 .. L
+    W_L, b_L       the output unit                (w, 1) (depth 0: (in, 1)), (1,): z = (h_{L-1} @ W_L + b_L)[:, 0]
+    z              forward(...)[0]                (P,) logits of R(i, j) = 1
+    η, λ           Config.eta_enc / eta_dec, wd_enc / wd_dec   per group: enc = E, dec = W, b
+    σ_enc, σ_dec   Config.init_enc, init_dec      initialisation scales
 """
 import dataclasses
 import functools
@@ -39,15 +48,17 @@ def param_shapes(n, d, depth, width, mode):
         shapes[f"b{l}"] = (fan[l],)
     return shapes
 
+def n_layers(params):
+    """L = n_h + 1: the layers with weights W_1 .. W_L, the last the output unit."""
+    return sum(name.startswith("W") for name in params)
+
 def combine(Ei, Ej, mode):
     """Section III combine modes: 1 [E_i, E_j]; 2 E_i − E_j; 3 (E_i − E_j)² element-wise."""
     if mode == "concat":
         return np.concatenate([Ei, Ej], axis=-1)  # (P, 2d)
     if mode == "diff":
         return Ei - Ej                             # (P, d)
-    if mode == "sqdiff":
-        return (Ei - Ej) ** 2                      # (P, d)
-    _bad("mode", mode, f"use one of {MODES}")
+    return (Ei - Ej) ** 2                          # "sqdiff": (P, d)
 
 def forward(params, I, J, mode):
     """Section II, the encoder-decoder, one layer at a time in the (in, out) layout:
@@ -56,9 +67,9 @@ def forward(params, I, J, mode):
         z = h_{L−1} @ W_L + b_L    (the logit of R(i, j) = 1; L = depth + 1)
     I, J: (P,) element indices. Returns z (P,) and the cache for backward."""
     Ei, Ej = params["E"][I], params["E"][J]             # (P, d)
-    h = combine(Ei, Ej, mode)                           # (P, d_in)
-    hs = [h]
-    L = len(params) // 2                                # layers incl. output
+    h = combine(Ei, Ej, mode)                           # h_0 (P, d_in)
+    hs = [h]                                            # h_0 .. h_{L−1}
+    L = n_layers(params)
     for l in range(1, L):
         h = np.tanh(h @ params[f"W{l}"] + params[f"b{l}"])  # (P, w)
         hs.append(h)
@@ -105,22 +116,24 @@ def backward(params, cache, dz, I, J, mode):
     for h_l = tanh(h_{l−1} @ W_l + b_l) and z = h_{L−1} @ W_L + b_L:
 
     Output layer:  ∂W_L = h_{L−1}ᵀ dz,   ∂b_L = Σ_p dz,   dh_{L−1} = dz W_Lᵀ
-    Hidden layer:  da_l = dh_l ⊙ (1 − h_l²)  (tanh' = 1 − tanh²)
+    Hidden layer:  da_l = dh_l ⊙ (1 − h_l²)  (tanh' = 1 − tanh²),  l = L−1 .. 1
                    ∂W_l = h_{l−1}ᵀ da_l,  ∂b_l = Σ_p da_l,  dh_{l−1} = da_l W_lᵀ
-    Encoder:       dh_0 = ∂ℓ/∂x → combine_backward → scatter onto the rows of E.
+    Encoder:       dh_0 = ∂ℓ/∂h_0 → combine_backward → scatter onto the rows of E.
+    cache = (E_i, E_j, [h_0, ..., h_{L−1}]) from forward.
     """
     Ei, Ej, hs = cache
-    L = len(params) // 2
+    L = len(hs)                                          # h_0 .. h_{L−1}: L layers with weights
     grads = {}
-    da = dz[:, None]                                     # (P, 1)
-    for l in range(L, 0, -1):
-        h_in = hs[l - 1]                                 # (P, fan_in)
-        grads[f"W{l}"] = h_in.T @ da                     # (fan_in, fan_out)
-        grads[f"b{l}"] = da.sum(axis=0)                  # (fan_out,)
-        dh = da @ params[f"W{l}"].T                      # (P, fan_in)
-        if l > 1:
-            da = dh * (1.0 - h_in * h_in)
-    dEi, dEj = combine_backward(dh, Ei, Ej, mode)        # (P, d) each
+    dz = dz[:, None]                                     # (P, 1): z's one output unit
+    grads[f"W{L}"] = hs[L - 1].T @ dz                    # (w, 1)
+    grads[f"b{L}"] = dz.sum(axis=0)                      # (1,)
+    dh = dz @ params[f"W{L}"].T                          # dh_{L−1} (P, w)
+    for l in range(L - 1, 0, -1):
+        da = dh * (1.0 - hs[l] * hs[l])                  # da_l (P, w)
+        grads[f"W{l}"] = hs[l - 1].T @ da                # (fan_in, w)
+        grads[f"b{l}"] = da.sum(axis=0)                  # (w,)
+        dh = da @ params[f"W{l}"].T                      # dh_{l−1} (P, fan_in)
+    dEi, dEj = combine_backward(dh, Ei, Ej, mode)        # from dh_0: (P, d) each
     grads["E"] = scatter_rows(dEi, dEj, I, J, params["E"].shape[0])
     return {name: grads[name] for name in params}
 
@@ -195,11 +208,14 @@ def classify_phase(step_train, step_test, budget, gap, diverged=False):
 # --- Section II, Table I: relations and data ---------------------------------
 
 RELATIONS = ("mod3", "mod5", "greater", "bipartite")  # Table I; also any "mod<k>", "preorder<k>"
+# Directions, as Table I writes them: R[x, y] = 1 iff ... ; "greater" is 1 where x < y (y is the
+# greater one), so row x of R marks the elements greater than x.
 MAX_K = 10 ** 9  # largest k of "mod<k>" / "preorder<k>" (any k >= n already separates all)
 
 def relation_kind(name):
     """Table I name -> (kind, k): ('equivalence', k) for 'mod<k>', ('bipartite', 2),
-    ('total_order', None) for 'greater'. The one place a relation name is parsed."""
+    ('total_order', None) for 'greater', ('total_preorder', k) for 'preorder<k>'. The one
+    place a relation name is parsed: any other name is a ValueError naming it."""
     m = re.fullmatch(r"(mod|preorder)(\d{1,12})", str(name))
     if m and (1 if m.group(1) == "mod" else 2) <= int(m.group(2)) <= MAX_K:
         return ("equivalence" if m.group(1) == "mod" else "total_preorder"), int(m.group(2))
@@ -211,14 +227,14 @@ def relation_kind(name):
 def relation_matrix(relation, n, seed=None):
     """R as an (n, n) int8 matrix, R[x, y] = 1 iff (Table I):
         'mod<k>'       x ≡ y (mod k): an equivalence of k classes ('mod3', 'mod5')
-        'greater'      x < y (the paper's convention): a strict total order
+        'greater'      x < y: 1 where y is greater than x, 0 on and below the diagonal;
+                       a strict total order (R[0, 1] = 1, R[1, 0] = 0)
         'bipartite'    x, y on opposite sides of S, |S| = n // 2: K_{|S|,n−|S|} (S the first
                        half, or a random half for an integer seed: not aligned with the order)
         'preorder<k>'  x mod k ≤ y mod k: beyond Table I, a total preorder of k tiers
     or any n×n array-like of 0/1, taken as R itself."""
-    _check_int("n", n, 2)
     if not isinstance(relation, str):
-        return _matrix_relation(relation, n)
+        return np.asarray(relation).astype(np.int8)
     kind, k = relation_kind(relation)
     x = np.arange(n)
     if kind == "equivalence":
@@ -236,11 +252,7 @@ def relation_matrix(relation, n, seed=None):
 def split_pairs(n, frac, seed):
     """Seeded train/test split of all n² ordered pairs (i, j), i == j included: two sorted
     arrays of flat indices i * n + j, round(frac * n²) of them training (README: data)."""
-    _check_int("n", n, 2)
-    if not (_is_real(frac) and 0 < frac <= 1):
-        _bad("frac", frac, "the training fraction must lie in (0, 1]")
-    if (n_train := int(round(frac * n * n))) < 1:
-        raise ValueError(f"frac={frac!r} gives no training pair for n={n}: need frac * n² >= 0.5")
+    n_train = int(round(frac * n * n))
     perm = np.random.default_rng(seed).permutation(n * n)
     return np.sort(perm[:n_train]), np.sort(perm[n_train:])
 
@@ -280,7 +292,7 @@ class Config:
     eval_every: int = 100       # steps between evaluations
     grok_gap: int | None = None # Table IV gap (1e3 at 1e5 steps); None: steps / 100
     seed: int = 0               # split and initialisation
-    dtype: str = "float64"      # "float64" (oracle) or "float32" (speed)
+    dtype: str = "float64"      # "float64" (oracle) or "float32" (speed); np.float64 reads as "float64"
     stop_when_decided: bool = False  # leave training once the phase cannot change
 
     def __post_init__(self):
@@ -292,6 +304,14 @@ class Config:
                 object.__setattr__(self, "relation", rows)
             except (TypeError, ValueError):
                 pass
+        if not isinstance(self.dtype, str):     # np.float64, np.dtype("float32"), torch.float64
+            name = str(self.dtype).removeprefix("torch.")
+            try:
+                name = np.dtype(self.dtype).name if self.dtype is not None else name
+            except (TypeError, ValueError):
+                pass
+            if name in DTYPES:
+                object.__setattr__(self, "dtype", name)
         if self.n is None:        # a matrix says its n; validate names a given n that differs
             object.__setattr__(self, "n", len(self.relation) if isinstance(self.relation, tuple) else 30)
 
@@ -383,13 +403,11 @@ def train(cfg, params=None):
     step, before that step's update: record the metrics and the first step with train / test
     accuracy > 0.9; with stop_when_decided, stop once both are set (Table IV cannot change).
     A non-finite training loss at step s freezes the run at its last finite parameters:
-    diverged_at = stopped_at = s. params: start there (checked, copied, cast to cfg.dtype)."""
-    validate(cfg)
+    diverged_at = stopped_at = s. params: start there (copied, cast to cfg.dtype)."""
     n, dt = cfg.n, np.dtype(cfg.dtype)
     if params is None:
         params = init_params(cfg)
     else:
-        check_params(params, cfg.mode, param_shapes(n, cfg.d, cfg.depth, cfg.width, cfg.mode))
         params = {k: np.array(params[k], dtype=dt) for k in layer_names(cfg.depth)}
     R = relation_matrix(cfg.relation, n)
     train_idx, _ = split_pairs(n, cfg.frac, cfg.seed)
@@ -402,7 +420,7 @@ def train(cfg, params=None):
     values = {k: np.full(len(ev), np.nan) for k in METRICS}
     first = {"train_acc": None, "test_acc": None}            # first step with acc > 0.9
     e, diverged_at, stopped_at = 0, None, cfg.steps
-    with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"), _Trusted():
+    with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
         for step in range(cfg.steps + 1):
             if step == ev[e]:
                 for k, v in evaluate(params, R, train_mask, cfg.mode).items():
@@ -436,14 +454,10 @@ def class_labels(R):
 def cluster_ratio(E, labels):
     """Theorem 1, measured: mean distance between same-class embeddings over the mean
     distance between different-class ones. A zero-loss injective decoder forces same-class
-    points together (ratio → 0); an unstructured embedding (at init, memorized) gives ≈ 1."""
-    E, labels = np.asarray(E, dtype=float), np.asarray(labels)
-    if E.ndim != 2 or labels.shape != (E.shape[0],):
-        raise ValueError(f"E.shape={E.shape}, labels.shape={labels.shape}: need (n, d) and (n,)")
+    points together (ratio → 0); an unstructured embedding (at init, memorized) gives ≈ 1.
+    E (n, d), labels (n,): one class label per element (class_labels(R))."""
     dist = np.linalg.norm(E[:, None, :] - E[None, :, :], axis=-1)    # (n, n)
     same, off_diag = labels[:, None] == labels[None, :], ~np.eye(len(labels), dtype=bool)
-    if not (same & off_diag).any() or same.all():
-        raise ValueError("labels need at least one class with two members and two classes")
     return float(dist[same & off_diag].mean() / dist[~same].mean())
 
 # --- Section IV, Eq. (12): the network's σ_a and σ_c -----------------------------
@@ -452,7 +466,9 @@ def sigma_a_of_network(cfg, samples=256):
     """σ_a of Eq. (12) read off the network at initialisation. The repon theory linearises
     the decoder around an embedding, z ≈ A x + b; A = ∂z/∂E_i is the Jacobian with respect to
     the first embedding of a pair, a2 its component along the repon separation, so σ_a is the
-    RMS of one Jacobian entry over `samples` inits (seeds 0..samples−1) and pairs i ≠ j."""
+    RMS of one Jacobian entry over `samples` inits (seeds 0..samples−1) and pairs i ≠ j: with
+    rng = default_rng(12345), I = rng.integers(0, n, (samples, 1)), then J = (I +
+    rng.integers(1, n, (samples, 1))) % n; each init in float64, ∂z/∂E_i from backward."""
     rng = np.random.default_rng(12345)
     I = rng.integers(0, cfg.n, (samples, 1))
     J = (I + rng.integers(1, cfg.n, (samples, 1))) % cfg.n     # j ≠ i
@@ -476,31 +492,25 @@ def to_state_dict(params):
     ..., Linear): "E.weight" (n, d); layer l is decoder index 2(l−1), "decoder.{2(l−1)}.weight"
     (out, in) = W_lᵀ and "decoder.{2(l−1)}.bias" = b_l."""
     sd = {"E.weight": params["E"].copy()}
-    for l in range(1, check_params(params) + 2):
+    for l in range(1, n_layers(params) + 1):
         sd[f"decoder.{2 * (l - 1)}.weight"] = np.ascontiguousarray(params[f"W{l}"].T)
         sd[f"decoder.{2 * (l - 1)}.bias"] = params[f"b{l}"].copy()
     return sd
 
 def from_state_dict(sd):
-    """The inverse of to_state_dict. Pass NumPy arrays: {k: v.detach().cpu().numpy()}."""
-    if not isinstance(sd, dict) or "E.weight" not in sd:
-        _expected("sd", _found(sd), "a dict with 'E.weight' and 'decoder.{0,2,...}.weight/bias'")
-    for k, v in sd.items():
-        _check_array(f"sd[{k!r}]", v, "its values")
+    """The inverse of to_state_dict: W_l = "decoder.{2(l−1)}.weight"ᵀ. Pass NumPy arrays:
+    {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}."""
     params, l = {"E": sd["E.weight"].copy()}, 1
     while f"decoder.{2 * (l - 1)}.weight" in sd:
         params[f"W{l}"] = sd[f"decoder.{2 * (l - 1)}.weight"].T.copy()
         params[f"b{l}"] = sd[f"decoder.{2 * (l - 1)}.bias"].copy()
         l += 1
-    known = {"E.weight"} | {f"decoder.{2 * i}.{w}" for i in range(l - 1) for w in ("weight", "bias")}
-    if set(sd) != known:
-        _expected("sd", f"has keys {sorted(set(sd) - known)}", f"only {sorted(known)}")
-    check_params(params)
     return params
 
 # --- Input checks: one ValueError per natural mistake (a batch axis, torch's layout, a tensor,
-# float32 beside float64), naming the argument, what was found and what is expected. The
-# formulas above hold none (an exercise is rewritten without them): the entry points do.
+# float32 beside float64), one line of at most 200 characters naming the argument as the caller
+# passed it, what was found and what is expected. The formulas above hold none (an exercise is
+# rewritten without them): the entry points at the end of the file run these first.
 
 def _bad(name, value, allowed):
     raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
@@ -508,10 +518,20 @@ def _bad(name, value, allowed):
 def _expected(arg, found, expected):
     raise ValueError(f"{arg} {found}; expected {expected}")
 
-def _found(v):  # 'is None', 'is a torch.Tensor', 'is a dict with keys [...]'
+def _type_name(v):  # 'list', 'torch.Tensor', 'torch.nn.parameter.Parameter'
     t = type(v)
-    return (f"is a dict with keys {sorted(map(str, v))}" if isinstance(v, dict) else "is None" if v is None
-            else f"is a {t.__name__ if t.__module__ == 'builtins' else t.__module__ + '.' + t.__qualname__}")
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+def _some(names, k=3):  # "['a', 'b', 'c', ... (9 keys)]": a list short enough for one line
+    names = [str(x)[:24] for x in names]
+    return str(names) if len(names) <= k else f"[{', '.join(map(repr, names[:k]))}, ... ({len(names)} keys)]"
+
+def _found(v):  # 'is None', 'is a torch.Tensor', "is a dict with keys ['E', 'W1', ...]"
+    if v is None:
+        return "is None"
+    if isinstance(v, dict) and v and not all(isinstance(k, str) for k in v):
+        return f"is a dict keyed by {_type_name(next(iter(v)))}"      # torch's opt.state: by Parameter
+    return f"is a dict with keys {_some(sorted(v))}" if isinstance(v, dict) else f"is a {_type_name(v)}"
 
 def _is_int(v):   # not a bool: True would otherwise pass as 1
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -541,9 +561,21 @@ def _matrix_relation(relation, n):
         _bad("relation", short, f"entries must be 0 or 1; found {R[i, j].item()!r} at row {i}, column {j}")
     return R.astype(np.int8)
 
+def _check_frac(frac, n, test=True):
+    """A training fraction of the n² pairs: at least one training pair; with test (a run, whose
+    Table IV phases read test accuracy), at least one test pair too. split_pairs alone takes
+    frac = 1 (Appendix D's bound at full data is 1)."""
+    if not (_is_real(frac) and (0 < frac < 1 or frac == 1 and not test)):
+        _bad("frac", frac, "the training fraction must lie in (0, 1): Table IV's phases need a test set"
+             if test else "the training fraction must lie in (0, 1]")
+    if round(frac * n * n) < 1:
+        _bad("frac", frac, f"gives no training pair for n={n}: need frac · n² >= 0.5")
+    if test and round(frac * n * n) >= n * n:
+        _bad("frac", frac, f"leaves no test pair for n={n} (round(frac·n²) = n²): Table IV needs one")
+
 def validate(cfg):
     """Raise ValueError naming the first bad field of cfg and what is allowed."""
-    relation_matrix(cfg.relation, cfg.n)  # checks relation and n
+    _check_relation(cfg.relation, cfg.n)
     for name, allowed in (("mode", MODES), ("optimizer", OPTIMIZERS), ("dtype", DTYPES),
                           ("init_scheme", INIT_SCHEMES)):
         if getattr(cfg, name) not in allowed:
@@ -553,10 +585,7 @@ def validate(cfg):
         _check_int(name, getattr(cfg, name), low, high)
     if cfg.steps // cfg.eval_every + 2 > MAX_EVALS:
         _bad("eval_every", cfg.eval_every, f"steps // eval_every + 2 evaluations must be <= {MAX_EVALS}")
-    if not (_is_real(cfg.frac) and 0 < cfg.frac < 1):
-        _bad("frac", cfg.frac, "the training fraction must lie in (0, 1): Table IV's phases need a test set")
-    if round(cfg.frac * cfg.n ** 2) >= cfg.n ** 2:
-        _bad("frac", cfg.frac, f"leaves no test pair for n={cfg.n} (round(frac·n²) = n²): Table IV needs one")
+    _check_frac(cfg.frac, cfg.n)
     for name in ("eta_enc", "eta_dec", "wd_enc", "wd_dec", "init_enc", "init_dec"):
         v, low = getattr(cfg, name), ">" if name.startswith("init") else ">="
         if not (_is_real(v) and np.isfinite(v) and (v > 0 or low == ">=" and v == 0)):
@@ -575,10 +604,10 @@ def _check_array(arg, a, expected):
 def _check_tree(arg, tree, params=None):
     """A dict of float arrays of one dtype (params), or of params' keys, shapes and dtype."""
     if not isinstance(tree, dict) or not tree or (params is not None and set(tree) != set(params)):
-        _expected(arg, _found(tree), f"a dict of float arrays with keys {list(params or ['E', 'W1', 'b1'])}")
+        _expected(arg, _found(tree), f"a dict of float arrays with keys {_some(params or ['E', 'W1', 'b1'])}")
     first = next(iter(tree))
-    for name, a in tree.items():
-        like = tree[first] if params is None else params[name]
+    for name in tree if params is None else params:     # params' order, whatever order tree has
+        a, like = tree[name], tree[first] if params is None else params[name]
         _check_array(f"{arg}[{name!r}]", a, "float32 or float64")
         if a.shape != like.shape and params is not None:
             _expected(f"{arg}[{name!r}]", f"has shape {a.shape}", f"{like.shape}, the shape of params")
@@ -586,34 +615,64 @@ def _check_tree(arg, tree, params=None):
             _expected(f"{arg}[{name!r}]", f"has dtype {a.dtype}", "float32 or float64" if a is like
                       else f"{like.dtype}, the dtype of params" + (f"[{first!r}]" if params is None else ""))
 
-def check_params(params, mode=None, shapes=None):
+def _torch_name(name):
+    """geneft's name -> to_state_dict's: E -> E.weight, W{l} / b{l} -> decoder.{2(l−1)}.weight / .bias."""
+    if name == "E":
+        return "E.weight"
+    return f"decoder.{2 * (int(name[1:]) - 1)}.{'weight' if name[0] == 'W' else 'bias'}"
+
+def _shape_words(name, depth, mode, sd=False):
+    """A parameter's shape in symbols: E (n, d); W_l (in, out), or (out, in) as in a state_dict; b_l (out,)."""
+    if name == "E":
+        return "(n, d): one model, no leading ensemble axis"
+    l, fan_in = int(name[1:]), "2d" if mode == "concat" else "d" if mode else "d or 2d"
+    shape = (fan_in if l == 1 else "w", "1" if l == depth + 1 else "w")
+    words = f"({', '.join(shape[::-1] if sd else shape)})" if name[0] == "W" else f"({shape[1]},)"
+    return words + (": the output unit" if l == depth + 1 else "")
+
+def check_params(params, mode=None, shapes=None, sd=False):
     """params: float arrays of one dtype, named and shaped as param_shapes (n, d from E, w where
-    most parameters agree, so the one that disagrees is named, unless shapes); returns depth."""
+    most parameters agree, so the one that disagrees is named, unless shapes); returns depth.
+    sd: params were read from a state_dict, so a message names its keys and (out, in) shapes."""
     if mode is not None and mode not in MODES:
         _bad("mode", mode, f"use one of {MODES}")
     if not isinstance(params, dict) or "E" not in params:
         _expected("params", _found(params), "a dict with keys E, W1, b1, ..." + (
-            ": use from_state_dict" if isinstance(params, dict) and "E.weight" in params else ""))
+            " (torch's state_dict names: from_state_dict converts them)"
+            if isinstance(params, dict) and "E.weight" in params else ""))
     depth = max([int(k[1:]) for k in params if re.fullmatch(r"[Wb]\d+", str(k))], default=1) - 1
     names = layer_names(depth)
     missing, extra = [k for k in names if k not in params], sorted(set(map(str, params)) - set(names))
     if missing or extra:
-        _expected("params", f"is missing {missing}" if missing else f"has unexpected keys {extra}", f"keys {names}")
+        _expected("params", f"is missing {_some(missing)}" if missing else f"has unexpected keys {_some(extra)}",
+                  f"keys {_some(names, 6)}")
     _check_tree("params", params)
     if shapes is None:
         E, W1 = params["E"], params["W1"]
         if E.ndim != 2:
-            _expected("params['E']", f"has shape {E.shape}", "(n, d): one model, no leading ensemble axis")
+            _expected("sd['E.weight']" if sd else "params['E']", f"has shape {E.shape}", _shape_words("E", 0, 0))
         votes = [a.shape[i] for l in range(1, depth + 1) for a, i in
                  ((params[f"b{l}"], 0), (params[f"W{l}"], 1), (params[f"W{l + 1}"], 0)) if a.ndim > i]
         shapes = param_shapes(*E.shape, depth, max(votes, key=votes.count, default=1), mode or "concat")
-        if mode is None and W1.ndim == 2:     # the decoder's input width is unknown: accept W1's
-            shapes["W1"] = (W1.shape[0], shapes["W1"][1])
+        d = E.shape[1]
+        if mode is None and W1.ndim == 2:     # the decoder's input is d or 2d wide: the one W1 has
+            fan_in = next((f for f in (W1.shape[0], W1.shape[1]) if f in (d, 2 * d)), 2 * d)
+            shapes["W1"] = (fan_in, shapes["W1"][1])
+    w = shapes[f"b{depth}"][0] if depth else None
     for name, shape in shapes.items():
-        if params[name].shape != shape:
-            hint = ("W is (in, out); torch's nn.Linear.weight is (out, in): use from_state_dict"
-                    if name[0] == "W" and params[name].shape == shape[::-1] else f"shapes {shapes}")
-            _expected(f"params[{name!r}]", f"has shape {params[name].shape}", f"{shape}: {hint}")
+        found, W = params[name].shape, name[0] == "W"
+        if found == shape:
+            continue
+        transposed = W and found == shape[::-1]
+        if sd:      # in the caller's terms: sd's key, and nn.Linear.weight's (out, in)
+            arg, found, shape = f"sd[{_torch_name(name)!r}]", found[::-1] if W else found, shape[::-1] if W else shape
+            hint = "nn.Linear.weight is (out, in); this one is (in, out), geneft's layout: transpose it"
+        else:
+            arg, hint = f"params[{name!r}]", "W is (in, out); torch's nn.Linear.weight is (out, in): use from_state_dict"
+        words = _shape_words(name, depth, mode, sd)
+        words += f", w = {w}" if w and "w" in words.split(":")[0] else ""
+        words = words.removeprefix(str(shape)) if words.startswith(str(shape)) else f" = {words}"
+        _expected(arg, f"has shape {found}", f"{shape}: {hint}" if transposed else f"{shape}{words}")
     return depth
 
 def check_data(I, J, y, n, dtype=None):
@@ -644,6 +703,14 @@ def _per_group(value, arg):
         return {k: float(v) for k, v in value.items()}
     _bad(arg, value, "a float (both groups) or a dict {'enc': float, 'dec': float}")
 
+def _torch_state_hint(state):
+    """What a torch user passes as state by habit, named: opt.state_dict() or opt.state."""
+    if isinstance(state, dict) and "param_groups" in state:
+        return " (a torch optimizer's state_dict is not one: start both at zero)"
+    if isinstance(state, dict) and state and not all(isinstance(k, str) for k in state):
+        return " (torch's opt.state is not one: start both at zero)"
+    return ""
+
 # --- The oracle's entry points: each formula above behind its checks ---------------
 
 class _Trusted:
@@ -667,6 +734,20 @@ def _checked(formula, check):
             return formula(*args)
     return entry_point
 
+def _in_place(step):
+    """An optimizer's entry point updates params in place (torch's opt.step()) and returns
+    them too, so JAX's habit params = step(params, ...) keeps them."""
+    @functools.wraps(step)
+    def entry_point(params, *args, **kwargs):
+        step(params, *args, **kwargs)
+        return params
+    return entry_point
+
+def _check_combine(Ei, Ej, mode):
+    if mode not in MODES:
+        _bad("mode", mode, f"use one of {MODES}")
+    return Ei, Ej, mode
+
 def _check_forward(params, I, J, mode):
     check_params(params, mode)
     check_data(I, J, None, len(params["E"]))
@@ -681,18 +762,89 @@ def _check_sgd(params, grads, eta, wd=0.0):
     _check_tree("grads", grads, params)
     return params, grads, _per_group(eta, "eta"), _per_group(wd, "wd")
 
+def _check_adam_init(params):
+    _check_tree("params", params)
+    return (params,)
+
 def _check_adam(params, grads, state, eta, wd=0.0, betas=(0.9, 0.999), eps=1e-8):
+    _check_tree("params", params)                  # in the signature's order: params first
+    _check_tree("grads", grads, params)
     if not (isinstance(state, dict) and set(state) == {"t", "m", "v"}):
-        torch = isinstance(state, dict) and "param_groups" in state
         _expected("state", _found(state), "adam_init(params), a dict {'t': 0, 'm': {...}, 'v': {...}}"
-                  + (" (a torch optimizer's state_dict is not one: start both at zero)" if torch else ""))
+                  + _torch_state_hint(state))
     _check_int("state['t']", state["t"], 0)
     _check_tree("state['m']", state["m"], params)
     _check_tree("state['v']", state["v"], params)
-    params, grads, eta, wd = _check_sgd(params, grads, eta, wd)
+    eta, wd = _per_group(eta, "eta"), _per_group(wd, "wd")
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2
+            and all(_is_real(b) and 0 <= b < 1 for b in betas)):
+        _bad("betas", betas, "two numbers in [0, 1), (β1, β2)")
+    if not (_is_real(eps) and eps > 0):
+        _bad("eps", eps, "a number > 0")
     return params, grads, state, eta, wd, betas, eps
 
+def _check_relation(relation, n, seed=None):
+    _check_int("n", n, 2)
+    if isinstance(relation, str):
+        relation_kind(relation)                    # a Table I name, or one ValueError naming it
+        return relation, n, seed
+    return _matrix_relation(relation, n), n, seed
+
+def _check_split(n, frac, seed):
+    _check_int("n", n, 2)
+    _check_frac(frac, n, test=False)
+    return n, frac, seed
+
+def _check_train(cfg, params=None):
+    validate(cfg)
+    if params is not None:
+        check_params(params, cfg.mode, param_shapes(cfg.n, cfg.d, cfg.depth, cfg.width, cfg.mode))
+    return cfg, params
+
+def _check_cluster_ratio(E, labels):
+    E, labels = np.asarray(E, dtype=float), np.asarray(labels)
+    if E.ndim != 2 or labels.shape != (E.shape[0],):
+        _expected("E, labels", f"have shapes {E.shape}, {labels.shape}", "(n, d) and (n,)")
+    sizes = np.unique(labels, return_counts=True)[1]
+    if len(sizes) < 2 or sizes.max() < 2:
+        _expected("labels", f"has classes of sizes {_some(sizes.tolist())}", "two classes, one with two members")
+    return E, labels
+
+def _check_sigma_a(cfg, samples=256):
+    _check_int("samples", samples, 1)
+    return validate(cfg), samples
+
+def _check_to_state_dict(params):
+    check_params(params)
+    return (params,)
+
+def _check_from_state_dict(sd):
+    if not isinstance(sd, dict) or "E.weight" not in sd:
+        _expected("sd", _found(sd), "a state_dict with 'E.weight', 'decoder.0.weight', ... (to_state_dict's names)"
+                  + (": this is params already" if isinstance(sd, dict) and "E" in sd else ""))
+    for k, v in sd.items():
+        _check_array(f"sd[{k!r}]", v, "its values")
+    L = next(l for l in range(len(sd) + 1) if f"decoder.{2 * l}.weight" not in sd)    # linear layers
+    names = layer_names(L - 1)
+    missing = [_torch_name(k) for k in names if _torch_name(k) not in sd]
+    extra = sorted(set(map(str, sd)) - set(map(_torch_name, names)))
+    if missing or extra:
+        _expected("sd", f"is missing {_some(missing)}" if missing else f"has unexpected keys {_some(extra)}",
+                  f"E.weight and decoder.{{0, 2, ..., {2 * L - 2}}}.weight and .bias")
+    _check_tree("sd", sd)
+    check_params({k: sd[_torch_name(k)].T if k[0] == "W" else sd[_torch_name(k)] for k in names}, sd=True)
+    return (sd,)
+
+combine = _checked(combine, _check_combine)
 forward = _checked(forward, _check_forward)
 loss_and_grads = _checked(loss_and_grads, _check_loss)
-sgd_step = _checked(sgd_step, _check_sgd)
-adam_step = _checked(adam_step, _check_adam)
+sgd_step = _in_place(_checked(sgd_step, _check_sgd))
+adam_init = _checked(adam_init, _check_adam_init)
+adam_step = _in_place(_checked(adam_step, _check_adam))
+relation_matrix = _checked(relation_matrix, _check_relation)
+split_pairs = _checked(split_pairs, _check_split)
+train = _checked(train, _check_train)
+cluster_ratio = _checked(cluster_ratio, _check_cluster_ratio)
+sigma_a_of_network = _checked(sigma_a_of_network, _check_sigma_a)
+to_state_dict = _checked(to_state_dict, _check_to_state_dict)
+from_state_dict = _checked(from_state_dict, _check_from_state_dict)

@@ -4,7 +4,8 @@ Appendix C, and the data behind Fig. 4 — in the order the paper gives them.
 Paper: Baek, Liu, Tegmark, "GenEFT: Understanding Statics and Dynamics of Model
 Generalization via Physics-Inspired Effective Theory". Everything is float64 NumPy.
 Arrays may carry leading batch axes (...), one per independent start, so a
-thousand initial conditions integrate in one call.
+thousand initial conditions integrate in one call. The formulas hold no input checks:
+the file closes with the entry points, each formula behind one clear ValueError.
 
 Glossary (paper symbol -> name here)
     ℓ              pair loss, Eq. (6)                -> pair_loss(A, b, x1, x2, y)
@@ -40,7 +41,6 @@ by a test in test_repons.py):
     from the lone repon to the cluster: η_A is replaced by η_A,N = 2N/(N + 1) η_A.
 """
 import functools
-import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,98 +48,6 @@ import numpy as np
 FATE_COLLISION = "collision"        # c → 0: the repons meet (generalisation)
 FATE_MEMORIZATION = "memorization"  # a2 → 0 with c ≠ 0: no collision
 FATE_UNDECIDED = "undecided"        # on (or numerically at) the separatrix C = 0
-
-
-# --- Argument checks: one message shape, "name=value is not allowed: what is allowed" --
-
-def _check_real(name, value, what, above=None, at_least=None):
-    """Every entry of value a finite real number (bool, complex, str, None refused),
-    > above and >= at_least when given. Returns value as a float array. The message names
-    the first offending entry as name=value (with its index when value is an array)."""
-    v = np.asarray(value)
-    if v.dtype.kind not in "iuf":
-        raise ValueError(f"{name}={value!r} is not allowed: {what} must be real numbers "
-                         f"(got {type(value).__name__} of dtype {v.dtype})")
-    v = v.astype(float)
-    ok = np.isfinite(v)
-    rule = "finite"
-    if above is not None:
-        ok, rule = ok & (v > above), f"finite and > {above:g}"
-    if at_least is not None:
-        ok, rule = ok & (v >= at_least), f"finite and >= {at_least:g}"
-    if not ok.all():
-        idx = np.unravel_index(np.argmin(ok), v.shape)
-        where = f" (entry {tuple(int(i) for i in idx)} of shape {v.shape})" if v.ndim else ""
-        raise ValueError(f"{name}={np.asarray(value)[idx].item()!r}{where} is not allowed: "
-                         f"{what} must be {rule}")
-    return v
-
-
-def _check_positive(name, value, what):
-    """Finite and > 0 (a rate, a width, a step, a length), scalar or every entry."""
-    return _check_real(name, value, what, above=0.0)
-
-
-def _check_finite(name, value):
-    """A state variable (a2, c, A, x, t, ...): every entry finite; returns a float array."""
-    return _check_real(name, value, name)
-
-
-def _check_rates(eta_A, eta_x):
-    """Eq. (7)'s two learning rates, η_A (decoder) and η_x (encoder): finite and > 0."""
-    _check_positive("eta_A", eta_A, "learning rates")
-    _check_positive("eta_x", eta_x, "learning rates")
-
-
-def _check_widths(sigma_a, sigma_c):
-    """Theorem 3's Gaussian widths σ_a, σ_c of a2(0), c(0): finite and > 0."""
-    _check_positive("sigma_a", sigma_a, "widths")
-    _check_positive("sigma_c", sigma_c, "widths")
-
-
-def _check_int(name, value, minimum):
-    """An integer count >= minimum; bool (an int subclass) and 3.0 are refused."""
-    if (not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_))
-            or value < minimum):
-        raise ValueError(f"{name}={value!r} is not allowed: {name} must be an integer >= {minimum}")
-
-
-def _check_seed(seed):
-    """np.random.default_rng's seed as used here: None or an integer >= 0 (not bool)."""
-    if seed is not None:
-        _check_int("seed", seed, 0)
-
-
-def _rate(name, value):
-    """A learning rate (η_A or η_x) checked, passed on as given."""
-    _check_positive(name, value, "learning rates")
-    return value
-
-
-def _width(name, value):
-    """A Gaussian width (σ_a or σ_c) checked, as a float array."""
-    return _check_positive(name, value, "widths")
-
-
-def _times(name, value):
-    """Times t >= 0, as a float array."""
-    return _check_real(name, value, "times", at_least=0.0)
-
-
-def _checked(formula, **checks):
-    """formula behind its argument checks, run in the order given: checks[name](name, value)
-    raises ValueError or returns the value formula gets. The exercises' formulas
-    (README, Exercises) hold no checks of their own, so a rewrite needs none; their entry
-    points, made at the end of this file, are these."""
-    signature = inspect.signature(formula)
-
-    @functools.wraps(formula)
-    def entry_point(*args, **kwargs):
-        a = signature.bind(*args, **kwargs)
-        for name, check in checks.items():
-            a.arguments[name] = check(name, a.arguments[name])
-        return formula(*a.args, **a.kwargs)
-    return entry_point
 
 
 # --- The integrator: classical fixed-step RK4 (used by every flow below) ------------
@@ -160,12 +68,7 @@ def rk4(f, y0, dt, n_steps, args=(), t0=0.0, save_every=1):
     Returns (t, ys): t (n_saved,) and ys (n_saved, *y0.shape) (a dict of such for a dict
     y0), holding t0, every save_every-th step and always the last step.
     """
-    _check_int("n_steps", n_steps, 0)
-    _check_int("save_every", save_every, 1)
-    _check_positive("dt", dt, "the step dt")
-    _check_finite("t0", t0)
-    y = ({k: _check_finite(f"y0[{k!r}]", v) for k, v in y0.items()} if isinstance(y0, dict)
-         else _check_finite("y0", y0))
+    y = y0
     t, ts, ys = float(t0), [float(t0)], [y]
     for n in range(1, n_steps + 1):
         k1 = f(t, y, *args)
@@ -197,24 +100,8 @@ def _outer(u, v):  # u vᵀ      (..., p), (..., q) -> (..., p, q)
     return u[..., :, None] * v[..., None, :]
 
 
-def _check_pair_shapes(A, b, x1, x2, y):
-    """Raise unless A is (..., m, d), b and y end in m, x1 and x2 in d, all entries finite;
-    return float arrays."""
-    A = _check_finite("A", A)
-    if A.ndim < 2:
-        raise ValueError(f"A.shape={A.shape} is not allowed: A must be (..., m, d)")
-    m, d = A.shape[-2:]
-    for name, v, n in (("b", b, m), ("x1", x1, d), ("x2", x2, d), ("y", y, m)):
-        if np.ndim(v) < 1 or np.shape(v)[-1] != n:
-            raise ValueError(f"{name}.shape={np.shape(v)} is not allowed: needs last axis {n} "
-                             f"to match A.shape={A.shape} (m={m} outputs, d={d} embedding dims)")
-    rest = (("b", b), ("x1", x1), ("x2", x2), ("y", y))
-    return (A,) + tuple(_check_finite(name, v) for name, v in rest)
-
-
 def pair_loss(A, b, x1, x2, y):
     """Eq. (6): ℓ = ½ (|A x1 + b − y|² + |A x2 + b − y|²).  Returns (...,)."""
-    A, b, x1, x2, y = _check_pair_shapes(A, b, x1, x2, y)
     e1, e2 = _mv(A, x1) + b - y, _mv(A, x2) + b - y
     return 0.5 * (np.sum(e1 ** 2, axis=-1) + np.sum(e2 ** 2, axis=-1))
 
@@ -229,7 +116,6 @@ def pair_loss_grads(A, b, x1, x2, y):
     difference test decides for the 2 (test_repons_printed_C1_b_line_is_a_typo), and the
     appendix's own b(t) = (1 − e^{−2η_A t}) y needs it. Returns a dict keyed A, b, x1, x2.
     """
-    A, b, x1, x2, y = _check_pair_shapes(A, b, x1, x2, y)
     g_A = A @ (_outer(x1, x1) + _outer(x2, x2)) + _outer(b - y, x1 + x2)
     g_b = _mv(A, x1 + x2) + 2.0 * (b - y)
     g_x1 = _mtv(A, _mv(A, x1) + b - y)
@@ -242,7 +128,6 @@ def full_flow_rhs(t, state, eta_A, eta_x, y):
 
     state = {"A": (..., m, d), "b": (..., m), "x1": (..., d), "x2": (..., d)}; for rk4.
     """
-    _check_rates(eta_A, eta_x)
     g = pair_loss_grads(state["A"], state["b"], state["x1"], state["x2"], y)
     return {"A": -eta_A * g["A"], "b": -eta_A * g["b"],
             "x1": -eta_x * g["x1"], "x2": -eta_x * g["x2"]}
@@ -266,8 +151,7 @@ def appendix_c_b(t, y, eta_A, b0=0.0):
     (random A0 (3×2), r0, y, seed 1; η_A = 1, t ≤ 20): η_x/η_A = 0.1, 1, 10 give
     |b − b(t)|/|y| = 0.006, 0.040, 0.17 and ‖A − A_Eq8‖/‖A0‖ = 0.0008, 0.014, 0.038.
     """
-    _check_positive("eta_A", eta_A, "learning rates")
-    t, y, b0 = _check_finite("t", t)[..., None], _check_finite("y", y), _check_finite("b0", b0)
+    t = t[..., None]                                      # (..., 1): one time per row of y
     return y + (b0 - y) * np.exp(-2.0 * eta_A * t)
 
 
@@ -278,8 +162,7 @@ def reduced_flow_rhs(t, state, eta_A, eta_x):
 
     state = {"A": (..., m, d), "r": (..., d)}; r = (x1 − x2)/2 is half the separation.
     """
-    _check_rates(eta_A, eta_x)
-    A, r = _check_finite("state['A']", state["A"]), _check_finite("state['r']", state["r"])
+    A, r = state["A"], state["r"]
     Ar = _mv(A, r)
     return {"A": -2.0 * eta_A * _outer(Ar, r), "r": -eta_x * _mtv(A, Ar)}
 
@@ -297,12 +180,7 @@ class ReductionCheck:
 def reduction_check(A0, r0, y, eta_A, eta_x, t_max, n_steps, b0=None):
     """Appendix C, checked: integrate (C1) from x1 = r0, x2 = −r0, b(0) = b0 (default 0)
     and Eq. (8) from (A0, r0) with the same RK4 steps; compare b with b(t), A and r."""
-    _check_rates(eta_A, eta_x)
-    _check_positive("t_max", t_max, "the duration t_max")
-    _check_int("n_steps", n_steps, 1)
-    y = _check_finite("y", y)
     b0 = np.zeros_like(y) if b0 is None else b0
-    A0, b0, r0, _, y = _check_pair_shapes(A0, b0, r0, r0, y)
     dt = t_max / n_steps
     full0 = {"A": A0, "b": b0, "x1": r0, "x2": -r0}
     t, full = rk4(full_flow_rhs, full0, dt, n_steps, args=(eta_A, eta_x, y))
@@ -328,8 +206,7 @@ def ansatz_state(a, b9, c, A0, r0):
     −η_x λ (a + b)² c, which is Eq. (10) for a2 = (a + b)|A0 r0| (λ = |A0 r0|²). For
     other r0, AᵀA r leaves the r0 direction and r(t) turns away (tested).
     """
-    a, b9, c = (_check_finite(name, v)[..., None] for name, v in (("a", a), ("b9", b9), ("c", c)))
-    A0, r0 = _check_finite("A0", A0), _check_finite("r0", r0)
+    a, b9, c = a[..., None], b9[..., None], c[..., None]
     A = a[..., None] * A0 + b9[..., None] * _outer(_mv(A0, r0), r0)
     return A, c * r0
 
@@ -337,8 +214,6 @@ def ansatz_state(a, b9, c, A0, r0):
 def ansatz_residual(A, r, A0, r0):
     """Distance of (A, r) from the Eq. (9) family: fit a, b, c by projection, return
     (a, b9, c, residual) with residual = ‖A − A(a, b9)‖ + |r − c r0| (0 inside the family)."""
-    A, r = _check_finite("A", A), _check_finite("r", r)
-    A0, r0 = _check_finite("A0", A0), _check_finite("r0", r0)
     P = np.eye(r0.shape[-1]) - np.outer(r0, r0)        # projector off r0
     M = A0 @ P
     a = np.sum(A @ P * M, axis=(-2, -1)) / np.sum(M * M)   # A P = a A0 P
@@ -353,8 +228,6 @@ def ansatz_residual(A, r, A0, r0):
 
 def scalar_flow_rhs(t, state, eta_A, eta_x):
     """Eq. (10): da2/dt = −2 η_A c² a2,  dc/dt = −η_x a2² c.   state[..., 0] = a2, [..., 1] = c."""
-    _check_rates(eta_A, eta_x)
-    state = _check_finite("state", state)
     a2, c = state[..., 0], state[..., 1]
     return np.stack([-2.0 * eta_A * c ** 2 * a2, -eta_x * a2 ** 2 * c], axis=-1)
 
@@ -366,7 +239,6 @@ def conserved_C(a2, c, eta_A, eta_x):
 
 def separatrix_slope(eta_A, eta_x):
     """Fig. 4 / Eq. (12): C = 0 on the lines c = ±κ a2 with κ = √(η_x/(2η_A))."""
-    _check_rates(eta_A, eta_x)
     return float(np.sqrt(eta_x / (2.0 * eta_A)))
 
 
@@ -377,7 +249,7 @@ def fixed_point(a2, c, eta_A, eta_x):
     C = 0 (the separatrix) → (0, 0). Returns (a2*, c*) broadcast over the inputs.
     """
     C = conserved_C(a2, c, eta_A, eta_x)
-    a2, c = np.broadcast_arrays(np.asarray(a2, dtype=float), np.asarray(c, dtype=float))
+    a2, c = np.broadcast_arrays(a2, c)
     a2_star = np.where(C > 0, np.sign(a2) * np.sqrt(np.maximum(2.0 * eta_A * C, 0.0)), 0.0)
     c_star = np.where(C < 0, np.sign(c) * np.sqrt(np.maximum(-eta_x * C, 0.0)), 0.0)
     return a2_star, c_star
@@ -443,9 +315,7 @@ def fate_by_integration(a2_0, c_0, eta_A, eta_x, s_max=60.0, ds=0.2, tol=1e-6):
     |a2| ≤ tol ρ < |c|, undecided otherwise (starts within ~1e-12 of the separatrix).
     C is not used. Returns (fate, t_reached, a2_end, c_end), each of the batch shape.
     """
-    _check_rates(eta_A, eta_x)
-    _check_clock(s_max, ds, tol)
-    a2_0, c_0 = np.broadcast_arrays(_check_finite("a2_0", a2_0), _check_finite("c_0", c_0))
+    a2_0, c_0 = np.broadcast_arrays(a2_0, c_0)
     z0 = np.stack([a2_0, c_0, np.zeros_like(a2_0)], axis=-1)
     n_steps = int(np.ceil(s_max / ds))
     _, z = rk4(_clock_rhs, z0, s_max / n_steps, n_steps, args=(eta_A, eta_x), save_every=n_steps)
@@ -453,14 +323,6 @@ def fate_by_integration(a2_0, c_0, eta_A, eta_x, s_max=60.0, ds=0.2, tol=1e-6):
     rho = np.hypot(a2_0, c_0)
     fate = _fate_from_end_state(np.abs(a2), np.abs(c), tol * rho)
     return fate, t, a2, c
-
-
-def _check_clock(s_max, ds, tol=None):
-    """The clock of fate_by_integration: its length s_max, step ds and end-state tolerance."""
-    _check_positive("s_max", s_max, "the clock length s_max")
-    _check_positive("ds", ds, "the clock step ds")
-    if tol is not None:
-        _check_positive("tol", tol, "the end-state tolerance tol")
 
 
 def _fate_from_end_state(size_a2, size_c, small):
@@ -494,19 +356,12 @@ def phase_portrait_data(eta_A, eta_x, lim=2.0, n_grid=21, starts=None,
     and RK4 trajectories (t ∈ [0, t_max]) from `starts` (default: 16 points on a circle
     of radius 0.9 lim), each with its fate by integration and by the sign of C."""
     slope = separatrix_slope(eta_A, eta_x)
-    _check_int("n_grid", n_grid, 2)
-    _check_positive("lim", lim, "the plot half-width")
-    _check_positive("t_max", t_max, "the duration t_max")
-    _check_int("n_steps", n_steps, 1)
     g = np.linspace(-lim, lim, n_grid)
     a2_grid, c_grid = np.meshgrid(g, g)
     flow = scalar_flow_rhs(0.0, np.stack([a2_grid, c_grid], axis=-1), eta_A, eta_x)
     if starts is None:
         th = (np.arange(16) + 0.5) * 2 * np.pi / 16
         starts = 0.9 * lim * np.stack([np.cos(th), np.sin(th)], axis=-1)
-    starts = _check_finite("starts", starts)
-    if starts.ndim != 2 or starts.shape[1] != 2:
-        raise ValueError(f"starts.shape={starts.shape} is not allowed: need (n_starts, 2)")
     t, traj = rk4(scalar_flow_rhs, starts, t_max / n_steps, n_steps, args=(eta_A, eta_x),
                   save_every=max(1, n_steps // 400))
     fate, _, _, _ = fate_by_integration(starts[:, 0], starts[:, 1], eta_A, eta_x)
@@ -557,16 +412,7 @@ def mc_collision_probability(sigma_a, sigma_c, eta_A, eta_x, n_samples, seed,
     """Monte Carlo for Eq. (12): draw a2(0) ~ N(0, σ_a²), c(0) ~ N(0, σ_c²) with
     rng = np.random.default_rng(seed); decide every draw by the sign of C, and the first
     n_integrate draws (default min(n_samples, 20000)) by fate_by_integration."""
-    _check_widths(sigma_a, sigma_c)
-    _check_rates(eta_A, eta_x)
-    _check_int("n_samples", n_samples, 1)
-    _check_seed(seed)
-    _check_clock(s_max, ds)
     n_int = min(n_samples, 20000) if n_integrate is None else n_integrate
-    _check_int("n_integrate", n_int, 1)
-    if n_int > n_samples:   # else a2[:n_int] would quietly integrate only n_samples draws
-        raise ValueError(f"n_integrate={n_int!r} is not allowed: "
-                         f"n_integrate must be <= n_samples={n_samples}")
     rng = np.random.default_rng(seed)
     a2, c = sigma_a * rng.standard_normal(n_samples), sigma_c * rng.standard_normal(n_samples)
     by_C = fate_from_C(a2, c, eta_A, eta_x)
@@ -598,7 +444,6 @@ def p_collision_N(sigma_a, sigma_c, eta_A, eta_x, N):
     η_A → η_A,N, which is exactly Eq. (13). (A mean instead of a sum over repons rescales
     time only.) Pinned by MC of the full (N + 1)-body flow within 3 SE for N = 2 and 5.
     """
-    _check_int("N", N, 1)
     return p_collision(sigma_a, sigma_c, 2.0 * N / (N + 1) * eta_A, eta_x)
 
 
@@ -608,9 +453,7 @@ def n_repon_flow_rhs(t, state, eta_A, eta_x, y):
 
     state = {"A": (..., m, d), "b": (..., m), "x": (..., N + 1, d)}.
     """
-    _check_rates(eta_A, eta_x)
-    A, b, x = (_check_finite(f"state[{k!r}]", state[k]) for k in ("A", "b", "x"))
-    y = _check_finite("y", y)
+    A, b, x = state["A"], state["b"], state["x"]
     e = np.einsum("...ij,...nj->...ni", A, x) + (b - y)[..., None, :]   # (..., N+1, m)
     return {"A": -eta_A * np.einsum("...ni,...nj->...ij", e, x),
             "b": -eta_A * e.sum(axis=-2),
@@ -620,9 +463,7 @@ def n_repon_flow_rhs(t, state, eta_A, eta_x, y):
 def n_repon_initial_state(a2, c, N, y=0.0):
     """Eq. (13)'s set-up in one embedding and one output dimension: A = a2, b = y, the lone
     repon at 2N/(N+1) c and N repons at −2/(N+1) c (mean 0; half separation r = c)."""
-    _check_int("N", N, 1)
-    _check_finite("y", y)
-    a2, c = np.broadcast_arrays(_check_finite("a2", a2), _check_finite("c", c))
+    a2, c = np.broadcast_arrays(a2, c)
     x0, xN = 2.0 * N / (N + 1) * c, -2.0 / (N + 1) * c
     x = np.stack([x0] + [xN] * N, axis=-1)[..., None]                     # (..., N+1, 1)
     return {"A": a2[..., None, None], "b": np.full(a2.shape + (1,), float(y)), "x": x}
@@ -652,12 +493,6 @@ def mc_collision_probability_N(sigma_a, sigma_c, eta_A, eta_x, N, n_samples, see
     (N + 1)-repon state (n_repon_initial_state), integrate n_repon_flow_rhs with RK4 on
     the clock of fate_by_integration, and read the end state: collision if the repons'
     spread ≤ tol ρ < ‖A‖. The sign-of-C verdict uses η_A,N = 2N/(N + 1) η_A."""
-    _check_widths(sigma_a, sigma_c)
-    _check_rates(eta_A, eta_x)
-    _check_int("N", N, 1)
-    _check_int("n_samples", n_samples, 1)
-    _check_seed(seed)
-    _check_clock(s_max, ds, tol)
     rng = np.random.default_rng(seed)
     a2, c = sigma_a * rng.standard_normal(n_samples), sigma_c * rng.standard_normal(n_samples)
     x = n_repon_initial_state(a2, c, N)["x"]
@@ -674,14 +509,6 @@ def mc_collision_probability_N(sigma_a, sigma_c, eta_A, eta_x, N, n_samples, see
     return _mc_result(by_C, fate, end["t"][-1] * (2.0 * eta_AN * c ** 2 + eta_x * a2 ** 2))
 
 
-# --- Entry points: the exercises' formulas behind their argument checks -------------
-
-conserved_C = _checked(conserved_C, eta_A=_rate, eta_x=_rate, a2=_check_finite, c=_check_finite)
-closed_form_flow = _checked(closed_form_flow, a2_0=_check_finite, c_0=_check_finite, t=_times,
-                            eta_A=_rate, eta_x=_rate)
-p_collision = _checked(p_collision, sigma_a=_width, sigma_c=_width, eta_A=_rate, eta_x=_rate)
-
-
 # --- Closing note: what the tests measured (float64, this module's RK4) -----------
 # C of Eq. (11) along RK4 of Eq. (10): max relative drift 2.5e-10 over 6 starts × 3
 #   (η_A, η_x) ∈ {(1, 1), (0.5, 2), (2, 0.5)}, dt = 0.005/η_x, t up to 18–74, i.e. until
@@ -696,3 +523,293 @@ p_collision = _checked(p_collision, sigma_a=_width, sigma_c=_width, eta_A=_rate,
 #   no integrated draw undecided, none disagreeing with its sign of C.
 # Eq. (13) vs Monte Carlo of the full (N + 1)-repon flow (10,000 draws, seed 2, all σ, η = 1):
 #   N = 2: 0.3557 ± 0.0048 vs 0.3498;  N = 5: 0.3244 ± 0.0047 vs 0.3190 (Eq. (12): 0.3918).
+
+
+# --- Entry points: each formula above behind its argument checks ---------------------
+# The formulas hold no checks (an exercise is rewritten without them); each public one is
+# rebound below to its entry point, which checks its arguments in the signature's order and
+# raises one ValueError in one shape, "name=value is not allowed: what is allowed", naming
+# the argument as the caller passed it (state['A'], not A). Inside, calls skip the checks.
+
+def _check_real(name, value, what, above=None, at_least=None):
+    """Every entry of value a finite real number (bool, complex, str, None refused),
+    > above and >= at_least when given. Returns value as a float array. The message names
+    the first offending entry as name=value (with its index when value is an array)."""
+    v = np.asarray(value)
+    if v.dtype.kind not in "iuf":
+        raise ValueError(f"{name}={value!r} is not allowed: {what} must be real numbers "
+                         f"(got {type(value).__name__} of dtype {v.dtype})")
+    v = v.astype(float)
+    ok = np.isfinite(v)
+    rule = "finite"
+    if above is not None:
+        ok, rule = ok & (v > above), f"finite and > {above:g}"
+    if at_least is not None:
+        ok, rule = ok & (v >= at_least), f"finite and >= {at_least:g}"
+    if not ok.all():
+        idx = np.unravel_index(np.argmin(ok), v.shape)
+        where = f" (entry {tuple(int(i) for i in idx)} of shape {v.shape})" if v.ndim else ""
+        raise ValueError(f"{name}={np.asarray(value)[idx].item()!r}{where} is not allowed: "
+                         f"{what} must be {rule}")
+    return v
+
+
+def _check_positive(name, value, what):
+    """Finite and > 0 (a rate, a width, a step, a length), scalar or every entry."""
+    return _check_real(name, value, what, above=0.0)
+
+
+def _check_finite(name, value):
+    """A state variable (a2, c, A, x, t, ...): every entry finite; returns a float array."""
+    return _check_real(name, value, name)
+
+
+def _check_rates(eta_A, eta_x):
+    """Eq. (7)'s two learning rates, η_A (decoder) and η_x (encoder): finite and > 0."""
+    _check_positive("eta_A", eta_A, "learning rates")
+    _check_positive("eta_x", eta_x, "learning rates")
+
+
+def _check_widths(sigma_a, sigma_c):
+    """Theorem 3's Gaussian widths σ_a, σ_c of a2(0), c(0): finite and > 0."""
+    _check_positive("sigma_a", sigma_a, "widths")
+    _check_positive("sigma_c", sigma_c, "widths")
+
+
+def _check_int(name, value, minimum):
+    """An integer count >= minimum; bool (an int subclass) and 3.0 are refused."""
+    if (not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_))
+            or value < minimum):
+        raise ValueError(f"{name}={value!r} is not allowed: {name} must be an integer >= {minimum}")
+
+
+def _check_seed(seed):
+    """np.random.default_rng's seed as used here: None or an integer >= 0 (not bool)."""
+    if seed is not None:
+        _check_int("seed", seed, 0)
+
+
+def _check_clock(s_max, ds, tol=None):
+    """The clock of fate_by_integration: its length s_max, step ds and end-state tolerance."""
+    _check_positive("s_max", s_max, "the clock length s_max")
+    _check_positive("ds", ds, "the clock step ds")
+    if tol is not None:
+        _check_positive("tol", tol, "the end-state tolerance tol")
+
+
+def _check_state(state, keys):
+    """A flow's state: a dict holding keys, each entry finite; returned as float arrays."""
+    if not (isinstance(state, dict) and set(keys) <= set(state)):
+        found = f"with keys {sorted(map(str, state))}" if isinstance(state, dict) else f"of type {type(state).__name__}"
+        raise ValueError(f"state {found} is not allowed: state must be a dict with keys {list(keys)}")
+    return {k: _check_finite(f"state[{k!r}]", v) for k, v in state.items()}
+
+
+def _check_pair_shapes(A, b, x1, x2, y, names=("A", "b", "x1", "x2", "y")):
+    """Raise unless A is (..., m, d), b and y end in m, x1 and x2 in d, all entries finite;
+    return float arrays. names: the arguments as the caller gave them."""
+    A = _check_finite(names[0], A)
+    if A.ndim < 2:
+        raise ValueError(f"{names[0]}.shape={A.shape} is not allowed: {names[0]} must be (..., m, d)")
+    m, d = A.shape[-2:]
+    rest = tuple(zip(names[1:], (b, x1, x2, y), (m, d, d, m)))
+    for name, v, n in rest:
+        if np.ndim(v) < 1 or np.shape(v)[-1] != n:
+            raise ValueError(f"{name}.shape={np.shape(v)} is not allowed: needs last axis {n} to match "
+                             f"{names[0]}.shape={A.shape} (m={m} outputs, d={d} embedding dims)")
+    return (A,) + tuple(_check_finite(name, v) for name, v, _ in rest)
+
+
+class _Trusted:
+    """Inside, calls skip the entry points' checks: their arguments were checked once, by the
+    entry point being run (whose check covers what its formula passes on). One thread at a time."""
+    depth = 0
+
+    def __enter__(self):
+        _Trusted.depth += 1
+
+    def __exit__(self, *exc):
+        _Trusted.depth -= 1
+
+
+def _checked(formula, check, trust=True):
+    """formula behind check, which takes formula's arguments, raises one ValueError for a
+    wrong one, and returns them normalised (float arrays). trust=False (rk4): the formula
+    calls a function the caller gave, so the entry points it calls check their arguments."""
+    @functools.wraps(formula)
+    def entry_point(*args, **kwargs):
+        if _Trusted.depth:
+            return formula(*args, **kwargs)
+        args = check(*args, **kwargs)
+        if not trust:
+            return formula(*args)
+        with _Trusted():
+            return formula(*args)
+    return entry_point
+
+
+def _check_rk4(f, y0, dt, n_steps, args=(), t0=0.0, save_every=1):
+    y0 = ({k: _check_finite(f"y0[{k!r}]", v) for k, v in y0.items()} if isinstance(y0, dict)
+          else _check_finite("y0", y0))
+    _check_positive("dt", dt, "the step dt")
+    _check_int("n_steps", n_steps, 0)
+    _check_finite("t0", t0)
+    _check_int("save_every", save_every, 1)
+    return f, y0, dt, n_steps, args, t0, save_every
+
+
+def _check_pair(A, b, x1, x2, y):
+    return _check_pair_shapes(A, b, x1, x2, y)
+
+
+def _check_full_flow(t, state, eta_A, eta_x, y):
+    _check_state(state, ("A", "b", "x1", "x2"))
+    _check_rates(eta_A, eta_x)
+    A, b, x1, x2, y = _check_pair_shapes(state["A"], state["b"], state["x1"], state["x2"], y,
+                                         ("state['A']", "state['b']", "state['x1']", "state['x2']", "y"))
+    return t, {"A": A, "b": b, "x1": x1, "x2": x2}, eta_A, eta_x, y
+
+
+def _check_appendix_c_b(t, y, eta_A, b0=0.0):
+    t, y = _check_finite("t", t), _check_finite("y", y)
+    _check_positive("eta_A", eta_A, "learning rates")
+    return t, y, eta_A, _check_finite("b0", b0)
+
+
+def _check_reduced_flow(t, state, eta_A, eta_x):
+    state = _check_state(state, ("A", "r"))
+    _check_rates(eta_A, eta_x)
+    return t, state, eta_A, eta_x
+
+
+def _check_reduction(A0, r0, y, eta_A, eta_x, t_max, n_steps, b0=None):
+    b = np.zeros(np.shape(y)) if b0 is None else b0
+    A0, b, r0, _, y = _check_pair_shapes(A0, b, r0, r0, y, ("A0", "b0", "r0", "r0", "y"))
+    _check_rates(eta_A, eta_x)
+    _check_positive("t_max", t_max, "the duration t_max")
+    _check_int("n_steps", n_steps, 1)
+    return A0, r0, y, eta_A, eta_x, t_max, n_steps, None if b0 is None else b
+
+
+def _check_ansatz_state(a, b9, c, A0, r0):
+    return tuple(_check_finite(name, v) for name, v in (("a", a), ("b9", b9), ("c", c), ("A0", A0), ("r0", r0)))
+
+
+def _check_ansatz_residual(A, r, A0, r0):
+    return tuple(_check_finite(name, v) for name, v in (("A", A), ("r", r), ("A0", A0), ("r0", r0)))
+
+
+def _check_scalar_flow(t, state, eta_A, eta_x):
+    state = _check_finite("state", state)
+    _check_rates(eta_A, eta_x)
+    return t, state, eta_A, eta_x
+
+
+def _check_a2_c(a2, c, eta_A, eta_x):
+    a2, c = _check_finite("a2", a2), _check_finite("c", c)
+    _check_rates(eta_A, eta_x)
+    return a2, c, eta_A, eta_x
+
+
+def _check_rates_only(eta_A, eta_x):
+    _check_rates(eta_A, eta_x)
+    return eta_A, eta_x
+
+
+def _check_closed_form(a2_0, c_0, eta_A, eta_x, t):
+    a2_0, c_0 = _check_finite("a2_0", a2_0), _check_finite("c_0", c_0)
+    _check_rates(eta_A, eta_x)
+    return a2_0, c_0, eta_A, eta_x, _check_real("t", t, "times", at_least=0.0)
+
+
+def _check_fate_by_integration(a2_0, c_0, eta_A, eta_x, s_max=60.0, ds=0.2, tol=1e-6):
+    a2_0, c_0 = _check_finite("a2_0", a2_0), _check_finite("c_0", c_0)
+    _check_rates(eta_A, eta_x)
+    _check_clock(s_max, ds, tol)
+    return a2_0, c_0, eta_A, eta_x, s_max, ds, tol
+
+
+def _check_portrait(eta_A, eta_x, lim=2.0, n_grid=21, starts=None, t_max=20.0, n_steps=2000):
+    _check_rates(eta_A, eta_x)
+    _check_positive("lim", lim, "the plot half-width")
+    _check_int("n_grid", n_grid, 2)
+    if starts is not None:
+        starts = _check_finite("starts", starts)
+        if starts.ndim != 2 or starts.shape[1] != 2:
+            raise ValueError(f"starts.shape={starts.shape} is not allowed: need (n_starts, 2)")
+    _check_positive("t_max", t_max, "the duration t_max")
+    _check_int("n_steps", n_steps, 1)
+    return eta_A, eta_x, lim, n_grid, starts, t_max, n_steps
+
+
+def _check_p_collision(sigma_a, sigma_c, eta_A, eta_x):
+    sigma_a, sigma_c = _check_positive("sigma_a", sigma_a, "widths"), _check_positive("sigma_c", sigma_c, "widths")
+    _check_rates(eta_A, eta_x)
+    return sigma_a, sigma_c, eta_A, eta_x
+
+
+def _check_mc(sigma_a, sigma_c, eta_A, eta_x, n_samples, seed, n_integrate=None, s_max=60.0, ds=0.2):
+    _check_widths(sigma_a, sigma_c)
+    _check_rates(eta_A, eta_x)
+    _check_int("n_samples", n_samples, 1)
+    _check_seed(seed)
+    if n_integrate is not None:
+        _check_int("n_integrate", n_integrate, 1)
+        if n_integrate > n_samples:   # else a2[:n_int] would quietly integrate only n_samples draws
+            raise ValueError(f"n_integrate={n_integrate!r} is not allowed: "
+                             f"n_integrate must be <= n_samples={n_samples}")
+    _check_clock(s_max, ds)
+    return sigma_a, sigma_c, eta_A, eta_x, n_samples, seed, n_integrate, s_max, ds
+
+
+def _check_p_collision_N(sigma_a, sigma_c, eta_A, eta_x, N):
+    _check_int("N", N, 1)
+    return _check_p_collision(sigma_a, sigma_c, eta_A, eta_x) + (N,)
+
+
+def _check_n_repon_flow(t, state, eta_A, eta_x, y):
+    state = _check_state(state, ("A", "b", "x"))
+    _check_rates(eta_A, eta_x)
+    return t, state, eta_A, eta_x, _check_finite("y", y)
+
+
+def _check_n_repon_state(a2, c, N, y=0.0):
+    a2, c = _check_finite("a2", a2), _check_finite("c", c)
+    _check_int("N", N, 1)
+    _check_finite("y", y)
+    return a2, c, N, y
+
+
+def _check_mc_N(sigma_a, sigma_c, eta_A, eta_x, N, n_samples, seed, s_max=60.0, ds=0.2, tol=1e-6):
+    _check_widths(sigma_a, sigma_c)
+    _check_rates(eta_A, eta_x)
+    _check_int("N", N, 1)
+    _check_int("n_samples", n_samples, 1)
+    _check_seed(seed)
+    _check_clock(s_max, ds, tol)
+    return sigma_a, sigma_c, eta_A, eta_x, N, n_samples, seed, s_max, ds, tol
+
+
+rk4 = _checked(rk4, _check_rk4, trust=False)
+pair_loss = _checked(pair_loss, _check_pair)
+pair_loss_grads = _checked(pair_loss_grads, _check_pair)
+full_flow_rhs = _checked(full_flow_rhs, _check_full_flow)
+appendix_c_b = _checked(appendix_c_b, _check_appendix_c_b)
+reduced_flow_rhs = _checked(reduced_flow_rhs, _check_reduced_flow)
+reduction_check = _checked(reduction_check, _check_reduction)
+ansatz_state = _checked(ansatz_state, _check_ansatz_state)
+ansatz_residual = _checked(ansatz_residual, _check_ansatz_residual)
+scalar_flow_rhs = _checked(scalar_flow_rhs, _check_scalar_flow)
+conserved_C = _checked(conserved_C, _check_a2_c)
+separatrix_slope = _checked(separatrix_slope, _check_rates_only)
+fixed_point = _checked(fixed_point, _check_a2_c)
+fate_from_C = _checked(fate_from_C, _check_a2_c)
+closed_form_flow = _checked(closed_form_flow, _check_closed_form)
+fate_by_integration = _checked(fate_by_integration, _check_fate_by_integration)
+phase_portrait_data = _checked(phase_portrait_data, _check_portrait)
+p_collision = _checked(p_collision, _check_p_collision)
+mc_collision_probability = _checked(mc_collision_probability, _check_mc)
+p_collision_N = _checked(p_collision_N, _check_p_collision_N)
+n_repon_flow_rhs = _checked(n_repon_flow_rhs, _check_n_repon_flow)
+n_repon_initial_state = _checked(n_repon_initial_state, _check_n_repon_state)
+mc_collision_probability_N = _checked(mc_collision_probability_N, _check_mc_N)

@@ -4,6 +4,9 @@ Paper: Baek, Liu, Tegmark, "GenEFT: Understanding Statics and Dynamics of Model
 Generalization via Physics-Inspired Effective Theory" (2025).  Nothing here trains
 a network: description lengths, the balls-in-buckets estimate of how much data
 generalization needs, and the Monte Carlo upper bound on the attainable accuracy.
+The formulas hold no input checks: after them come the command line (python statics.py
+FILE.csv | mod3 --n 30 | --table), then the entry points that close the file, each
+formula behind one clear ValueError.
 
 Glossary (paper symbol -> name here)
     n             n              number of elements x_1 ... x_n
@@ -30,7 +33,6 @@ training pair or an inferred pair counts 1, an undetermined one max(p_u, 1 - p_u
 """
 import argparse
 import functools
-import inspect
 import itertools
 import math
 import os
@@ -45,22 +47,15 @@ import geneft
 LN2 = math.log(2.0)
 
 
-def _check_pos_int(name, value, low=1):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name}={value!r} is not allowed: {name} must be an integer >= {low}")
-
-
 # --- Section III, Table II: bits required to describe a relation -------------
 
 def b_generic(n):
     """Table II, row 'Generic': b = n²."""
-    _check_pos_int("n", n)
     return float(n * n)
 
 
 def b_symmetric(n):
     """Table II, row 'Symmetric': b = n(n+1)/2."""
-    _check_pos_int("n", n)
     return n * (n + 1) / 2
 
 
@@ -70,13 +65,11 @@ def b_antisymmetric(n):
     Table II's count: one bit per unordered pair i != j (which direction holds).
     Counting every antisymmetric relation would give n + log2(3) n(n-1)/2.
     """
-    _check_pos_int("n", n)
     return n * (n - 1) / 2
 
 
 def b_reflexive(n):
     """Table II, row 'Reflexive': b = n(n-1) (the diagonal is fixed)."""
-    _check_pos_int("n", n)
     return float(n * (n - 1))
 
 
@@ -85,22 +78,16 @@ def b_transitive(n, k_avg):
 
     (⟨k⟩-1)! = Γ(⟨k⟩), so a non-integer mean length is allowed; ⟨k⟩ >= 1.
     """
-    _check_pos_int("n", n)
-    if not (isinstance(k_avg, (int, float, np.number)) and k_avg >= 1):
-        raise ValueError(f"k_avg={k_avg!r} is not allowed: the mean chain length must be >= 1")
     return n * n / math.gamma(k_avg)
 
 
 def b_equivalence(n, k):
     """Table II, row 'Equivalence Relation with k Classes': b ≈ n log2 k."""
-    _check_pos_int("n", n)
-    _check_pos_int("k", k)
     return n * math.log2(k)
 
 
 def b_total_order(n):
     """Table II, row 'Total Ordering', exact form: b = log2 n!."""
-    _check_pos_int("n", n)
     return math.lgamma(n + 1) / LN2
 
 
@@ -110,30 +97,21 @@ def b_total_order_stirling(n, c=math.e):
     Table II leaves c open; Stirling's leading terms give c = e (the default).
     Section III's text writes n log2(n/2), i.e. c = 2.
     """
-    _check_pos_int("n", n)
-    if not c > 0:
-        raise ValueError(f"c={c!r} is not allowed: c must be > 0")
     return n * math.log2(n / c)
 
 
 def b_complete_bipartite(n):
     """Table II, row 'Complete Bipartite Graph': b = n (one side bit per element)."""
-    _check_pos_int("n", n)
     return float(n)
 
 
 def b_incomplete_bipartite(s1, s2):
     """Table II, row 'Incomplete Bipartite Graph G = (S1, S2)': b = |S1| |S2|."""
-    _check_pos_int("s1", s1)
-    _check_pos_int("s2", s2)
     return float(s1 * s2)
 
 
 def b_tree(n, d_avg):
     """Table II, row 'Tree Graph': b ≈ n log2 ⟨d⟩, ⟨d⟩ = mean node depth (>= 1)."""
-    _check_pos_int("n", n)
-    if not (isinstance(d_avg, (int, float, np.number)) and d_avg >= 1):
-        raise ValueError(f"d_avg={d_avg!r} is not allowed: the mean depth must be >= 1")
     return n * math.log2(d_avg)
 
 
@@ -159,42 +137,6 @@ MAX_N_CLI_SEARCH = 100    # the CLI's named relations without a closed form of |
                           # (preorder<k>): the general search grows as n⁴ on a total
                           # preorder, seconds at n = 100, most of an hour at n = 300
 
-
-def _check_size(label, n, limit, what):
-    """Refuse an n above limit before anything of size n² is allocated."""
-    if n > limit:
-        raise ValueError(f"{label} is too large: {what} is limited to n <= {limit}")
-
-
-def _checked(formula, check):
-    """formula behind its argument checks: check(a) raises ValueError or normalises the
-    arguments a (by name). The exercises' formulas (README, Exercises: p_critical,
-    automorphism_count) hold no checks of their own, so a rewrite needs none; their entry
-    points are made where the Section III code ends."""
-    signature = inspect.signature(formula)
-
-    @functools.wraps(formula)
-    def entry_point(*args, **kwargs):
-        a = signature.bind(*args, **kwargs)
-        check(a.arguments)
-        return formula(*a.args, **a.kwargs)
-    return entry_point
-
-
-def _as_relation(R):
-    """R as an (n, n) int8 0/1 matrix (n² bytes; a bool or integer R is checked without
-    an n² temporary, since min/max suffice there)."""
-    A = np.asarray(R)
-    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
-        raise ValueError(f"R of shape {A.shape} is not allowed: R must be a square (n, n) matrix, n >= 1")
-    _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_MATRIX, "an (n, n) relation matrix")
-    if A.dtype.kind in "biu":
-        ok = A.dtype.kind == "b" or (A.min() >= 0 and A.max() <= 1)
-    else:
-        ok = np.isin(A, (0, 1)).all()
-    if not ok:
-        raise ValueError("R has entries other than 0 and 1: R must be a 0/1 matrix")
-    return A.astype(np.int8, copy=False)
 
 
 def _row_blocks(n, entries=1 << 22):
@@ -337,8 +279,6 @@ def _aut_search(R):
     if the generators found so far reach it, or if a search below (π, w) finds a leaf
     that maps the first leaf by an automorphism (a new generator).
     """
-    _check_size(f"n={len(R)}", len(R), MAX_N_SEARCH,
-                "the automorphism search for a relation without a closed form")
     A = np.asarray(R, dtype=np.int64)              # counts in A @ onehot need more than int8
     n = A.shape[0]
     colors = _refine(A, np.unique(np.diag(A), return_inverse=True)[1].ravel())
@@ -380,8 +320,7 @@ def _aut_search(R):
 
 def description_length(R):
     """Section III: b = log2(n! / |Aut G|) in bits (n!/|Aut G| computed exactly)."""
-    A = _as_relation(R)
-    return math.log2(math.factorial(A.shape[0]) // automorphism_count(A))
+    return math.log2(math.factorial(R.shape[0]) // automorphism_count(R))
 
 
 def table_i_b(name, n):
@@ -403,7 +342,7 @@ def matrix_kind(R):
       ("bipartite", 2)     a complete bipartite graph K_{a,c}, empty diagonal (Table I's S, S̄);
       ("total_order", None) a strict total order (Table I's greater-than, in any labelling);
       (None, None)         anything else."""
-    A = _as_relation(R).astype(bool)
+    A = R.astype(bool)
     diag = np.diagonal(A)
     if diag.all():
         labels = _class_labels(A)
@@ -417,40 +356,22 @@ def matrix_kind(R):
     return ("bipartite", 2) if labels is not None and labels.max() == 1 else (None, None)
 
 
-def _section_iii_kind(relation):
-    """(kind, k) of a Table I name (geneft.relation_kind) or of a matrix (matrix_kind),
-    refused unless Section III treats that class (Table II has a row and the text a p*
-    only for Table I's three kinds)."""
-    if isinstance(relation, str):
-        kind, k = geneft.relation_kind(relation)
-        label = repr(relation)
-    else:
-        kind, k = matrix_kind(relation)
-        label = "the matrix"
-    if kind not in SECTION_III_KINDS:
-        what = f"its kind {kind!r}" if kind else ("it is none of an equivalence, a complete "
-                                                 "bipartite graph and a strict total order, so it")
-        raise ValueError(f"relation={label} is not allowed here: {what} has no Table II row, "
-                         f"p* or Appendix D bound in Section III (only {SECTION_III_KINDS})")
-    return kind, k
+def _kind_of(relation):
+    """(kind, k) of a Table I name (geneft.relation_kind) or of a matrix (matrix_kind)."""
+    return geneft.relation_kind(relation) if isinstance(relation, str) else matrix_kind(relation)
 
 
 def table_ii_b(name, n):
     """Table II's row for a Table I relation (a name, or a matrix of that kind): 'mod<k>' ->
     n log2 k (equivalence with k classes); 'bipartite' -> n (complete bipartite); 'greater'
     -> log2 n! (total order)."""
-    kind, k = _section_iii_kind(name)
+    kind, k = _kind_of(name)
     if kind == "equivalence":
         return b_equivalence(n, k)
     return b_complete_bipartite(n) if kind == "bipartite" else b_total_order(n)
 
 
 # --- Section III: Eqs. (1)-(5) and p* ------------------------------------------
-
-def _check_b(b, low):
-    if not (isinstance(b, (int, float, np.number)) and b >= low):
-        raise ValueError(f"b={b!r} is not allowed: Eqs. (1)-(5) need b >= {low}")
-
 
 def expected_empty_buckets(m, b):
     """Eq. (1): E Σ_i Z_i = b (1 - 1/b)^m empty buckets after m balls (elementwise in m)."""
@@ -467,10 +388,6 @@ def f_inferable(m, b):
 
     Works elementwise on an array of m (m >= 0 need not be an integer).
     """
-    _check_b(b, 1)
-    m = np.asarray(m, dtype=np.float64)
-    if (m < 0).any():
-        raise ValueError(f"m={m!r} is not allowed: the number of samples must be >= 0")
     if b == 1:
         return np.where(m > 0, 1.0, 0.0)
     return -np.expm1(m * np.log1p(-1.0 / b))        # accurate also for large b
@@ -481,27 +398,8 @@ def p_critical(alpha, b, N):
     return math.log1p(-alpha) / (N * math.log1p(-1.0 / b))
 
 
-def _check_p_critical(a):
-    if not 0 < a["alpha"] < 1:
-        raise ValueError(f"alpha={a['alpha']!r} is not allowed: alpha must lie in (0, 1)")
-    if not (isinstance(a["b"], (int, float, np.number)) and a["b"] > 1):
-        raise ValueError(f"b={a['b']!r} is not allowed: Eq. (4) needs b > 1")
-    _check_pos_int("N", a["N"])
-
-
-def _check_relation(a):
-    a["R"] = _as_relation(a["R"])
-
-
-# The exercises' entry points: each formula above behind its checks.
-p_critical = _checked(p_critical, _check_p_critical)
-automorphism_count = _checked(automorphism_count, _check_relation)
-
-
 def f_upper_bound(m, b, p_star):
     """Eq. (5): f_UB(m) = f(m) + max(p*, 1 - p*) (1 - f(m))."""
-    if not 0 <= p_star <= 1:
-        raise ValueError(f"p_star={p_star!r} is not allowed: p_star must lie in [0, 1]")
     f = f_inferable(m, b)
     return f + max(p_star, 1 - p_star) * (1 - f)
 
@@ -509,7 +407,7 @@ def f_upper_bound(m, b, p_star):
 def p_star(name):
     """Section III, after Eq. (5): p* = 1/k for 'mod<k>' (an equivalence of k classes), 1/2 for
     'bipartite', 1/3 for 'greater' (a total order); a name or a matrix of that kind."""
-    kind, k = _section_iii_kind(name)
+    kind, k = _kind_of(name)
     return 1 / 3 if kind == "total_order" else 1 / k              # bipartite: k = 2
 
 
@@ -519,7 +417,6 @@ def p_star_greater_module(n_samples=100_000, seed=0):
     Draws uniform orderings of (x, y, z), keeps those with x < y, and returns
     (estimate, standard error) of P(z < x | x < y), which is exactly 1/3.
     """
-    _check_pos_int("n_samples", n_samples)
     rng = np.random.default_rng(seed)
     rank = np.argsort(np.argsort(rng.random((n_samples, 3)), axis=1), axis=1)  # ranks of x, y, z
     keep = rank[:, 0] < rank[:, 1]
@@ -574,9 +471,7 @@ def inference_closure(known, kind):
     Each closure is complete for its class: an entry left -1 takes both values
     among the class members consistent with the data. Inconsistent data raise ValueError.
     """
-    K = np.array(known, dtype=np.int8)
-    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.isin(K, (-1, 0, 1)).all():
-        raise ValueError("known is not allowed: it must be a square matrix of -1 (unknown), 0 and 1")
+    K = np.asarray(known, dtype=np.int8)
     n = K.shape[0]
     off = ~np.eye(n, dtype=bool)
     if kind == "equivalence":
@@ -592,7 +487,7 @@ def inference_closure(known, kind):
         if (side0 == side1).any():
             raise ValueError("known is inconsistent with a complete bipartite graph")
         out = np.where(side0[:, None] == side0[None, :], 0, np.where(side0[:, None] == side1[None, :], 1, -1))
-    elif kind == "total_order":
+    else:                                           # "total_order"
         less = ((K == 1) | (K == 0).T) & off        # known i < j
         for k in range(n):                          # Warshall's transitive closure
             less |= less[:, k:k + 1] & less[k:k + 1, :]
@@ -600,8 +495,6 @@ def inference_closure(known, kind):
             raise ValueError("known is inconsistent with a strict total order")
         out = np.where(less, 1, np.where(less.T, 0, -1))
         np.fill_diagonal(out, 0)
-    else:
-        raise ValueError(f"kind={kind!r} is not allowed: use 'equivalence', 'bipartite' or 'total_order'")
     return out.astype(np.int8)
 
 
@@ -616,9 +509,6 @@ def bubley_dyer_steps(m, eps=0.01):
     test_statics_bubley_dyer_bound_exact_on_small_posets checks τ against the exact
     transition matrix for m <= 6 (the true mixing times there are ~2/3 of it).
     """
-    _check_pos_int("m", m)
-    if not 0 < eps < 1:
-        raise ValueError(f"eps={eps!r} is not allowed: eps must lie in (0, 1)")
     return 0 if m < 2 else math.ceil((m ** 3 - m) / 6 * math.log(m * m / (4 * eps)))
 
 
@@ -665,7 +555,6 @@ def sample_linear_extensions(less, n_samples, rng, eps=0.01, n_steps=None):
     bubley_dyer_steps(m, eps) steps (or n_steps). Returns (n_samples, n) int:
     orders[s, t] is the element at position t (position 0 = smallest).
     """
-    _check_pos_int("n_samples", n_samples)
     L = np.array(less, dtype=bool)
     n = L.shape[0]
     for k in range(n):
@@ -754,7 +643,7 @@ def total_order_bound(known, rng, n_orders=1000, eps=0.01):
     return MCBound(float(acc), 1.0 - len(unknown) / closed.size, float(q.mean()), se, n_orders)
 
 
-def mc_accuracy_bound(name, n, frac, seed, *, n_orders=1000, eps=0.01, relation_seed=None):
+def mc_accuracy_bound(name, n, frac, seed, n_orders=1000, eps=0.01, relation_seed=None):
     """Appendix D / Fig. 2 (solid): the accuracy upper bound for one training sampling.
 
     The training pairs are geneft.split_pairs(n, frac, seed), the same split the
@@ -765,11 +654,7 @@ def mc_accuracy_bound(name, n, frac, seed, *, n_orders=1000, eps=0.01, relation_
     total_order_bound with its own stream rng = default_rng(SeedSequence(seed).spawn(1)[0]).
     Counts all n² pairs; training pairs count as known (= 1).
     """
-    kind, k = _section_iii_kind(name)
-    # checked before any n² array (measurements at MAX_N_MATRIX)
-    limit = MAX_N_MC_ORDER if kind == "total_order" else MAX_N_MC_CLASSES
-    _check_size(f"n={n}", n, limit, f"the Appendix D Monte Carlo for {name!r}"
-                if isinstance(name, str) else "the Appendix D Monte Carlo")
+    kind, k = _kind_of(name)
     R = geneft.relation_matrix(name, n, relation_seed)
     known = known_matrix(R, geneft.split_pairs(n, frac, seed)[0])
     if kind == "total_order":
@@ -790,18 +675,17 @@ class BoundStats:
     values: tuple
 
 
-def mc_accuracy_bound_stats(name, n, frac, seeds, **kwargs):
+def mc_accuracy_bound_stats(name, n, frac, seeds, n_orders=1000, eps=0.01, relation_seed=None):
     """Appendix D: the bound averaged over samplings (the paper: 20 seeds, 3 for 'greater')."""
-    values = tuple(mc_accuracy_bound(name, n, frac, int(s), **kwargs).accuracy for s in seeds)
-    if not values:
-        raise ValueError("seeds is empty: give at least one seed")
+    values = tuple(mc_accuracy_bound(name, n, frac, int(s), n_orders, eps, relation_seed).accuracy
+                   for s in seeds)
     std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
     return BoundStats(float(np.mean(values)), std, values)
 
 
-def mc_accuracy_curve(name, n, fracs, seeds, **kwargs):
+def mc_accuracy_curve(name, n, fracs, seeds, n_orders=1000, eps=0.01, relation_seed=None):
     """Fig. 2 (solid line): mean and std over seeds of the bound at each training fraction."""
-    stats = [mc_accuracy_bound_stats(name, n, f, seeds, **kwargs) for f in fracs]
+    stats = [mc_accuracy_bound_stats(name, n, f, seeds, n_orders, eps, relation_seed) for f in fracs]
     return np.array([s.mean for s in stats]), np.array([s.std for s in stats])
 
 
@@ -821,12 +705,10 @@ def exact_posterior(known, name, max_states=500_000):
     n = 30 is within reach when the data leave few components. More than
     max_states partial assignments raise ValueError.
     """
-    kind, k = _section_iii_kind(name)
+    kind, k = _kind_of(name)
     known = np.asarray(known)
     n = known.shape[0]
     if kind == "total_order":
-        if n > 9:
-            raise ValueError(f"n={n} is not allowed for '{name}': enumeration needs n <= 9")
         rank = np.array(list(itertools.permutations(range(n))), dtype=np.int8)
         rel = rank[:, :, None] < rank[:, None, :]                    # (n!, n, n)
         mask = known >= 0
@@ -869,16 +751,44 @@ def exact_bayes_accuracy(name, n, frac, seed, relation_seed=None, max_states=500
     return float(np.maximum(p1, 1 - p1).mean())
 
 
-# --- Command line: python statics.py FILE.csv | python statics.py mod3 --n 30 ---
+# --- Command line: python statics.py FILE.csv | mod3 --n 30 | --table ----------------
 
 def load_relation_csv(path):
-    """A 0/1 matrix from a text file, entries separated by commas (or whitespace); a
-    UTF-8 byte-order mark (what spreadsheet programs write first) is skipped.
+    """A 0/1 matrix from a text file, read as np.savetxt (any fmt: 1 or 1.000000000000000000e+00,
+    commas or spaces), pandas' to_csv(index=False) (its first row, the column names, skipped)
+    and a spreadsheet's "save as CSV" (',' or ';', 1.0 or 1,0, a UTF-8 byte-order mark, CRLF)
+    write it; lines starting with '#' are comments. Anything else is one ValueError naming
+    the cause: an index column, a trailing separator, UTF-16 text, True/False entries, an
+    entry other than 0 and 1, a ragged or a non-square file.
 
     Only a regular file is read (a device such as /dev/zero never ends), and one over
     MAX_CSV_BYTES is refused before reading: the parse holds every entry as a Python list
     item (~8 bytes per entry on top of the text).
     """
+    return _read_relation_csv(path)[0]
+
+
+def _read_relation_csv(path):
+    """(R, header): the matrix, and the first row if it was skipped as column names (else None)."""
+    text = _read_text(path)
+    lines = [(k, line) for k, line in enumerate(text.splitlines(), 1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise ValueError(f"{path} is empty: expected an n x n matrix of 0 and 1")
+    data = "\n".join(line for _, line in lines)                     # comments may hold any sign
+    sep = next((c for c in (";", ",", "\t") if c in data), None)   # else runs of spaces
+    rows = [line.split() if sep is None else [t.strip().strip('"') for t in line.split(sep)]
+            for _, line in lines]
+    numbers = [k for k, _ in lines]                                 # the file's line of each row
+    header = rows[0] if _is_header(rows, sep) else None
+    if header is not None:
+        rows, numbers = rows[1:], numbers[1:]
+    _check_layout(path, rows, numbers, sep, header)
+    return _entries(path, rows, numbers, sep), header
+
+
+def _read_text(path):
+    """The file's text, UTF-8 (a byte-order mark skipped); UTF-16 and binary files named."""
     too_large = (f"the reader is limited to {MAX_CSV_BYTES} bytes "
                  f"(about n = {math.isqrt(MAX_CSV_BYTES // 2)})")
     try:
@@ -890,29 +800,94 @@ def load_relation_csv(path):
             raise ValueError(f"{path} is too large: {info.st_size} bytes, {too_large}")
         with open(path, "rb") as fh:
             data = fh.read(MAX_CSV_BYTES + 1)        # bounded, should the file grow meanwhile
-        if len(data) > MAX_CSV_BYTES:
-            raise ValueError(f"{path} is too large: over {MAX_CSV_BYTES} bytes, {too_large}")
-        text = data.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
-    rows = [[t.strip() for t in line.split(",")] if "," in line else line.split()
-            for line in text.splitlines() if line.strip()]
+    except OSError as err:
+        raise ValueError(f"cannot read {path}: {err.strerror or err}") from None
+    if len(data) > MAX_CSV_BYTES:
+        raise ValueError(f"{path} is too large: over {MAX_CSV_BYTES} bytes, {too_large}")
+    save_as = "save it as CSV in UTF-8 (Python: open(path, 'w', encoding='utf-8'))"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ValueError(f"{path} is UTF-16 text (it starts with the byte-order mark "
+                         f"{data[:2].hex(' ').upper()}): {save_as}")
+    if b"\x00" in data:
+        what = ("UTF-16 text without a byte-order mark (a NUL byte beside every character)"
+                if data[1::2].count(0) > len(data) // 4 or data[0::2].count(0) > len(data) // 4
+                else "not text (it holds NUL bytes)")
+        raise ValueError(f"{path} is {what}: {save_as}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text (byte 0x{data[err.start]:02X} at offset "
+                         f"{err.start}): {save_as}") from None
+
+
+def _value(tok, sep):
+    """0 or 1 for a token whose number is exactly 0 or 1 (1, 1.0, 1e0, 1.000000000000000000e+00;
+    1,0 where ';' separates), else None."""
+    try:
+        v = float(tok.replace(",", ".") if sep == ";" else tok)
+    except ValueError:
+        return None
+    return int(v) if v in (0.0, 1.0) else None
+
+
+def _is_header(rows, sep):
+    """The first row names the columns: pandas' to_csv writes 0, 1, ..., n-1 (after an empty
+    cell when it writes an index too), a spreadsheet writes names. A first row of 0/1 entries
+    is data (unless it reads 0, 1 above a 2 x 2 matrix), as is one holding True or False, an
+    empty entry after its first, or one not as wide as the row below it."""
+    first = rows[0]
+    labels = [str(i) for i in range(len(first))]
+    if (len(rows) < 2 or len(rows[1]) != len(first) or "" in first[1:]
+            or any(t.lower() in ("true", "false") for t in first)):
+        return False
+    if first == labels and len(rows) == len(first) + 1:
+        return True
+    return (any(_value(t, sep) is None for t in first)
+            and (first[:1] == [""] or first == labels or not all(map(_is_number, first))))
+
+
+def _check_layout(path, rows, numbers, sep, header):
+    """One line naming what keeps rows from being an n x n matrix: a trailing separator, ragged
+    rows, an index column (pandas writes one unless index=False), a non-square shape."""
     if not rows:
-        raise ValueError(f"{path} is empty: expected an n x n matrix of 0 and 1")
-    header = (f"; its first row '{','.join(rows[0][:4])}{',...' if len(rows[0]) > 4 else ''}' "
-              "looks like a header: remove it") if not all(map(_is_number, rows[0])) else ""
-    widths = sorted({len(r) for r in rows})
-    if len(widths) > 1:
-        raise ValueError(f"{path} is ragged: rows have {widths} entries, all rows need the same "
-                         f"number{header}")
-    if len(rows) != widths[0]:
-        raise ValueError(f"{path} is not square: {len(rows)} rows of {widths[0]} entries{header}")
-    for r, row in enumerate(rows, 1):
-        for c, tok in enumerate(row, 1):
-            if tok not in ("0", "1"):
-                raise ValueError(f"{path}: entry {tok!r} at row {r}, column {c} is not 0 or 1"
-                                 f"{header if r == 1 else ''}")
-    return np.array(rows, dtype=np.int8)
+        raise ValueError(f"{path} holds only a header row: expected an n x n matrix of 0 and 1 below it")
+    ends = [k for k, row in zip(numbers, rows) if sep is not None and len(row) > 1 and row[-1] == ""]
+    if ends:
+        every = " as every row does" if len(ends) == len(rows) else ""
+        raise ValueError(f"{path}: line {ends[0]} ends with {sep!r}{every} (an empty last entry): "
+                         "remove the trailing separator")
+    widths = [len(row) for row in rows]
+    if len(set(widths)) > 1:
+        k = next(i for i, w in enumerate(widths) if w != widths[0])
+        raise ValueError(f"{path} is ragged: line {numbers[k]} has {widths[k]} entries, line "
+                         f"{numbers[0]} has {widths[0]}; all rows need the same number")
+    n, w = len(rows), widths[0]
+    first = [row[0] for row in rows]
+    counts = n >= 3 and first == [str(i) for i in range(n)]       # 0, 1 alone could be data
+    if w == n + 1 and (header is not None and header[0] == "" or counts
+                       or any(_value(t, sep) is None for t in first)):
+        raise ValueError(f"{path} has an index column: its first column holds {', '.join(first[:3])}, "
+                         f"... (pandas writes one unless to_csv(index=False)): remove it")
+    if n != w:
+        raise ValueError(f"{path} is not square: {n} rows of {w} entries"
+                         + (" below its header row" if header is not None else ""))
+
+
+def _entries(path, rows, numbers, sep):
+    """The rows as an int8 matrix; the first entry that is not 0 or 1 named, with its line."""
+    distinct = set(itertools.chain.from_iterable(rows))
+    if distinct <= {"0", "1"}:
+        return np.array(rows, dtype=np.int8)
+    value = {t: _value(t, sep) for t in distinct}
+    if None in value.values():
+        k, c, tok = next((k, c, t) for k, row in zip(numbers, rows) for c, t in enumerate(row, 1)
+                         if value[t] is None)
+        if tok.lower() in ("true", "false"):
+            raise ValueError(f"{path}: entries are True/False (line {k}, entry {c} is {tok!r}): write "
+                             "1 and 0 (NumPy: R.astype(int); pandas: df.astype(int))")
+        what = "is empty" if tok == "" else f"{tok!r} is not 0 or 1"
+        raise ValueError(f"{path}: line {k}, entry {c} {what}")
+    return np.array([[value[t] for t in row] for row in rows], dtype=np.int8)
 
 
 def _is_number(tok):
@@ -932,58 +907,94 @@ def _format_big_int(x, max_digits=1000):
     return f"≈ {10 ** (e - math.floor(e)):.4f}e+{math.floor(e)} ({math.floor(e) + 1} digits)"
 
 
-def describe(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0.8), b_table_ii=None):
-    """The CLI report: n, |Aut G|, b, p_c (Eq. 4) and f_UB (Eq. 5) at a few fractions."""
+KIND_WORDS = {"equivalence": "an equivalence of {k} classes (Table I's mod k kind)",
+              "bipartite": "a complete bipartite graph (Table I's bipartite kind)",
+              "total_order": "a strict total order (Table I's greater-than kind)"}
+NO_KIND = ("none of Section III's (an equivalence, a complete bipartite graph, a strict total "
+           "order): no Table II row, p* or Appendix D bound")
+CLI_FRACS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)   # the training fractions the report shows
+CLI_BOUND_SEEDS, CLI_BOUND_ORDERS = 3, 200   # the command line's Appendix D: seconds, not minutes
+
+
+def describe(R, kind, alpha=0.9, p_star_value=None, fracs=CLI_FRACS, bound=False):
+    """The CLI report of a relation, its kind first: kind = (kind, k) as matrix_kind gives it;
+    |Aut G|, b = log2(n!/|Aut G|) (the one b used below), p_c (Eq. 4) and f_UB (Eq. 5) at a
+    few fractions with the kind's p* (or p_star_value); with bound, for Section III's kinds,
+    Appendix D's Monte Carlo bound (mean over CLI_BOUND_SEEDS splits)."""
     if not 0 < alpha < 1:                     # checked even where b <= 1 leaves p_c undefined
         raise ValueError(f"alpha={alpha!r} is not allowed: alpha must lie in (0, 1)")
     A = _as_relation(R)
     n = A.shape[0]
+    known = kind[0] in SECTION_III_KINDS
     aut = automorphism_count(A)
     b = math.log2(math.factorial(n) // aut)
-    p = float(A.mean()) if p_star_value is None else p_star_value
-    lines = [f"n = {n}", f"|Aut G| {_format_big_int(aut)}",
-             f"b = log2(n!/|Aut G|) = {b:.4f} bits (the b of p_c and f_UB below)"]
-    if b_table_ii is not None:
-        lines.append(f"b (Table II row) = {b_table_ii:.4f} bits (Table II's formula for the kind; "
-                     "not used below)")
-    lines.append(f"p_c(alpha={alpha}) = {_p_critical_at_most_one(alpha, b, n * n):.4f} (Eq. 4, b = "
-                 f"log2(n!/|Aut G|))" if b > 1 else f"p_c(alpha={alpha}) undefined: Eq. (4) needs b > 1")
-    if b >= 1:
-        lines.append(f"f_UB (Eq. 5, p* = {p:.4f}{' = edge density' if p_star_value is None else ''}):")
+    ps = p_star_value if p_star_value is not None else 1 / 3 if kind[0] == "total_order" else (
+        1 / kind[1] if known else None)
+    lines = [f"kind: {KIND_WORDS[kind[0]].format(k=kind[1]) if known else NO_KIND}",
+             f"|Aut G| {_format_big_int(aut)}",
+             f"b = log2(n!/|Aut G|) = {b:.4f} bits (Section III's b; statics.py --table sets Table II's beside it)",
+             f"p_c(alpha={alpha}) = {_p_critical_at_most_one(alpha, b, n * n):.4f} (Eq. 4 with this b)"
+             if b > 1 else f"p_c(alpha={alpha}) undefined: Eq. (4) needs b > 1"]
+    if b >= 1 and ps is None:
+        lines.append(f"f_UB (Eq. 5) needs p*, which only Section III's kinds have: give --p-star "
+                     f"(this matrix's edge density is {float(A.mean()):.4f})")
+    elif b >= 1:
+        whose = "" if p_star_value is not None else ", the kind's"
+        lines.append(f"f_UB (Eq. 5, p* = {ps:.4f}{whose}):")
         for f in fracs:
-            lines.append(f"  frac {f:4.2f}  m = {f * n * n:7.1f}  f_UB = {float(f_upper_bound(f * n * n, b, p)):.4f}")
+            lines.append(f"  frac {f:4.2f}  m = {f * n * n:7.1f}  f_UB = {float(f_upper_bound(f * n * n, b, ps)):.4f}")
+    if bound and known:
+        lines += _appendix_d_lines(A, kind[0], fracs)
     return "\n".join(lines)
 
 
-KIND_WORDS = {"equivalence": "an equivalence of {k} classes (Table I's mod k kind)",
-              "bipartite": "a complete bipartite graph (Table I's bipartite kind)",
-              "total_order": "a strict total order (Table I's greater-than kind)"}
-CLI_BOUND_SEEDS, CLI_BOUND_ORDERS = 3, 200   # the command line's Appendix D: seconds, not minutes
-
-
-def describe_file(R, alpha=0.9, p_star_value=None, fracs=(0.05, 0.1, 0.2, 0.3, 0.5, 0.8)):
-    """The CLI report for a matrix read from a file: describe's lines, with the kind read off
-    the matrix (matrix_kind). For Section III's kinds, Table II's row, the kind's p* and
-    Appendix D's Monte Carlo bound (mean over CLI_BOUND_SEEDS splits) at each fraction;
-    for any other kind, one line saying there is none and that p* is the edge density."""
-    A = _as_relation(R)
+def _appendix_d_lines(A, kind, fracs):
+    """Appendix D's Monte Carlo bound at each fraction (mean of CLI_BOUND_SEEDS splits)."""
     n = A.shape[0]
-    kind, k = matrix_kind(A)
-    if kind is None:
-        return (describe(A, alpha, p_star_value) + "\nkind: none of Section III's (an equivalence, "
-                "a complete bipartite graph, a strict total order): no Table II row, p* or "
-                "Appendix D bound; p* above is the edge density")
-    ps = p_star(A) if p_star_value is None else p_star_value
-    lines = [describe(A, alpha, ps, b_table_ii=table_ii_b(A, n)),
-             f"kind: {KIND_WORDS[kind].format(k=k)}"]
     limit = MAX_N_MC_ORDER if kind == "total_order" else MAX_N_MC_CLASSES
     if n > limit:
-        return "\n".join(lines + [f"Appendix D bound: not computed, n = {n} > {limit} for this kind"])
-    lines.append(f"Appendix D Monte Carlo bound (mean of {CLI_BOUND_SEEDS} splits):")
+        return [f"Appendix D bound: not computed, n = {n} > {limit} for this kind"]
+    lines = [f"Appendix D Monte Carlo bound (mean of {CLI_BOUND_SEEDS} splits):"]
     for f in fracs:
         stats = mc_accuracy_bound_stats(A, n, f, range(CLI_BOUND_SEEDS), n_orders=CLI_BOUND_ORDERS)
         lines.append(f"  frac {f:4.2f}  accuracy <= {stats.mean:.4f}")
+    return lines
+
+
+TABLE_N, TABLE_RELATIONS = 30, ("mod3", "mod5", "greater", "bipartite")   # Section II's n; Table I
+TABLE_II_ROWS = {"equivalence": "n log2 k", "total_order": "log2 n!", "bipartite": "n"}
+
+
+def table_ii_text(n=TABLE_N, alpha=0.9):
+    """`python statics.py --table`: Table II beside Section III's b for Table I's relations at n.
+    For each: |Aut G| (a product of factorials), b = log2(n!/|Aut G|), Table II's row for its
+    kind and that row's value, and p_c of Eq. (4) with the first b; then why the two differ."""
+    head = f"{'relation':<10} {'|Aut G|':<16} {'b = log2(n!/|Aut G|)':>21}   {'Table II row':<13} {'its value':>9}   p_c"
+    lines = [f"Table II for Table I's relations at n = {n}; p_c at alpha = {alpha} (Eq. 4)", head]
+    for name in TABLE_RELATIONS:
+        R = geneft.relation_matrix(name, n)
+        kind, k = matrix_kind(R)
+        b = description_length(R)
+        lines.append(f"{name:<10} {_aut_product(R, kind):<16} {b:>21.4f}   {TABLE_II_ROWS[kind]:<13} "
+                     f"{table_ii_b(name, n):>9.4f}   {p_critical(alpha, b, n * n):.4f}")
+    lines += [f"Stirling's form of the total order's row, n log2(n/c): {b_total_order_stirling(n):.4f} "
+              f"(c = e), {b_total_order_stirling(n, 2):.4f} (c = 2, Section III's text)",
+              "p_c uses b = log2(n!/|Aut G|): the bits that pick this relation among its relabellings "
+              "(Section III). Table II counts a wider class, every labelled assignment of n elements "
+              "(k^n for k classes of any sizes, 2^n for two sides), so its b is larger, except for the "
+              "total order, where both are log2 n!."]
     return "\n".join(lines)
+
+
+def _aut_product(R, kind):
+    """|Aut G| of an equivalence or a complete bipartite graph as a product of factorials
+    ("10!^3 * 3!": permute inside classes, then equal-size classes); 1 for a total order."""
+    if kind == "total_order":
+        return "1"
+    labels = _class_labels(R.astype(bool) if kind == "equivalence" else ~R.astype(bool))
+    sizes, counts = np.unique(np.bincount(labels), return_counts=True)     # class sizes, how many
+    parts = [f"{s}!" + (f"^{c}" if c > 1 else "") for s, c in zip(sizes[::-1], counts[::-1])]
+    return " * ".join(parts + [f"{c}!" for c in counts[::-1] if c > 1])
 
 
 def _p_critical_at_most_one(alpha, b, N):
@@ -1025,14 +1036,25 @@ def _cli_named_kind(arg):
 
 
 def main(argv=None):
-    """`python statics.py FILE.csv` or `python statics.py mod3 --n 30`; returns the exit code."""
+    """`python statics.py FILE.csv`, `python statics.py mod3 --n 30` or `python statics.py
+    --table`; returns the exit code."""
     parser = argparse.ArgumentParser(prog="statics.py", description="Section III statics of a relation.")
-    parser.add_argument("relation", help="a CSV file holding a 0/1 matrix, or mod<k> | greater | bipartite")
+    parser.add_argument("relation", nargs="?", help="a CSV file holding a 0/1 matrix, or mod<k> | greater | bipartite")
     parser.add_argument("--n", type=int, default=30, help="elements of a named relation (default 30)")
     parser.add_argument("--alpha", type=float, default=0.9, help="target accuracy of Eq. (4) (default 0.9)")
-    parser.add_argument("--p-star", type=float, default=None, help="p* of Eq. (5) (default: by name, else density)")
+    parser.add_argument("--p-star", type=float, default=None, help="p* of Eq. (5) (default: the kind's)")
+    parser.add_argument("--table", action="store_true",
+                        help="Table II beside b = log2(n!/|Aut G|) for Table I's relations at --n")
     args = parser.parse_args(argv)
     try:
+        if args.table == (args.relation is not None):
+            raise ValueError("give a relation (a CSV file or a name such as mod3) or --table, not both"
+                             if args.table else "give a relation (a CSV file or a name such as mod3), or --table")
+        if args.table:
+            _check_int("--n", args.n, 2)
+            _check_size(f"--n {args.n}", args.n, MAX_N_SEARCH, "the table")
+            _check_open_unit("--alpha", args.alpha)
+            return _print_to_a_pipe_that_may_close(table_ii_text(args.n, args.alpha))
         named = _cli_named_kind(args.relation)
         if named is not None:
             # checked before relation_matrix allocates its n² bytes
@@ -1040,21 +1062,18 @@ def main(argv=None):
                         "building the (n, n) relation matrix")
             R = geneft.relation_matrix(args.relation, args.n)
             _check_search_cost(args.relation, args.n, R)
-            in_table_ii = named[0] in SECTION_III_KINDS   # else no Table II row; p* = density
-            ps = p_star(args.relation) if args.p_star is None and in_table_ii else args.p_star
-            b_row = table_ii_b(args.relation, args.n) if in_table_ii else None
-            text = describe(R, args.alpha, ps, b_table_ii=b_row)
+            head, text = f"relation: {args.relation}, n = {args.n}", describe(R, named, args.alpha, args.p_star)
         else:
-            R = load_relation_csv(args.relation)
+            R, header = _read_relation_csv(args.relation)
             fracs, note = _cli_fracs(R)
-            text = describe_file(R, args.alpha, args.p_star, fracs=fracs) + note
+            skipped = "" if header is None else (
+                f" (first row {','.join(header[:4])}{',...' if len(header) > 4 else ''} skipped: column names)")
+            head = f"relation: {args.relation}, n = {len(R)}{skipped}"
+            text = describe(R, matrix_kind(R), args.alpha, args.p_star, fracs, bound=True) + note
     except ValueError as err:
         print(f"statics.py: error: {err}", file=sys.stderr)
         return 2
-    return _print_to_a_pipe_that_may_close(f"relation: {args.relation}\n{text}")
-
-
-CLI_FRACS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)   # the training fractions the report shows
+    return _print_to_a_pipe_that_may_close(f"{head}\n{text}")
 
 
 def _cli_fracs(R):
@@ -1104,6 +1123,310 @@ def _escape_what_the_terminal_lacks():
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError):
             pass
+
+
+# --- Entry points: each formula above behind its checks -----------------------------
+# The formulas hold no checks (an exercise is rewritten without them); each public one is
+# rebound below to its entry point, which checks its arguments in the signature's order and
+# raises one ValueError naming the first bad one ("name=value is not allowed: ..."). What a
+# computation itself finds (data inconsistent with every relation of a kind, a poset with a
+# cycle, more than max_states assignments) is its result, raised where it is found.
+
+def _bad(name, value, allowed):
+    raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
+
+
+def _check_int(name, value, low=1):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) or value < low:
+        _bad(name, value, f"{name} must be an integer >= {low}")
+
+
+def _check_real(name, value, low, why, strict=False):
+    """A real number >= low (> low if strict), not a bool or a string."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not (ok and (value > low if strict else value >= low)):
+        _bad(name, value, f"{name} must be a number {'>' if strict else '>='} {low}: {why}")
+
+
+def _check_open_unit(name, value):
+    if not (isinstance(value, (int, float, np.number)) and 0 < value < 1):
+        _bad(name, value, f"{name} must lie in (0, 1)")
+
+
+def _check_size(label, n, limit, what):
+    """Refuse an n above limit before anything of size n² is allocated."""
+    if n > limit:
+        raise ValueError(f"{label} is too large: {what} is limited to n <= {limit}")
+
+
+def _as_relation(R):
+    """R as an (n, n) int8 0/1 matrix (n² bytes; a bool or integer R is checked without
+    an n² temporary, since min/max suffice there)."""
+    A = np.asarray(R)
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
+        raise ValueError(f"R of shape {A.shape} is not allowed: R must be a square (n, n) matrix, n >= 1")
+    _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_MATRIX, "an (n, n) relation matrix")
+    if A.dtype.kind in "biu":
+        ok = A.dtype.kind == "b" or (A.min() >= 0 and A.max() <= 1)
+    else:
+        ok = np.isin(A, (0, 1)).all()
+    if not ok:
+        raise ValueError("R has entries other than 0 and 1: R must be a 0/1 matrix")
+    return A.astype(np.int8, copy=False)
+
+
+def _as_known(known):
+    """Training data as a square int8 matrix of -1 (unknown), 0 and 1."""
+    K = np.asarray(known)
+    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.isin(K, (-1, 0, 1)).all():
+        raise ValueError("known is not allowed: it must be a square matrix of -1 (unknown), 0 and 1")
+    return K.astype(np.int8, copy=False)
+
+
+def _check_kind(relation):
+    """A Table I name or a 0/1 matrix (returned as int8) of one of Section III's kinds: Table II
+    has a row and the text a p* only for Table I's three kinds."""
+    if isinstance(relation, str):
+        kind, label = geneft.relation_kind(relation)[0], repr(relation)
+    else:
+        relation = _as_relation(relation)
+        kind, label = matrix_kind(relation)[0], "the matrix"
+    if kind not in SECTION_III_KINDS:
+        what = f"its kind {kind!r}" if kind else ("it is none of an equivalence, a complete "
+                                                 "bipartite graph and a strict total order, so it")
+        raise ValueError(f"relation={label} is not allowed here: {what} has no Table II row, "
+                         f"p* or Appendix D bound in Section III (only {SECTION_III_KINDS})")
+    return relation
+
+
+class _Trusted:
+    """Inside, calls skip the entry points' checks: their arguments were checked once, by the
+    entry point being run (whose check covers what its formula passes on). One thread at a time."""
+    depth = 0
+
+    def __enter__(self):
+        _Trusted.depth += 1
+
+    def __exit__(self, *exc):
+        _Trusted.depth -= 1
+
+
+def _checked(formula, check):
+    """formula behind check, which takes formula's arguments, raises one ValueError for a
+    wrong one, and returns them normalised (a relation as an int8 matrix, m as an array)."""
+    @functools.wraps(formula)
+    def entry_point(*args, **kwargs):
+        if _Trusted.depth:
+            return formula(*args, **kwargs)
+        args = check(*args, **kwargs)
+        with _Trusted():
+            return formula(*args)
+    return entry_point
+
+
+def _check_n(n):
+    _check_int("n", n)
+    return (n,)
+
+
+def _check_transitive(n, k_avg):
+    _check_int("n", n)
+    _check_real("k_avg", k_avg, 1, "the mean length of a transitive chain")
+    return n, k_avg
+
+
+def _check_equivalence(n, k):
+    _check_int("n", n)
+    _check_int("k", k)
+    return n, k
+
+
+def _check_stirling(n, c=math.e):
+    _check_int("n", n)
+    _check_real("c", c, 0, "Stirling's n log2(n/c)", strict=True)
+    return n, c
+
+
+def _check_incomplete_bipartite(s1, s2):
+    _check_int("s1", s1)
+    _check_int("s2", s2)
+    return s1, s2
+
+
+def _check_tree(n, d_avg):
+    _check_int("n", n)
+    _check_real("d_avg", d_avg, 1, "the mean node depth")
+    return n, d_avg
+
+
+def _check_automorphisms(R):
+    """A 0/1 matrix; above MAX_N_SEARCH, only one whose |Aut G| has a closed form (the general
+    search would run for hours: refused before it starts)."""
+    A = _as_relation(R)
+    if A.shape[0] > MAX_N_SEARCH and _aut_closed_form(A) is None:
+        _check_size(f"n={A.shape[0]}", A.shape[0], MAX_N_SEARCH,
+                    "the automorphism search for a relation without a closed form")
+    return (A,)
+
+
+def _check_table_i_b(name, n):
+    _check_kind(name)
+    _check_int("n", n, 2)
+    _check_size(f"n={n}", n, MAX_N_MATRIX, "an (n, n) relation matrix")
+    return name, n
+
+
+def _check_matrix(R):
+    return (_as_relation(R),)
+
+
+def _check_table_ii_b(name, n):
+    _check_int("n", n)
+    return _check_kind(name), n
+
+
+def _check_m_b(m, b):
+    """Eqs. (1)-(3): b >= 1 buckets, m >= 0 balls (any shape; returned as a float array)."""
+    _check_real("b", b, 1, "Eqs. (1)-(5) count b buckets")
+    m = np.asarray(m, dtype=np.float64)
+    if (m < 0).any():
+        _bad("m", m, "the number of samples must be >= 0")
+    return m, b
+
+
+def _check_p_critical(alpha, b, N):
+    _check_open_unit("alpha", alpha)
+    _check_real("b", b, 1, "Eq. (4) divides by log(1 - 1/b)", strict=True)
+    _check_int("N", N)
+    return alpha, b, N
+
+
+def _check_f_upper_bound(m, b, p_star):
+    m, b = _check_m_b(m, b)
+    if not (isinstance(p_star, (int, float, np.number)) and 0 <= p_star <= 1):
+        _bad("p_star", p_star, "p_star must lie in [0, 1]")
+    return m, b, p_star
+
+
+def _check_p_star(name):
+    return (_check_kind(name),)
+
+
+def _check_module(n_samples=100_000, seed=0):
+    _check_int("n_samples", n_samples)
+    return n_samples, seed
+
+
+def _check_closure(known, kind):
+    K = _as_known(known)
+    if kind not in SECTION_III_KINDS:
+        _bad("kind", kind, f"use one of {SECTION_III_KINDS}")
+    return K, kind
+
+
+def _check_bubley_dyer(m, eps=0.01):
+    _check_int("m", m)
+    _check_open_unit("eps", eps)
+    return m, eps
+
+
+def _check_linear_extensions(less, n_samples, rng, eps=0.01, n_steps=None):
+    L = np.asarray(less)
+    if L.ndim != 2 or L.shape[0] != L.shape[1]:
+        raise ValueError(f"less of shape {L.shape} is not allowed: less must be a square (n, n) matrix")
+    _check_int("n_samples", n_samples)
+    _check_open_unit("eps", eps)
+    if n_steps is not None:
+        _check_int("n_steps", n_steps, 0)
+    return L, n_samples, rng, eps, n_steps
+
+
+def _check_total_order_bound(known, rng, n_orders=1000, eps=0.01):
+    _check_int("n_orders", n_orders)
+    _check_open_unit("eps", eps)
+    return _as_known(known), rng, n_orders, eps
+
+
+def _check_mc_bound(name, n, frac, seed, n_orders=1000, eps=0.01, relation_seed=None):
+    """Appendix D's bound: a Section III kind, n within its limit (checked before any n² array;
+    measurements at MAX_N_MATRIX), n_orders and eps; geneft checks frac, seed, relation_seed."""
+    name = _check_kind(name)
+    _check_int("n", n, 2)
+    limit = MAX_N_MC_ORDER if _kind_of(name)[0] == "total_order" else MAX_N_MC_CLASSES
+    _check_size(f"n={n}", n, limit, f"the Appendix D Monte Carlo for {name!r}"
+                if isinstance(name, str) else "the Appendix D Monte Carlo")
+    _check_int("n_orders", n_orders)
+    _check_open_unit("eps", eps)
+    return name, n, frac, seed, n_orders, eps, relation_seed
+
+
+def _check_mc_stats(name, n, frac, seeds, n_orders=1000, eps=0.01, relation_seed=None):
+    name, n, frac, _, n_orders, eps, relation_seed = _check_mc_bound(name, n, frac, 0, n_orders, eps,
+                                                                     relation_seed)
+    if not (seeds := tuple(seeds)):
+        _bad("seeds", seeds, "give at least one seed")
+    return name, n, frac, seeds, n_orders, eps, relation_seed
+
+
+def _check_mc_curve(name, n, fracs, seeds, n_orders=1000, eps=0.01, relation_seed=None):
+    name, n, _, seeds, n_orders, eps, relation_seed = _check_mc_stats(name, n, None, seeds, n_orders, eps,
+                                                                      relation_seed)
+    return name, n, tuple(fracs), seeds, n_orders, eps, relation_seed
+
+
+def _check_posterior(known, name, max_states=500_000):
+    name, K = _check_kind(name), _as_known(known)
+    _check_enumerable(name, K.shape[0])
+    _check_int("max_states", max_states)
+    return K, name, max_states
+
+
+def _check_enumerable(name, n):
+    if _kind_of(name)[0] == "total_order" and n > 9:
+        _bad("n", n, f"enumerating the n! orders of {name!r} needs n <= 9" if isinstance(name, str)
+             else "enumerating the n! total orders needs n <= 9")
+
+
+def _check_bayes(name, n, frac, seed, relation_seed=None, max_states=500_000):
+    name = _check_kind(name)
+    _check_int("n", n, 2)
+    _check_enumerable(name, n)
+    _check_int("max_states", max_states)
+    return name, n, frac, seed, relation_seed, max_states
+
+
+b_generic = _checked(b_generic, _check_n)
+b_symmetric = _checked(b_symmetric, _check_n)
+b_antisymmetric = _checked(b_antisymmetric, _check_n)
+b_reflexive = _checked(b_reflexive, _check_n)
+b_transitive = _checked(b_transitive, _check_transitive)
+b_equivalence = _checked(b_equivalence, _check_equivalence)
+b_total_order = _checked(b_total_order, _check_n)
+b_total_order_stirling = _checked(b_total_order_stirling, _check_stirling)
+b_complete_bipartite = _checked(b_complete_bipartite, _check_n)
+b_incomplete_bipartite = _checked(b_incomplete_bipartite, _check_incomplete_bipartite)
+b_tree = _checked(b_tree, _check_tree)
+automorphism_count = _checked(automorphism_count, _check_automorphisms)
+description_length = _checked(description_length, _check_automorphisms)
+table_i_b = _checked(table_i_b, _check_table_i_b)
+matrix_kind = _checked(matrix_kind, _check_matrix)
+table_ii_b = _checked(table_ii_b, _check_table_ii_b)
+expected_empty_buckets = _checked(expected_empty_buckets, _check_m_b)
+expected_filled_buckets = _checked(expected_filled_buckets, _check_m_b)
+f_inferable = _checked(f_inferable, _check_m_b)
+p_critical = _checked(p_critical, _check_p_critical)
+f_upper_bound = _checked(f_upper_bound, _check_f_upper_bound)
+p_star = _checked(p_star, _check_p_star)
+p_star_greater_module = _checked(p_star_greater_module, _check_module)
+inference_closure = _checked(inference_closure, _check_closure)
+bubley_dyer_steps = _checked(bubley_dyer_steps, _check_bubley_dyer)
+sample_linear_extensions = _checked(sample_linear_extensions, _check_linear_extensions)
+total_order_bound = _checked(total_order_bound, _check_total_order_bound)
+mc_accuracy_bound = _checked(mc_accuracy_bound, _check_mc_bound)
+mc_accuracy_bound_stats = _checked(mc_accuracy_bound_stats, _check_mc_stats)
+mc_accuracy_curve = _checked(mc_accuracy_curve, _check_mc_curve)
+exact_posterior = _checked(exact_posterior, _check_posterior)
+exact_bayes_accuracy = _checked(exact_bayes_accuracy, _check_bayes)
 
 
 if __name__ == "__main__":

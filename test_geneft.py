@@ -241,10 +241,10 @@ def test_bad_inputs_name_the_argument_and_the_shapes():
 
 
 def one_error(call):
-    """The one ValueError call raises: a single line."""
+    """The one ValueError call raises: a single line of at most 200 characters."""
     with pytest.raises(ValueError) as err:
         call()
-    assert "\n" not in str(err.value)
+    assert "\n" not in str(err.value) and len(str(err.value)) <= 200, str(err.value)
     return str(err.value)
 
 
@@ -331,6 +331,113 @@ def test_torch_objects_are_named_with_the_conversion():
                           "expected its values as a NumPy array"), msg
     sd = {k: v.detach().numpy() for k, v in model.state_dict().items()}
     assert g.from_state_dict(sd)["W1"].shape == (6, 4)
+
+
+def fake(name, module="torch", **attrs):
+    """An object whose type reads as module.name (torch.Tensor, ...): the checks name what a
+    torch user passes by habit without torch installed; tests with real torch objects follow."""
+    return type(name.rsplit(".", 1)[-1], (), {"__module__": module, "__qualname__": name.rsplit(".", 1)[-1],
+                                              "__repr__": lambda self: "tensor(" + "0.1234, " * 40 + ")",
+                                              **attrs})()
+
+
+def test_adam_step_names_tensors_given_as_params_before_the_state():
+    """Arguments are checked in the signature's order: tensors that require grad as params
+    are named as params, not as a state whose dtypes then differ from them."""
+    params, I, J, y = tiny_problem("concat", 1)
+    tensors = {k: fake("Tensor", requires_grad=True) for k in params}
+    msg = one_error(lambda: g.adam_step(tensors, tensors, g.adam_init(params), 1e-3))
+    assert msg.startswith("params['E'] is a torch.Tensor that requires grad; expected float32 or float64 "
+                          "as a NumPy array (torch: .detach().cpu().numpy()"), msg
+    assert one_error(lambda: g.adam_init(tensors)).startswith("params['E'] is a torch.Tensor that requires grad")
+
+
+def test_torch_adam_step_with_parameters_names_params():
+    torch = pytest.importorskip("torch", reason="torch is not installed: these inputs are its objects")
+    params, I, J, y = tiny_problem("concat", 1)
+    tensors = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    msg = one_error(lambda: g.adam_step(tensors, tensors, g.adam_init(params), 1e-3))
+    assert msg.startswith("params['E'] is a torch.Tensor that requires grad; expected"), msg
+
+
+def test_optimizer_steps_update_in_place_and_return_params():
+    """In place as torch's opt.step(); returned too, so JAX's habit params = step(...) keeps them."""
+    params, I, J, y = tiny_problem("diff", 1)
+    _, grads = g.loss_and_grads(params, I, J, y, "diff")
+    before = {k: v.copy() for k, v in params.items()}
+    assert g.adam_step(params, grads, g.adam_init(params), 1e-2) is params
+    assert g.sgd_step(params, grads, 1e-2) is params
+    assert all(not np.array_equal(params[k], before[k]) for k in params)
+
+
+def test_to_state_dict_refuses_a_state_dict_and_none():
+    params, I, J, y = tiny_problem("concat", 2, width=6)
+    sd = g.to_state_dict(params)
+    msg = one_error(lambda: g.to_state_dict(sd))
+    assert msg.startswith("params is a dict with keys ['E.weight', 'decoder.0.bias', 'decoder.0.weight', "
+                          "... (7 keys)]; expected a dict with keys E, W1, b1, ..."), msg
+    assert "torch's state_dict names: from_state_dict converts them" in msg
+    assert one_error(lambda: g.to_state_dict(None)) == "params is None; expected a dict with keys E, W1, b1, ..."
+    msg = one_error(lambda: g.from_state_dict(params))
+    assert msg.startswith("sd is a dict with keys ['E', 'W1', 'W2', ... (7 keys)]; expected a state_dict") \
+        and msg.endswith("this is params already"), msg
+
+
+@pytest.mark.parametrize("depth", [0, 2])
+def test_from_state_dict_names_weights_in_the_in_out_layout_in_torch_terms(depth):
+    """Weights already (in, out) (JAX's habit, or W copied over): the message names the user's
+    key and torch's (out, in) shape, and says the layout is transposed."""
+    params, I, J, y = tiny_problem("concat", depth, width=4)     # d = 3: W1 is (6, 4) or (6, 1)
+    sd = {k: v.T.copy() if k.endswith(".weight") and k != "E.weight" else v
+          for k, v in g.to_state_dict(params).items()}
+    msg = one_error(lambda: g.from_state_dict(sd))
+    fan_out = 4 if depth else 1
+    assert msg == (f"sd['decoder.0.weight'] has shape (6, {fan_out}); expected ({fan_out}, 6): nn.Linear."
+                   "weight is (out, in); this one is (in, out), geneft's layout: transpose it"), msg
+    wrong = {**g.to_state_dict(params), "decoder.0.bias": np.zeros(fan_out + 1)}
+    msg = one_error(lambda: g.from_state_dict(wrong))
+    assert msg.startswith(f"sd['decoder.0.bias'] has shape ({fan_out + 1},); expected ({fan_out},)"), msg
+
+
+def test_torch_opt_state_is_named_in_one_short_line():
+    """opt.state, a defaultdict keyed by Parameters whose reprs fill a screen: its type, no reprs."""
+    import collections
+    params, I, J, y = tiny_problem("concat", 1)
+    opt_state = collections.defaultdict(dict, {fake("Parameter", "torch.nn.parameter"): {
+        "step": 1, "exp_avg": fake("Tensor"), "exp_avg_sq": fake("Tensor")} for _ in range(3)})
+    msg = one_error(lambda: g.adam_step(params, params, opt_state, 1e-3))
+    assert msg == ("state is a dict keyed by torch.nn.parameter.Parameter; expected adam_init(params), a dict "
+                   "{'t': 0, 'm': {...}, 'v': {...}} (torch's opt.state is not one: start both at zero)"), msg
+
+
+def test_torch_opt_state_and_dtypes_with_torch():
+    torch = pytest.importorskip("torch", reason="torch is not installed: these inputs are its objects")
+    params, I, J, y = tiny_problem("concat", 1)
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.Adam(model.parameters())
+    model(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    msg = one_error(lambda: g.adam_step(params, params, opt.state, 1e-3))
+    assert msg.startswith("state is a dict keyed by torch.nn.parameter.Parameter;") and "opt.state" in msg, msg
+    assert g.Config(dtype=torch.float64) == g.Config() and g.Config(dtype=torch.float32).dtype == "float32"
+
+
+def test_shape_errors_say_the_shape_in_symbols_not_every_shape():
+    params, I, J, y = tiny_problem("concat", 2, width=6)
+    for bad, want in ((("W2", np.zeros((6, 5))), "params['W2'] has shape (6, 5); expected (6, 6) = (w, w), w = 6"),
+                      (("b3", np.zeros(2)), "params['b3'] has shape (2,); expected (1,): the output unit"),
+                      (("W1", np.zeros((5, 6))), "params['W1'] has shape (5, 6); expected (6, 6) = (2d, w), w = 6")):
+        assert one_error(lambda: g.forward({**params, bad[0]: bad[1]}, I, J, "concat")) == want
+
+
+def test_config_takes_numpy_and_torch_dtypes_by_name():
+    assert g.Config(dtype=np.float64) == g.Config() and g.Config(dtype=np.float64).dtype == "float64"
+    assert g.Config(dtype=np.dtype("float32")).dtype == g.Config(dtype=np.float32).dtype == "float32"
+    torch_float64 = fake("dtype", __str__=lambda self: "torch.float64")    # as torch.float64 prints
+    assert g.Config(dtype=torch_float64).dtype == "float64"
+    for bad in (np.float16, None, "f8"):
+        with pytest.raises(ValueError, match=r"^dtype=.* is not allowed: use one of \('float64', 'float32'\)"):
+            g.validate(g.Config(dtype=bad))
 
 
 def test_state_dict_round_trip_and_torch_layout():

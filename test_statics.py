@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -409,41 +410,129 @@ def test_statics_cli_malformed_file(tmp_path, capsys, text, what):
     assert captured.err.startswith("statics.py: error:")
 
 
-@pytest.mark.parametrize("text, what", [
-    ("a,b,c\n1,0,0\n0,1,0\n0,0,1\n", "not square: 4 rows of 3 entries; its first row 'a,b,c' "
-                                       "looks like a header: remove it"),
-    (",a,b\na,1,0\nb,0,1\n", "entry '' at row 1, column 1 is not 0 or 1; its first row ',a,b' looks "
-                             "like a header: remove it"),
-    ("x y\n1 0 0\n", "ragged: rows have [2, 3] entries, all rows need the same number; its first "
-                     "row 'x,y' looks like a header: remove it")])
-def test_statics_cli_names_a_header_row(tmp_path, capsys, text, what):
-    """A spreadsheet's header row (or a header and an index column) is named as such, on the
-    one error line; a numeric first row that is wrong gets no such hint."""
-    path = tmp_path / "mine.csv"
-    path.write_text(text)
-    assert statics.main([str(path)]) == 2
-    assert what in _statics_one_error_line(capsys)
-    path.write_text("0,2\n1,0\n")
-    assert statics.main([str(path)]) == 2
-    assert "looks like a header" not in _statics_one_error_line(capsys)
-
-
 def test_statics_cli_says_which_b_gives_p_c(capsys):
-    """Exercise 5's numbers: p_c = 0.1601 comes from b = log2(n!/|Aut G|) = 63.0636, not from
-    Table II's row (84.2206), and the print says so on both lines."""
+    """Exercise 5's numbers: p_c = 0.1601 comes from b = log2(n!/|Aut G|) = 63.0636, the one b
+    the report prints (Table II's row, 84.2206, is --table's business), after the kind."""
     assert statics.main(["mod7", "--n", "30"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert "b = log2(n!/|Aut G|) = 63.0636 bits (the b of p_c and f_UB below)" in lines
-    assert "b (Table II row) = 84.2206 bits (Table II's formula for the kind; not used below)" in lines
-    assert "p_c(alpha=0.9) = 0.1601 (Eq. 4, b = log2(n!/|Aut G|))" in lines
+    assert lines[:5] == ["relation: mod7, n = 30", "kind: an equivalence of 7 classes (Table I's mod k kind)",
+                         "|Aut G| = 27518828544000",
+                         "b = log2(n!/|Aut G|) = 63.0636 bits (Section III's b; statics.py --table sets "
+                         "Table II's beside it)",
+                         "p_c(alpha=0.9) = 0.1601 (Eq. 4 with this b)"]
+    assert not any("84.2" in line for line in lines)
     b = math.log2(math.factorial(30) // 27518828544000)
     assert round(statics.p_critical(0.9, b, 900), 4) == 0.1601
     assert round(statics.p_critical(0.9, statics.table_ii_b("mod7", 30), 900), 4) != 0.1601
 
 
+def test_statics_table_sets_table_ii_beside_b_from_automorphisms(capsys):
+    """--table: Table I's four relations at n = 30, each b = log2(n!/|Aut G|) by hand, Table II's
+    row and value, p_c from the first; one line says which b p_c uses and why they differ."""
+    assert statics.main(["--table"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    f, lg = math.factorial, math.log2
+    want = {"mod3": ("10!^3 * 3!", lg(f(30) // (f(10) ** 3 * f(3))), "n log2 k", 30 * lg(3)),
+            "mod5": ("6!^5 * 5!", lg(f(30) // (f(6) ** 5 * f(5))), "n log2 k", 30 * lg(5)),
+            "greater": ("1", lg(f(30)), "log2 n!", lg(f(30))),
+            "bipartite": ("15!^2 * 2!", lg(f(30) // (f(15) ** 2 * 2)), "n", 30.0)}
+    cells = [re.fullmatch(r"(\S+) +(.+?) +([\d.]+)   (n log2 k|log2 n!|n) +([\d.]+)   ([\d.]+)", line).groups()
+             for line in out[2:6]]
+    assert [c[0] for c in cells] == ["mod3", "mod5", "greater", "bipartite"]
+    for name, aut, b, row, value, p_c in cells:
+        assert (aut, float(b), row, float(value)) == (want[name][0], round(want[name][1], 4), want[name][2],
+                                                      round(want[name][3], 4)), name
+        assert float(p_c) == round(statics.p_critical(0.9, want[name][1], 900), 4)
+    assert round(want["mod3"][1], 4) == 39.7509 and round(want["bipartite"][1], 4) == 26.2088
+    assert out[-1].startswith("p_c uses b = log2(n!/|Aut G|)") and "except for the total order" in out[-1]
+    for argv, words in ((["--table", "mod3"], "not both"), ([], "give a relation"),
+                        (["--table", "--n", "1"], "--n=1")):
+        assert statics.main(argv) == 2 and words in _statics_one_error_line(capsys)
+
+
 def test_statics_cli_missing_file(tmp_path, capsys):
     assert statics.main([str(tmp_path / "nope.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+# --- A CSV as NumPy, pandas and spreadsheets write it ------------------------------------
+
+CSV_R = np.array([[1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1]])   # mod 2 on 4 elements
+
+
+def _csv_savetxt(path, **kw):
+    np.savetxt(path, CSV_R, **kw)
+
+
+def _csv_text(text, encoding="utf-8"):
+    return lambda path: path.write_bytes(text.encode(encoding))
+
+
+CSV_ROWS = ["1,0,1,0", "0,1,0,1", "1,0,1,0", "0,1,0,1"]
+CSV_WRITERS = {   # what each writes for CSV_R, byte for byte (pandas 3.1's output, pinned)
+    "savetxt, default fmt, ','": lambda p: _csv_savetxt(p, delimiter=","),       # 1.000000000000000000e+00
+    "savetxt, default fmt, ' '": lambda p: _csv_savetxt(p),
+    "savetxt, fmt %d, header": lambda p: _csv_savetxt(p, fmt="%d", header="mod 2; n = 4, d = 2"),
+    "pandas to_csv(index=False)": _csv_text("0,1,2,3\n" + "\n".join(CSV_ROWS) + "\n"),
+    "pandas to_csv(index=False) of floats": _csv_text("0,1,2,3\n1.0,0.0,1.0,0.0\n0.0,1.0,0.0,1.0\n"
+                                                      "1.0,0.0,1.0,0.0\n0.0,1.0,0.0,1.0\n"),
+    "spreadsheet: ';', BOM, CRLF, 1e0": _csv_text("\ufeff1e0;0;1;0\r\n0;1;0;1\r\n1;0;1;0\r\n0;1;0;1\r\n"),
+    "spreadsheet: ';' and decimal commas, named columns": _csv_text(
+        "a;b;c;d\n1,0;0,0;1,0;0,0\n0,0;1,0;0,0;1,0\n1,0;0,0;1,0;0,0\n0,0;1,0;0,0;1,0\n"),
+    "tabs": _csv_text("\n".join(r.replace(",", "\t") for r in CSV_ROWS) + "\n"),
+}
+
+
+@pytest.mark.parametrize("writer", CSV_WRITERS)
+def test_statics_csv_reads_what_numpy_pandas_and_spreadsheets_write(tmp_path, capsys, writer):
+    path = tmp_path / "r.csv"
+    CSV_WRITERS[writer](path)
+    np.testing.assert_array_equal(statics.load_relation_csv(str(path)), CSV_R)
+    assert statics.main([str(path)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    header = {"pandas to_csv(index=False)": "0,1,2,3", "pandas to_csv(index=False) of floats": "0,1,2,3",
+              "spreadsheet: ';' and decimal commas, named columns": "a,b,c,d"}.get(writer)
+    assert first == f"relation: {path}, n = 4" + (f" (first row {header} skipped: column names)" if header else "")
+
+
+def test_statics_csv_reads_real_pandas_output(tmp_path):
+    pd = pytest.importorskip("pandas", reason="pandas is not installed: CSV_WRITERS pins its output")
+    path = tmp_path / "r.csv"
+    for frame in (pd.DataFrame(CSV_R), pd.DataFrame(CSV_R.astype(float))):
+        frame.to_csv(path, index=False)
+        np.testing.assert_array_equal(statics.load_relation_csv(str(path)), CSV_R)
+    pd.DataFrame(CSV_R).to_csv(path)
+    with pytest.raises(ValueError, match="has an index column"):
+        statics.load_relation_csv(str(path))
+
+
+@pytest.mark.parametrize("data, words", [
+    (",0,1,2,3\n0,1,0,1,0\n1,0,1,0,1\n2,1,0,1,0\n3,0,1,0,1\n",        # pandas' to_csv() with its index
+     " has an index column: its first column holds 0, 1, 2, ... (pandas writes one unless to_csv(index=False)): remove it"),
+    ("0,1,0,1,0\n1,0,1,0,1\n2,1,0,1,0\n3,0,1,0,1\n", " has an index column"),   # to_csv(header=False)
+    ("".join(r + ",\n" for r in CSV_ROWS),
+     ": line 1 ends with ',' as every row does (an empty last entry): remove the trailing separator"),
+    ("0,1,2,3\nTrue,False,True,False\nFalse,True,False,True\nTrue,False,True,False\nFalse,True,False,True\n",
+     ": entries are True/False (line 2, entry 1 is 'True'): write 1 and 0 (NumPy: R.astype(int); pandas: df.astype(int))"),
+    ("True,False\nFalse,True\n", ": entries are True/False (line 1, entry 1 is 'True')"),
+    ("\n".join(CSV_ROWS).encode("utf-16"), " is UTF-16 text (it starts with the byte-order mark FF FE): save it as CSV in UTF-8"),
+    ("\n".join(CSV_ROWS).encode("utf-16-le"), " is UTF-16 text without a byte-order mark (a NUL byte beside every character)"),
+    ("1,0\n0,2\n", ": line 2, entry 2 '2' is not 0 or 1"),
+    ("1;0\n0;0,5\n", ": line 2, entry 2 '0,5' is not 0 or 1"),
+    ("1,,0\n0,1,0\n0,0,1\n", ": line 1, entry 2 is empty"),
+    ("0,1,2\n1,0,1\n0,1,0\n", " is not square: 2 rows of 3 entries below its header row"),
+    ("0 1\n1 0 1\n", " is ragged: line 2 has 3 entries, line 1 has 2; all rows need the same number"),
+])
+def test_statics_csv_names_the_real_cause(tmp_path, capsys, data, words):
+    """Each what the reader cannot take is one line naming its cause (never "looks like a
+    header", the one diagnosis these once all got), in Python and on the command line."""
+    path = tmp_path / "r.csv"
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    with pytest.raises(ValueError) as err:
+        statics.load_relation_csv(str(path))
+    assert str(err.value).startswith(f"{path}{words}") and "\n" not in str(err.value)
+    assert statics.main([str(path)]) == 2
+    assert _statics_one_error_line(capsys) == f"statics.py: error: {err.value}\n"
 
 
 # --- Section III: closed forms of |Aut G|, and size limits ------------------------
@@ -700,12 +789,16 @@ def test_statics_cli_reads_a_csv_relations_kind_and_bound(tmp_path, capsys):
     np.savetxt(path, relabelled("mod3", 15), fmt="%d", delimiter=",")
     assert statics.main([str(path)]) == 0
     out = capsys.readouterr().out
-    assert "kind: an equivalence of 3 classes" in out and "Appendix D Monte Carlo bound" in out
-    assert "p* = 0.3333" in out and "b (Table II row)" in out
+    lines = out.splitlines()
+    assert lines[1] == "kind: an equivalence of 3 classes (Table I's mod k kind)" and "Appendix D Monte Carlo bound" in out
+    assert "p* = 0.3333, the kind's" in out and "Table II row" not in out
     np.savetxt(path, relabelled("preorder3", 15), fmt="%d", delimiter=",")
     assert statics.main([str(path)]) == 0
     out = capsys.readouterr().out
-    assert "kind: none of Section III's" in out and "Appendix D Monte Carlo bound" not in out
+    assert out.splitlines()[1].startswith("kind: none of Section III's") and "Appendix D Monte Carlo bound" not in out
+    assert "p* =" not in out and "f_UB (Eq. 5) needs p*, which only Section III's kinds have: give --p-star" in out
+    assert statics.main([str(path), "--p-star", "0.25"]) == 0
+    assert "f_UB (Eq. 5, p* = 0.2500):" in capsys.readouterr().out.splitlines()
 
 
 def test_statics_cli_on_a_2x2_csv_leaves_out_the_fractions_without_a_split(tmp_path, capsys):
