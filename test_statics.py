@@ -841,7 +841,7 @@ def test_statics_cli_on_an_ascii_only_terminal_escapes_what_it_cannot_show(tmp_p
     path.write_text("1,0\n0,1\n")
     done = run_statics_cli(str(path), env_extra={"PYTHONIOENCODING": "ascii"})
     assert done.returncode == 0 and done.stderr == b""
-    assert done.stdout.decode("ascii").splitlines()[0] == f"relation: {tmp_path}/rel\\xe9.csv"
+    assert done.stdout.decode("ascii").splitlines()[0] == f"relation: {tmp_path}/rel\\xe9.csv, n = 2"
     done = run_statics_cli(str(tmp_path / "nosuché.csv"), env_extra={"PYTHONIOENCODING": "ascii"})
     assert done.returncode == 2 and b"nosuch\\xe9.csv" in done.stderr and b"Traceback" not in done.stderr
 
