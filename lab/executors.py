@@ -18,7 +18,8 @@ import time
 
 from lab.ensemble import train_ensemble
 from lab.results import RunSummary
-from lab.tuning import die_with_parent, keep_freed_memory, pin_blas_threads, subnormals_flushed
+from lab.tuning import (blas_on_one_thread, die_with_parent, keep_freed_memory, pin_blas_threads,
+                         subnormals_flushed)
 
 
 class SetupError(SystemExit):
@@ -172,7 +173,8 @@ class InProcess:
             beat = threading.Thread(target=_beat_until, args=(stop, heartbeat, every), daemon=True)
             beat.start()
             try:
-                result = _run_task(part)
+                with blas_on_one_thread():
+                    result = _run_task(part)
             finally:
                 stop.set()
                 beat.join()

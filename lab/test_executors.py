@@ -384,3 +384,15 @@ def test_a_pool_whose_threads_cannot_start_is_one_line_and_starts_no_worker(monk
                                 "thread): if this process's memory is limited (ulimit -v), allow it "
                                 "more; or use one job (--jobs 1)")
     assert multiprocessing.active_children() == []
+
+
+def test_a_sweep_in_this_process_trains_with_one_blas_thread(monkeypatch):
+    """--jobs 1 trains in the main process, whose NumPy is loaded before any variable could pin
+    it: BLAS is limited to one thread around each ensemble (ten times faster on a busy machine)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from lab import executors
+    seen = []
+    monkeypatch.setattr(executors, "_run_task", lambda part: seen.append(
+        [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]) or ([], 0.0))
+    list(executors.InProcess().map_unordered([["a"], ["b"]], heartbeat=lambda: None))
+    assert len(seen) == 2 and all(t and set(t) == {1} for t in seen)

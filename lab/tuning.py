@@ -7,6 +7,7 @@ process asks for few malloc arenas (few_malloc_arenas), so its threads fit an ad
 limit. How many workers to start: at most one per core this process may run on
 (usable_cores, cap_workers).
 """
+import contextlib
 import ctypes
 import os
 import platform
@@ -85,6 +86,18 @@ def pin_blas_threads():
     matmuls are too small to split). Set before workers start; their numpy reads it."""
     for var in BLAS_THREAD_VARS:
         os.environ[var] = "1"
+
+
+def blas_on_one_thread():
+    """This process's BLAS on one thread while a jobs = 1 sweep trains in it: its NumPy is
+    loaded already, so the environment of pin_blas_threads comes too late, and OpenBLAS
+    would spread the small matmuls over every core (ten times slower on a busy machine).
+    threadpoolctl where installed (requirements.txt has it), else nothing changes."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 class subnormals_flushed:
