@@ -530,6 +530,8 @@ def run_figures(args, preset):
         errors = once_per_file(errors + write_reports(args.out, args.own, args.preset))
     print(f"all done in {time.monotonic() - t_all:.1f} s; report: "
           f"{os.path.join(report_folder(args.out, args.own), 'REPORT.md')}")
+    for line in registration.check_of_folder(ROOT, args.out):
+        print(line)
     return errors
 
 

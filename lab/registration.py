@@ -192,3 +192,15 @@ def status_lines(root):
     """The report's sentences on every preregistration, one paragraph each."""
     out = [line for reg in REGISTRATIONS for line in status_of(root, reg)]
     return out or ["No preregistration is committed: every verdict is exploratory."]
+
+
+def check_of_folder(root, folder):
+    """After a run in a preregistration's data folder: one line saying whether each of its
+    results lines records the registered code (none for any other folder)."""
+    for reg in REGISTRATIONS:
+        if os.path.abspath(os.path.join(root, reg.data_dir)) != os.path.abspath(folder):
+            continue
+        first = registering_commit(root, reg.doc)
+        return [f"registration check ({reg.doc}): " + (line_check_text(*line_check(root, reg, first[0])) if first
+                                                        else "its document was never committed")]
+    return []

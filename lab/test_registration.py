@@ -80,3 +80,13 @@ def test_a_rule_changed_after_registration_keeps_the_registered_verdict_on_the_p
 def test_without_a_preregistration_everything_is_exploratory(tmp_path):
     assert registration.status_lines(str(tmp_path)) == [
         "No preregistration is committed: every verdict is exploratory."]
+
+
+def test_a_run_in_the_registrations_folder_ends_with_its_line_check(repo):
+    data = repo / registration.CONFIRM_DIR
+    data.mkdir(parents=True)
+    (data / "fig7.jsonl").write_text('{"configs": [], "runs": []}\n')
+    lines = registration.check_of_folder(str(repo), str(data))
+    assert lines == [f"registration check ({registration.PREREG}): 1 of 1 results lines were written before "
+                     "lines recorded the code that trained them (provenance not recorded)."]
+    assert registration.check_of_folder(str(repo), str(repo / "figures")) == []
