@@ -321,33 +321,29 @@ class CtrlCWatch:
 
 
 @contextlib.contextmanager
+def _loggers_silenced(*names):
+    """The named loggers say nothing for the duration, their levels restored after."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
 def _loop_errors_silenced():
     """Errors that the client's side of Dask logs in this process, with a traceback, not
     logged: tornado's "Exception in callback" (a Ctrl-C as a call to the scheduler starts
     makes Dask's own clean-up callback fail: distributed.utils.sync cancels a future it
     has not made yet) and the client's own on losing the scheduler. What a task or the
     cluster does wrong reaches this process as an exception, said in one line."""
-    loggers = [logging.getLogger(name) for name in ("tornado.application", "distributed.client")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
+    return _loggers_silenced("tornado.application", "distributed.client")
 
 
-@contextlib.contextmanager
 def _dask_logs_silenced():
     """Dask's loggers silenced for the duration (its shutdown after an interrupt logs
     errors about the tasks it cancels)."""
-    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
+    return _loggers_silenced("distributed", "tornado", "asyncio")
