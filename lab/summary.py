@@ -147,7 +147,7 @@ def statistic(line, col):
 def key_of(line, col):
     """The few words the opening quotes for a line: a row's key, else its statistic's first clause."""
     rows = line.rows(col)
-    return next((r.key for r in rows if getattr(r, "key", "")), "") or statistic(line, col).split("; ")[0]
+    return next((r.key for r in rows if r.key), "") or statistic(line, col).split("; ")[0]
 
 
 # --- The opening: the answer in a few sentences --------------------------------------------
