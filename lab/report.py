@@ -138,7 +138,7 @@ def data_cell(name, d, folder):
     recorded = results_runs(folder, name)
     runs = d.get("run_count", recorded[0] if recorded else None)
     if runs is None:
-        return "no network runs" if d.get("preset") and name in ("fig2", "fig4") else "runs not counted"
+        return "runs not counted (data written before counts were kept)"
     text = f"{runs:,} runs" if runs else "no network runs"
     if recorded and recorded[1]:
         text += f", {recorded[1] / 3600:.1f} CPU-hours recorded" + (

@@ -48,7 +48,7 @@ def test_two_columns_and_pending_where_data_are_missing(tmp_path):
     text = (quick / "REPORT.md").read_text()
     assert errors == []
     assert "| figA | 12 runs; 12 trained by the last run (2 min) | 12 runs; all found recorded |" in text
-    assert "| figB | runs not counted | pending |" in text
+    assert "| figB | runs not counted (data written before counts were kept) | pending |" in text
     assert "| claim a | paper a | a = 1 | holds | a = 2 | holds |" in text
     assert "| claim b | paper b | b \\| c | does not hold | pending | pending |" in text
 
