@@ -306,6 +306,7 @@ def thm1_plot(data, path):
     ax.axhline(c2.COLLAPSED, color="k", ls="--", lw=0.8, label=f"collapsed below {c2.COLLAPSED:g}")
     ax.axhline(c2.APART, color="k", ls=":", lw=0.8, label=f"apart above {c2.APART:g}")
     ax.set_xticks(range(len(g.PHASES)), g.PHASES)
+    ax.set_ylim(0, max([1.1] + [r["ratio"] * 1.05 for r in data["runs"] if "ratio" in r]))
     ax.set(ylabel="cluster ratio", title=f"Confirmation, Theorem 1: mod3, {len(data['runs'])} runs, "
                                          f"{data['budget']} steps")
     ax.legend(fontsize=7)
