@@ -264,28 +264,55 @@ def column_reasons(line, col):
     return out
 
 
-def column_reason(reasons, said, number):
+SHARED_WORDS = 8          # a clause this long said once in the notes is not said again
+SUBJECT_WORDS = 2         # what a shortened reason keeps of its own, at least ('diff, n_h=0')
+
+
+def shared_tail(why, earlier):
+    """How many words at the end of why an earlier reason ends with too (leaving why its
+    first SUBJECT_WORDS), when there are at least SHARED_WORDS of them, else 0. Two rules'
+    reasons built on one template share their end: 'sqdiff, n_h=0 is not significantly
+    earlier than every other variant' and 'diff, n_h=0 is ...'."""
+    words, best = why.split(), 0
+    for other in earlier:
+        theirs, k = other.split(), 0
+        while k < min(len(words), len(theirs)) and words[-1 - k] == theirs[-1 - k]:
+            k += 1
+        best = max(best, k)
+    best = min(best, len(words) - SUBJECT_WORDS)
+    return best if best >= SHARED_WORDS else 0
+
+
+def column_reason(reasons, said, here, hidden=()):
     """A column's reason for its verdict, in a few words (reasons: {reason: [row labels]}):
     its one reason, or two with the rows each covers, or how many there are (the details
-    give them); a reason an earlier note gave points to it (said: reason -> note number,
-    filled here)."""
+    give them). A reason said before points to where (said: reason -> (note number,
+    column, its words as written), filled here; here: this note's number and column); a
+    reason that ends as an earlier one does keeps its own words and says 'likewise' for the
+    rest. A reason in hidden (one its note had no room for) is written but never pointed to."""
     if len(reasons) > 2:
         return f"{len(reasons)} reasons, one per row (see the details)"
     parts = []
     for why, labels in reasons.items():
         cover = "" if len(reasons) == 1 else f" ({clip(', '.join(labels), 40, ', ')})"
         if why in said:
-            parts.append(f"as note {said[why]}{cover}")
-        else:
-            said[why] = number
-            parts.append(clip(why, 120 if len(reasons) == 1 else 90, ", ") + cover)
+            number, col, _ = said[why]
+            parts.append(f"as {col}" if number == here[0] else f"as note {number}")
+            parts[-1] += cover
+            continue
+        tail = shared_tail(why, said)
+        text = " ".join(why.split()[:-tail]).rstrip(",;: ") + " likewise" if tail else why
+        parts.append(clip(text, 120 if len(reasons) == 1 else 90) + cover)
+        if why not in hidden:
+            said[why] = here + (parts[-1],)
     return "; ".join(parts)
 
 
 def difference_notes(lines, cols, present, registered):
     """{line short: note} for the lines whose columns reach different verdicts: each
     column's reason, the columns with the same reasons named together, a reason an earlier
-    note gave pointing to it; each note at most 300 characters."""
+    note gave pointing to it; each note at most 300 characters, shared fairly between its
+    columns, and never pointing to a reason it had no room to show."""
     keys, said, notes = [c for c, _ in cols], {}, {}
     for line in lines:
         cells = {c: cell(line, c, present, registered) for c in keys}
@@ -296,10 +323,30 @@ def difference_notes(lines, cols, present, registered):
         for c in live:
             reasons = column_reasons(line, c)
             same.setdefault(tuple((k, tuple(x)) for k, x in reasons.items()), (reasons, []))[1].append(c)
-        parts = [f"{' and '.join(cs)}: {column_reason(reasons, said, len(notes) + 1)}"
-                 for reasons, cs in same.values()]
-        notes[line.short] = clip(" — ".join(parts), NOTE_CHARS, " — ")
+        hidden, number = set(), len(notes) + 1
+        while True:
+            mine = dict(said)
+            parts = [f"{' and '.join(cs)}: {column_reason(reasons, mine, (number, cs[0]), hidden)}"
+                     for reasons, cs in same.values()]
+            note = " — ".join(shared_fairly(parts, NOTE_CHARS - len(f"{number}. "), " — "))
+            lost = {why for why, (k, _, words) in mine.items() if k == number and words not in note}
+            if not lost:
+                break
+            hidden |= lost
+        said, notes[line.short] = mine, note
     return notes
+
+
+def shared_fairly(parts, limit, sep):
+    """parts clipped so that, joined by sep, they fit in limit characters: a part shorter
+    than its fair share keeps all of it and leaves the rest to the longer ones, so no
+    column's reason is cut off the end of a note."""
+    room, out = limit - len(sep) * (len(parts) - 1), list(parts)
+    order = sorted(range(len(parts)), key=lambda k: len(parts[k]))
+    for done, k in enumerate(order):
+        out[k] = clip(parts[k], room // (len(parts) - done), "; ")
+        room -= len(out[k])
+    return out
 
 
 def setups_table(lines, cols, budgets):

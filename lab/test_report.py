@@ -109,7 +109,7 @@ def many_claims(d):
         for member in range(3):
             rows.append(report.Row(f"claim {k}.{member}", "p", "ours " * 40, kind, group=f"Claim {k}: {LONG}",
                                    short=f"Claim {k}: {LONG}", number=f"m{member}: " + "a number " * 8,
-                                   why=f"reason {d['col']} {k} " + "because " * 30, key="a deciding number " * 3,
+                                   why=f"reason {d['col']} {k} " + " ".join(f"{d['col']}{k}w{i}" for i in range(30)), key="a deciding number " * 3,
                                    headline="a statistic " * 12))
     rows.append(report.Row("Beyond the paper: own", "-", "o", v.NO_SUPPORT, short="own question", why="nothing"))
     return rows
@@ -147,6 +147,26 @@ def test_the_opening_is_read_at_once(tmp_path, confirmed):
     assert ("Retested on new seeds" in page) == confirmed
 
 
+def repeated_clauses(notes):
+    """The clauses of 8 words that appear more than once in the notes."""
+    clauses = [" ".join(w) for n in notes for w in zip(*[n.split()[i:] for i in range(8)])]
+    return {c for c in clauses if clauses.count(c) > 1}
+
+
+def test_a_reason_said_before_points_back_and_a_shared_ending_is_said_once():
+    said = {}
+    first = summary.column_reason({"sqdiff, n_h=0 is not significantly earlier than every other variant": ["mod3"],
+                                   "diff, n_h=1 crosses first": ["greater"]}, said, (1, "exploratory"))
+    again = summary.column_reason({"sqdiff, n_h=0 is not significantly earlier than every other variant": ["mod3"],
+                                   "diff, n_h=0 is not significantly earlier than every other variant": ["greater"]},
+                                  said, (1, "quick"))
+    assert first.startswith("sqdiff, n_h=0 is not significantly earlier than every other variant (mod3)")
+    assert again == "as exploratory (mod3); diff, n_h=0 likewise (greater)"
+    later = summary.column_reason({"diff, n_h=1 crosses first": ["greater"]}, said, (2, "quick"))
+    assert later == "as note 1"
+    assert not repeated_clauses([first + " " + again + " " + later])
+
+
 def test_table_cells_keep_their_lengths_and_notes_say_each_thing_once(tmp_path):
     text = three_columns(tmp_path, {"exploratory": KINDS, "confirmatory": KINDS[::-1], "quick": KINDS[3:] + KINDS[:3]})
     head = text.split("## The rules")[0]
@@ -157,9 +177,7 @@ def test_table_cells_keep_their_lengths_and_notes_say_each_thing_once(tmp_path):
         assert len(cells[0]) <= 60 and all(len(c) <= 30 for c in cells[1:4]) and len(cells[4]) <= 100
     notes = [ln for ln in head.splitlines() if re.match(r"\d+\. ", ln)]
     assert notes and all(len(n) <= 300 for n in notes)
-    clauses = [" ".join(w) for n in notes for w in zip(*[n.split()[i:] for i in range(8)])]
-    repeated = {c for c in clauses if clauses.count(c) > 1}
-    assert not {c for c in repeated if "because because" not in c}          # no clause of 8 words twice
+    assert not repeated_clauses(notes)
     # the beyond-the-paper rows are a table of their own, after the paper's
     assert head.index("## Beyond the paper") > head.index("| Claim 14")
 
@@ -249,6 +267,23 @@ def test_the_committed_report_keeps_every_length_rule():
             assert len(cells[0]) <= 60 and all(len(c) <= 30 for c in cells[1:4]), ln
             assert len(cells[4].replace("\\|", "|")) <= 100 and not cells[4].endswith("…"), ln
     notes = [ln for ln in head.splitlines() if re.match(r"\d+\. ", ln)]
-    assert all(len(n) <= 300 for n in notes)
+    assert all(len(n) <= 300 for n in notes) and not repeated_clauses(notes)
     for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
         assert os.path.exists(os.path.join(root, "figures", link)), link
+
+
+def test_a_long_note_keeps_every_column_s_reason():
+    parts = ["exploratory: " + "a long reason; " * 30, "confirmatory: short", "quick: " + "another; " * 40]
+    out = summary.shared_fairly(parts, 300, " — ")
+    assert len(" — ".join(out)) <= 300
+    assert out[1] == "confirmatory: short"                       # a short part is kept whole
+    assert out[0].startswith("exploratory: a long reason") and out[2].startswith("quick: another")
+    assert out == summary.shared_fairly(out, 300, " — ")           # what fits is left alone
+
+
+def test_a_reason_its_note_had_no_room_for_is_never_pointed_to():
+    said, why = {}, "1 memorizing run in 1 cell; a boundary needs ≥ 3 runs of each side in ≥ 2 cells"
+    summary.column_reason({why: ["bipartite"]}, said, (3, "exploratory"), hidden={why})
+    assert why not in said
+    later = summary.column_reason({why: ["bipartite"]}, said, (3, "quick"))
+    assert later.startswith("1 memorizing run") and "as exploratory" not in later
