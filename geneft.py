@@ -709,6 +709,8 @@ def _torch_state_hint(state):
         return " (a torch optimizer's state_dict is not one: start both at zero)"
     if isinstance(state, dict) and state and not all(isinstance(k, str) for k in state):
         return " (torch's opt.state is not one: start both at zero)"
+    if type(state).__name__ == "defaultdict" and not state:      # opt.state before its first step
+        return " (an empty defaultdict, as torch's opt.state before a step, is not one)"
     return ""
 
 # --- The oracle's entry points: each formula above behind its checks ---------------

@@ -7,6 +7,7 @@ adam, sgd_step, table_iv, sigma_a, cluster_ratio). Those tests compare values to
 never bits, so every correct answer passes.
 """
 import ast
+import collections
 import dataclasses
 import os
 import shutil
@@ -259,6 +260,8 @@ def test_wrong_adam_state_is_named():
     for state, words in ((None, ["state is None", "expected adam_init(params)"]),
                          (torch_like, ["state is a dict with keys ['param_groups', 'state']",
                                        "expected adam_init(params)", "torch optimizer's state_dict"]),
+                         (collections.defaultdict(dict), ["state is a dict with keys []",
+                                                          "torch's opt.state before a step"]),
                          (state32, ["state['m']['E'] has dtype float32", "expected float64"]),
                          ({**g.adam_init(params), "t": -1}, ["state['t']=-1", ">= 0"])):
         kept = {k: v.copy() for k, v in params.items()}
