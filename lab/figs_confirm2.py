@@ -222,6 +222,9 @@ def fig5_claims(d):
 
 # --- Fig. 6 -------------------------------------------------------------------------------
 
+NUDGE = 1.15      # Fig. 6's points of the next init scale s drawn this factor to the right, so none hides another
+
+
 def fig6_plot(data, path):
     import matplotlib.pyplot as plt
     sets = data["settings"]
@@ -237,11 +240,11 @@ def fig6_plot(data, path):
                 k_, m = c2.generalized_count(pt["phases"])
                 if m:
                     lo, hi = verdicts.wilson_interval(k_, m)
-                    ax.errorbar(pt["ratio"], k_ / m, yerr=[[k_ / m - lo], [hi - k_ / m]], fmt="o", color=f"C{k}",
+                    ax.errorbar(pt["ratio"] * NUDGE ** k, k_ / m, yerr=[[k_ / m - lo], [hi - k_ / m]], fmt="o", color=f"C{k}",
                                 capsize=3, label=f"s = {init:g}" if pt is pts[0] else None)
-        ax.set(xscale="log", ylim=(-0.03, 1.03), xlabel="η_dec / η_enc", ylabel="P(generalized)",
-               title=f"{s['optimizer']}, init {s['variant']}, {s['reading']} reading")
-        ax.legend(fontsize=7)
+        ax.set(xscale="log", ylim=(-0.03, 1.03), xlabel="η_dec / η_enc (each s nudged right of the last)",
+               ylabel="P(generalized)", title=f"{s['optimizer']}, init {s['variant']}, {s['reading']} reading")
+        ax.legend(fontsize=7, loc="lower left")
     fig.suptitle(f"Confirmation, Fig. 6: the registered points, {len(data['seeds'])} seeds each "
                  f"(95% Wilson; {data['budget']} steps)")
     figkit.save_figure(fig, path)
