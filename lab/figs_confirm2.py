@@ -240,8 +240,8 @@ def fig6_plot(data, path):
                 k_, m = c2.generalized_count(pt["phases"])
                 if m:
                     lo, hi = verdicts.wilson_interval(k_, m)
-                    ax.errorbar(pt["ratio"] * NUDGE ** k, k_ / m, yerr=[[k_ / m - lo], [hi - k_ / m]], fmt="o", color=f"C{k}",
-                                capsize=3, label=f"s = {init:g}" if pt is pts[0] else None)
+                    ax.errorbar(pt["ratio"] * NUDGE ** k, k_ / m, yerr=[[k_ / m - lo], [hi - k_ / m]], fmt="o",
+                                color=f"C{k}", capsize=3, label=f"s = {init:g}" if pt is pts[0] else None)
         ax.set(xscale="log", ylim=(-0.03, 1.03), xlabel="η_dec / η_enc (each s nudged right of the last)",
                ylabel="P(generalized)", title=f"{s['optimizer']}, init {s['variant']}, {s['reading']} reading")
         ax.legend(fontsize=7, loc="lower left")
