@@ -595,14 +595,19 @@ class _Records(logging.Handler):
 def matplotlib_notes(messages, asked):
     """What matplotlib logged while loading, as lines of ours: one note for a config and
     cache folder it cannot write (its own two lines: the folder it tried, the temporary
-    one it took; asked: MPLCONFIGDIR as it was), a warning line for anything else."""
+    one it took; asked: MPLCONFIGDIR as it was), which also covers the font cache it then
+    builds in that temporary folder (logged when the build takes over 5 s); a note for a
+    font cache built on a first run; a warning line for anything else."""
     about_folder = [m for m in messages if "MPLCONFIGDIR" in m or "mkdir -p failed" in m]
-    notes = [f"warning: matplotlib: {m}" for m in messages if m not in about_folder]
+    font_cache = [m for m in messages if "building the font cache" in m]
+    notes = [f"warning: matplotlib: {m}" for m in messages if m not in about_folder + font_cache]
     if about_folder:
         where = asked or "~/.config/matplotlib"
         notes.insert(0, f"note: matplotlib cannot write its config and cache folder ({where}): "
                         "it uses a temporary one for this run; set MPLCONFIGDIR to a folder "
                         "you can write to")
+    elif font_cache:
+        notes.insert(0, f"note: matplotlib: {font_cache[0]}")
     return notes
 
 

@@ -798,6 +798,19 @@ def test_replot_of_a_relations_folder_keeps_what_it_says_of_the_relation(tmp_pat
 
 # --- matplotlib's own lines ----------------------------------------------------------------
 
+def test_matplotlib_s_font_cache_is_a_note_and_folds_into_the_folder_note():
+    """A font cache built slowly (matplotlib logs it after 5 s) is not a warning: it is part of
+    the unwritable folder's note, or a note of its own on a first run."""
+    cache = "Matplotlib is building the font cache; this may take a moment."
+    folder = ["mkdir -p failed for path /dev/null/mpl: [Errno 20] Not a directory: '/dev/null/mpl'",
+              "Matplotlib created a temporary cache directory at /tmp/x because there was an issue with "
+              "MPLCONFIGDIR (/dev/null/mpl)"]
+    notes = ra.matplotlib_notes(folder + [cache], "/dev/null/mpl")
+    assert len(notes) == 1 and notes[0].startswith("note: matplotlib cannot write its config and cache folder")
+    assert ra.matplotlib_notes([cache], None) == [f"note: matplotlib: {cache}"]
+    assert ra.matplotlib_notes(["something else"], None) == ["warning: matplotlib: something else"]
+
+
 def test_matplotlib_without_a_writable_config_folder_is_one_line_of_ours(tmp_path):
     """HOME and MPLCONFIGDIR where nothing can be written: one note naming the folder and
     the fix (matplotlib once printed two lines of its own)."""
