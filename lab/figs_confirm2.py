@@ -93,11 +93,23 @@ def fig3_plot(data, path):
         ax.axvline(c2.SLIGHT * r["theory"], color="k", ls="--", lw=1, label=f"{c2.SLIGHT:g}× the theory's")
         ax.axvline(edge, color="0.6", ls=":", lw=1, label="never reached 0.9 in the grid")
         ax.set_yticks(range(len(cross)), list(cross), fontsize=8)
+        ax.set_ylim(-2.1, len(cross) - 0.5)  # room under the last row, so the legend hides no point
         ax.set(xlabel="training fraction of each seed's first 0.9 crossing (all n² pairs)",
                title=f"{rel}: {len(data['seeds'])} seeds; red: the paper's smallest gap ({r['named']})")
         ax.legend(fontsize=7, loc="lower right")
     fig.suptitle(f"Confirmation, Fig. 3: 0.9 crossings per seed ({data['budget']} steps)")
     figkit.save_figure(fig, path)
+
+
+def ratio_text(x, r, spec, where=True):
+    """A variant's median 0.9 crossing over the theory's, as 'r×'; a median crossing outside
+    the registered grid (±∞ under the rule) reads as the bound the grid's edge gives."""
+    ratio = x["median_ratio"]
+    if ratio == np.inf:
+        return f"> {r['fracs'][-1] / r['theory']:{spec}}×" + (" (beyond the grid)" if where else "")
+    if ratio == -np.inf:
+        return f"< {r['fracs'][0] / r['theory']:{spec}}×" + (" (before the grid)" if where else "")
+    return f"{ratio:{spec}}×"
 
 
 def gap_text(rel, gap):
@@ -108,12 +120,12 @@ def gap_text(rel, gap):
     if gap["verdict"] == c2.TOO_FEW:
         return f"{rel}: too few seeds"
     if gap["verdict"] == c2.HOLDS:
-        return f"{rel}: {named} first by > {c2.DELTA_FRAC:g} against every variant"
+        return f"{rel}: {named} first by > {c2.DELTA_FRAC:g} vs all"
     if gap["verdict"] == c2.DOES_NOT_HOLD and "ties" in gap["why"]:
         return f"{rel}: {named} ties {c['other']} within {c2.DELTA_FRAC:g} in {c['within']}/{gap['seeds']} seeds"
     if gap["verdict"] == c2.DOES_NOT_HOLD:
         return f"{rel}: {c['other']} first by > {c2.DELTA_FRAC:g} in {c['later']}/{gap['seeds']} seeds"
-    return f"{rel}: vs {c['other']} median difference {c['median']:+.3f}, undecided"
+    return f"{rel}: vs {c['other']} median d {c['median']:+.3f}, undecided"
 
 
 def fig3_claims(d):
@@ -133,9 +145,9 @@ def fig3_claims(d):
             rows.append(_row("fig3_track", f"Fig. 3 {rel}, {x['variant']} (confirmation): reaches 0.9 by "
                              f"{c2.SLIGHT:g}× the theory's fraction", "slightly delayed rise",
                              (f"{x['within']} seeds within, {x['beyond']} beyond {track['limit']:.3f} of {x['seeds']} "
-                              f"(median crossing {x['median_ratio']:.2f}× the theory's; p within {_p(x['p_within'])}, "
+                              f"(median crossing / the theory's: {ratio_text(x, r, '.2f')}; p within {_p(x['p_within'])}, "
                               f"beyond {_p(x['p_beyond'])})") if done else "runs still training",
-                             x["verdict"], f"{rel} {x['variant']}: " + (f"{x['median_ratio']:.1f}×" if done else "pending"),
+                             x["verdict"], f"{rel} {x['variant']}: " + (ratio_text(x, r, '.1f') if done else "pending"),
                              {c2.HOLDS: "most seeds within 2×", c2.DOES_NOT_HOLD: "most seeds beyond 2×"}.get(
                                  x["verdict"], "undecided")))
     decided = [text for text in (gap_text(rel, g_) for rel, g_ in gaps) if "undecided" not in text]
@@ -143,10 +155,10 @@ def fig3_claims(d):
                          key=(decided or [gap_text(*gaps[0])])[0])
     parts, table3 = [], []
     for rel, t in tracks:
-        vs = t["variants"]
+        vs, r = t["variants"], d["relations"][rel]
         parts.append(f"{rel} {sum(x['verdict'] == c2.HOLDS for x in vs)}/{len(vs)} within 2×, "
                      f"{sum(x['verdict'] == c2.DOES_NOT_HOLD for x in vs)} beyond" if vs else f"{rel} pending")
-        table3 += [f"{x['median_ratio']:.1f}×" for x in vs if x["variant"] == c2.FIG3_VARIANTS[0][0]]
+        table3 += [ratio_text(x, r, '.1f', where=False) for x in vs if x["variant"] == c2.FIG3_VARIANTS[0][0]]
     text = "; ".join(parts) + (f"; Table III's decoder {', '.join(table3)}" if table3 else "")
     return with_headline(rows, GROUPS["fig3_track"][0], text,
                          key=f"Table III's decoder at {', '.join(table3)} the theory's data" if table3 else "")

@@ -42,3 +42,13 @@ def test_the_confirm2_preset_runs_the_registered_figures_cheapest_first():
     assert p.figures == ("theorem1", "fig8", "fig6", "fig5", "fig3") == tuple(run_all.REGISTERED["confirm2"])
     assert run_all.figures_of("confirm2") is run_all.REGISTERED["confirm2"]
     assert run_all.figures_of("paper") is run_all.FIGURES
+
+
+def test_a_median_crossing_outside_the_grid_reads_as_the_grids_edge_over_the_theory():
+    """A median crossing of +∞ (never 0.9 in the grid) is more than the last fraction over the
+    theory's crossing, −∞ less than the first; a finite one is its ratio."""
+    from lab.figs_confirm2 import ratio_text
+    r = {"fracs": [0.08, 0.10, 0.30], "theory": 0.0625}
+    assert ratio_text({"median_ratio": float("inf")}, r, ".2f") == "> 4.80× (beyond the grid)"
+    assert ratio_text({"median_ratio": float("-inf")}, r, ".1f", where=False) == "< 1.3×"
+    assert ratio_text({"median_ratio": 1.68}, r, ".1f") == "1.7×"
