@@ -102,8 +102,9 @@ def fig3_plot(data, path):
 
 
 def ratio_text(x, r, spec, where=True):
-    """A variant's median 0.9 crossing over the theory's, as 'r×'; a median crossing outside
-    the registered grid (±∞ under the rule) reads as the bound the grid's edge gives."""
+    """Fig. 3's delay ratio: a variant's median 0.9 crossing over the theory's (the Monte Carlo
+    bound's, Appendix D), as 'r×'; a median crossing outside the registered grid (±∞ under
+    the rule) reads as the bound the grid's edge gives."""
     ratio = x["median_ratio"]
     if ratio == np.inf:
         return f"> {r['fracs'][-1] / r['theory']:{spec}}×" + (" (beyond the grid)" if where else "")

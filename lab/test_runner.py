@@ -5,10 +5,10 @@ here for lab/test_results.py and lab/test_executors.py too."""
 import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
-import re
 import textwrap
 import time
 
